@@ -1,0 +1,23 @@
+"""coordnet: find coordinated amplification in social-media data.
+
+The pipeline is a chain of pure stages passing plain data:
+read (:func:`read_actions`) → graphs (:func:`build_graphs`) → outputs.
+"""
+
+from ._version import __version__
+from . import datasets
+from .config import ACTION_TYPES, Config
+from .errors import (ConfigError, CoordnetError, CoordnetWarning, InputError,
+                     MissingDependencyError, OutputError)
+from .graphs import (CoAction, Graphs, account_table, amplification_edges, build_graphs, coaction,
+                     to_igraph, to_networkx)
+from .io import ReadResult, from_dataframe, read_actions
+
+__all__ = [
+    "__version__", "datasets", "ACTION_TYPES", "Config",
+    "CoordnetError", "InputError", "ConfigError", "MissingDependencyError", "OutputError",
+    "CoordnetWarning",
+    "ReadResult", "read_actions", "from_dataframe",
+    "CoAction", "Graphs", "account_table", "amplification_edges", "build_graphs", "coaction",
+    "to_igraph", "to_networkx",
+]

@@ -1,0 +1,3 @@
+"""Single source of coordnet's version."""
+
+__version__ = "0.1.0"

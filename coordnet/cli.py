@@ -1,0 +1,226 @@
+"""The ``coordnet`` command line: thin wrappers over the library (the only module importing click).
+
+Exit status: 0 success; 1 an error in the data, parameters or environment (a short
+message says what and how to fix it); 2 a usage error (unknown option, bad value);
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import sys
+import traceback
+from typing import Any, Callable
+
+import click
+
+from ._version import __version__
+from .config import Config
+from .errors import CoordnetError
+
+log = logging.getLogger("coordnet")
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Progress:
+    """Draws ``stage: done/total`` on stderr when it is a terminal and not quiet."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.last = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        pct = f"{100 * done / total:5.1f} %" if total else ""
+        line = f"\r{stage:<24} {pct}"
+        if line != self.last:
+            sys.stderr.write(line.ljust(40))
+            sys.stderr.flush()
+            self.last = line
+
+    def close(self) -> None:
+        if self.enabled and self.last:
+            sys.stderr.write("\r" + " " * 40 + "\r")
+            sys.stderr.flush()
+
+
+def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Map library errors to a short message and exit 1; tracebacks only with --debug."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return fn(*args, **kwargs)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort):
+            raise
+        except CoordnetError as e:
+            if debug:
+                traceback.print_exc()
+            raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted: no output file was left half-written.", err=True)
+            sys.exit(130)
+        except MemoryError:
+            raise click.ClickException(
+                "out of memory.\nFix: use a smaller window, or a machine with more memory.") from None
+        except Exception as e:  # a bug: say so, briefly
+            if debug:
+                traceback.print_exc()
+                sys.exit(1)
+            raise click.ClickException(
+                f"unexpected internal error ({type(e).__name__}: {e}).\n"
+                "This is a bug in coordnet: run again with --debug to see the details and "
+                "please report it.") from None
+
+    return wrapper
+
+
+def _config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add one option per :class:`Config` field, with the field's default and help."""
+    for f in reversed(dataclasses.fields(Config)):
+        if not f.metadata.get("cli", True):
+            continue
+        default = f.default
+        name = "--" + f.name.replace("_", "-")
+        if isinstance(default, tuple):
+            opt = click.option(name, f.name, default=",".join(default), show_default=True,
+                               metavar=f.metadata.get("metavar"), help=f.metadata["help"])
+        else:
+            opt = click.option(name, f.name, default=default, type=type(default), show_default=True,
+                               metavar=f.metadata.get("metavar"), help=f.metadata["help"])
+        fn = opt(fn)
+    return fn
+
+
+def _config_from(params: dict[str, Any]) -> Config:
+    names = {f.name for f in dataclasses.fields(Config)}
+    return Config(**{k: v for k, v in params.items() if k in names})
+
+
+def _input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    opts = [
+        click.option("--format", "fmt", default="auto", show_default=True,
+                     type=click.Choice(["auto", "csv", "tsv", "jsonl", "json", "parquet"]),
+                     help="Input format; auto decides from the file name and content."),
+        click.option("--delimiter", default=None,
+                     help="Column delimiter of delimited text (',', ';', '|' or 'tab'); sniffed "
+                          "when omitted."),
+        click.option("--encoding", default="utf-8", show_default=True,
+                     help="Text encoding of the input (e.g. latin-1, cp1252)."),
+        click.option("--source-col", default=None, metavar="NAME",
+                     help="Column holding the acting account (retweeter, mentioner …)."),
+        click.option("--target-col", default=None, metavar="NAME",
+                     help="Column holding the amplified account."),
+        click.option("--time-col", default=None, metavar="NAME", help="Column holding the time."),
+        click.option("--type-col", default=None, metavar="NAME",
+                     help="Column holding the action type (retweet, quote, reply, mention)."),
+        click.option("--id-col", default=None, metavar="NAME",
+                     help="Column holding the action's own post id."),
+        click.option("--object-col", default=None, metavar="NAME",
+                     help="Column holding the id of the post amplified."),
+        click.option("--weight-col", default=None, metavar="NAME",
+                     help="Column holding a count for pre-aggregated edge lists."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _columns(kw: dict[str, Any]) -> dict[str, str]:
+    pairs = {"source": "source_col", "target": "target_col", "timestamp": "time_col",
+             "type": "type_col", "id": "id_col", "object_id": "object_col", "weight": "weight_col"}
+    return {f: kw[k] for f, k in pairs.items() if kw.get(k)}
+
+
+def _say(ctx: click.Context, msg: str = "") -> None:
+    if not ctx.find_root().params.get("quiet"):
+        click.echo(msg)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="coordnet")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress, no summary).")
+@click.option("-v", "--verbose", count=True, help="Log what is being done (-vv for more).")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on errors.")
+def cli(quiet: bool, verbose: int, debug: bool) -> None:
+    """coordnet: find coordinated amplification in social-media data.
+
+    Give it an edge list of retweets / mentions / replies (CSV, TSV, JSON Lines,
+    Parquet; compressed or not) and it builds the account graphs.
+    """
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("input", type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=True),
+              help="Folder to write the results into (created; must be empty unless --force).")
+@click.option("--force", is_flag=True, help="Overwrite the files of an earlier run in the output folder.")
+@_input_options
+@_config_options
+@_handle_errors
+def graph(input: str, out_dir: str, force: bool, fmt: str, delimiter: str | None,
+          encoding: str, **kw: Any) -> None:
+    """Read INPUT and write its account graphs (CSV, GraphML, GEXF) into a folder.
+
+    INPUT is an edge list with one row per action ('-' reads standard input). The
+    columns are recognised by name (source/target, from/to, account_id/object_id,
+    created_at …); name them explicitly with --source-col and friends.
+
+    Python equivalent: coordnet.run_graph(INPUT, OUTPUT, config=coordnet.Config(...)).
+    """
+    from .pipeline import run_graph
+
+    ctx = click.get_current_context()
+    config = _config_from(kw)
+    progress = _Progress(not ctx.find_root().params.get("quiet"))
+    try:
+        run = run_graph(input, out_dir, config=config, columns=_columns(kw), format=fmt,
+                        delimiter=delimiter, encoding=encoding, force=force, progress=progress)
+    finally:
+        progress.close()
+    _print_read(ctx, run.read)
+    g = run.summary["graphs"]
+    _say(ctx, f"Graphs:   {g['accounts']:,} accounts; {g['amplification_edges']:,} amplification "
+              f"edges; {g['coaction_edges']:,} co-action pairs (window {config.window:g} s, "
+              f"{'/'.join(config.action_types)}, same {g['coaction_key'] or '-'})")
+    for note in g["notes"]:
+        _say(ctx, f"Note:     {note}")
+    _say(ctx, f"Wrote {len(run.files)} files to {run.out_dir}/: {', '.join(run.files)}")
+
+
+def _print_read(ctx: click.Context, read: Any) -> None:
+    s = read.summary()
+    _say(ctx, f"Read:     {s['input']} ({s['format']}{', ' + s['compression'] if s['compression'] else ''})")
+    _say(ctx, "Columns:  " + ", ".join(f"{c!r} → {f}" for f, c in s["mapping"].items())
+         + (f"; ignored: {', '.join(map(repr, s['ignored_columns']))}" if s["ignored_columns"] else ""))
+    _say(ctx, f"Rows:     {read.rows_read:,} read, {read.rows_kept:,} kept, {read.rows_rejected:,} "
+              f"rejected, {read.rows_duplicate:,} duplicate")
+    for reason, n in s["rejected_by_reason"].items():
+        _say(ctx, f"          {n:,} × {reason}")
+    types = ", ".join(f"{n:,} {t}" for t, n in s["types"].items())
+    _say(ctx, f"Data:     {s['accounts']:,} accounts; {types}")
+    if s["first_time"]:
+        _say(ctx, f"Period:   {s['first_time']} → {s['last_time']} (UTC)")
+    for note in s["notes"]:
+        _say(ctx, f"Note:     {note}")
+
+
+def main() -> None:  # pragma: no cover - console-script entry point
+    cli(prog_name="coordnet")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,115 @@
+"""One object holds every default coordnet uses.
+
+The command-line options are generated from the fields of :class:`Config` (their
+``metadata`` carries the option name and help text), and ``summary.json`` records the
+config of each run, so the README, ``--help`` and a run's manifest cannot disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["Config", "ACTION_TYPES"]
+
+#: The action types coordnet knows, in canonical spelling.
+ACTION_TYPES: tuple[str, ...] = ("retweet", "quote", "reply", "mention")
+
+
+def _opt(default: Any, help: str, *, cli: bool = True, metavar: str | None = None) -> Any:
+    return field(default=default, metadata={"help": help, "cli": cli, "metavar": metavar})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every tunable default of a coordnet run.
+
+    Parameters
+    ----------
+    window : float
+        Co-action window τ in seconds. Two actions on the same object are
+        co-actions when their times differ by **at most** ``window`` (inclusive).
+    action_types : tuple of str
+        Which action types form the co-action network (``retweet`` gives the
+        co-retweet network of Keller et al. 2020 and CooRTweet).
+    max_rejected : float
+        Largest fraction of unparseable rows tolerated when reading; above it
+        reading stops with an error instead of analysing a mostly broken file.
+    seed : int
+        Seed for every random step (community detection, layouts, permutations).
+
+    Examples
+    --------
+    >>> from coordnet import Config
+    >>> Config().window
+    60.0
+    >>> Config(window=10).window
+    10.0
+    """
+
+    window: float = _opt(60.0, "Co-action window in seconds (inclusive): two actions on the "
+                         "same object are linked when their times differ by at most this.",
+                         metavar="SECONDS")
+    action_types: tuple[str, ...] = _opt(("retweet",), "Action types that form the co-action "
+                                         "network (comma-separated: retweet, quote, reply, mention).",
+                                         metavar="TYPES")
+    max_rejected: float = _opt(0.05, "Largest fraction of unreadable rows accepted before "
+                               "reading stops with an error (0 to 1).", metavar="FRACTION")
+    seed: int = _opt(42, "Seed for every random step, so runs are reproducible.")
+
+    def __post_init__(self) -> None:
+        try:
+            window = float(self.window)
+        except (TypeError, ValueError):
+            raise ConfigError(f"window must be a number of seconds, got {self.window!r}.") from None
+        if not window >= 0 or window == float("inf"):
+            raise ConfigError(f"window must be a finite number of seconds ≥ 0, got {self.window!r}.",
+                              hint="use for example --window 60")
+        object.__setattr__(self, "window", window)
+        types = self.action_types
+        if isinstance(types, str):
+            types = tuple(t.strip() for t in types.split(",") if t.strip())
+        types = tuple(str(t).strip().lower() for t in types)
+        unknown = [t for t in types if t not in ACTION_TYPES]
+        if not types or unknown:
+            raise ConfigError(f"unknown action type(s) {unknown or types!r}.",
+                              hint=f"choose among {', '.join(ACTION_TYPES)}")
+        object.__setattr__(self, "action_types", types)
+        try:
+            mr = float(self.max_rejected)
+        except (TypeError, ValueError):
+            raise ConfigError(f"max_rejected must be a fraction, got {self.max_rejected!r}.") from None
+        if not 0 <= mr <= 1:
+            raise ConfigError(f"max_rejected must be between 0 and 1, got {self.max_rejected!r}.",
+                              hint="use for example --max-rejected 0.05 (5 %)")
+        object.__setattr__(self, "max_rejected", mr)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ConfigError(f"seed must be an integer, got {self.seed!r}.")
+
+    def replace(self, **changes: Any) -> "Config":
+        """Return a copy with some fields changed (validated again)."""
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise ConfigError(f"unknown parameter(s): {', '.join(unknown)}.",
+                              hint=f"valid parameters: {', '.join(sorted(names))}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain JSON-serialisable values."""
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = list(v) if isinstance(v, tuple) else v
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Config":
+        """Build a config from :meth:`to_dict` output."""
+        d = dict(d)
+        if "action_types" in d and isinstance(d["action_types"], list):
+            d["action_types"] = tuple(d["action_types"])
+        return cls().replace(**d)

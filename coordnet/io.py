@@ -1,0 +1,953 @@
+"""Reading action tables: any retweet / mention / reply edge list into one canonical table.
+
+The canonical *actions* table has one row per action and these columns:
+
+============  ==================================================================
+column        meaning
+============  ==================================================================
+source        the account that acted (retweeter, quoter, replier, mentioner)
+target        the account retweeted / quoted / replied to / mentioned (may be NA)
+timestamp     when the action happened, ``datetime64[ms, UTC]`` (NaT if absent)
+type          ``retweet`` | ``quote`` | ``reply`` | ``mention`` (categorical)
+id            the action's own post id (may be NA)
+object_id     the post retweeted / quoted / replied to (may be NA)
+weight        how many actions the row stands for (pre-aggregated lists; default 1)
+============  ==================================================================
+
+``source`` is required, and at least one of ``target`` and ``object_id``.
+Columns are matched by **name**, never by position: :data:`ALIASES` lists the names
+recognised for each field, and explicit ``columns=`` overrides win.
+
+Reading is vectorised (pyarrow for parsing, pandas for conversion). Rows that cannot
+be used are never dropped silently: they are counted, kept with a reason in
+:attr:`ReadResult.rejected`, and reading stops with an :class:`~coordnet.errors.InputError`
+if more than ``max_rejected`` of the rows are bad.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io as _io
+import json
+import logging
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .config import ACTION_TYPES, Config
+from .errors import InputError
+
+__all__ = [
+    "FIELDS",
+    "ALIASES",
+    "TYPE_ALIASES",
+    "ReadResult",
+    "read_actions",
+    "from_dataframe",
+    "parse_timestamps",
+]
+
+log = logging.getLogger("coordnet")
+
+#: Canonical fields of the actions table, in output order.
+FIELDS: tuple[str, ...] = ("source", "target", "timestamp", "type", "id", "object_id", "weight")
+
+#: Column names recognised for each field (compared after lower-casing and turning
+#: every non-alphanumeric run into ``_``). Earlier names win when several are present.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "source": (
+        "source", "from", "account_id", "account", "user", "user_id", "author_id", "author",
+        "actor", "actor_id", "source_user", "source_id", "retweeter", "retweeter_id",
+        "screen_name", "user_screen_name", "username", "user_name", "handle", "sender",
+        "from_user", "from_id", "mentioner", "replier",
+    ),
+    "target": (
+        "target", "to", "retweeted_user", "retweeted_author_id", "retweeted_author",
+        "retweeted_user_id", "retweeted_screen_name", "target_user", "target_id",
+        "target_account", "amplified", "amplified_user", "original_author", "original_author_id",
+        "to_user", "to_id", "mentioned_user", "mentioned", "replied_to_user",
+        "in_reply_to_user_id", "in_reply_to_screen_name", "rt_user",
+    ),
+    "timestamp": (
+        "timestamp", "timestamp_share", "created_at", "time", "date", "datetime", "date_time",
+        "ts", "created", "time_stamp", "published_at", "published", "event_time", "post_time",
+        "unix_time", "epoch",
+    ),
+    "type": (
+        "type", "interaction", "interaction_type", "action", "action_type", "kind", "event_type",
+        "edge_type", "relation", "relationship",
+    ),
+    "id": (
+        "id", "content_id", "action_id", "tweet_id", "post_id", "status_id", "message_id",
+        "retweet_id",
+    ),
+    "object_id": (
+        "object_id", "retweeted_tweet_id", "retweeted_status_id", "retweeted_id",
+        "retweeted_post_id", "original_tweet_id", "original_post_id", "original_id",
+        "referenced_tweet_id", "quoted_status_id", "in_reply_to_status_id", "item_id",
+        "object", "shared_id",
+    ),
+    "weight": ("weight", "count", "n", "n_actions", "times", "frequency", "freq"),
+}
+
+#: Values recognised in the ``type`` column (after lower-casing and stripping).
+TYPE_ALIASES: dict[str, str] = {
+    **{k: "retweet" for k in (
+        "retweet", "retweets", "retweeted", "rt", "repost", "reposted", "reblog", "reblogged",
+        "boost", "boosted", "share", "shared", "forward", "forwarded", "amplify")},
+    **{k: "quote" for k in ("quote", "quoted", "qt", "quote_tweet", "quotes", "quoted_tweet")},
+    **{k: "reply" for k in ("reply", "replies", "replied", "replied_to", "re", "comment")},
+    **{k: "mention" for k in ("mention", "mentions", "mentioned", "mt", "at")},
+}
+
+_GEPHI_DIRECTIONS = {"directed", "undirected", "mutual"}
+_FORMATS = ("auto", "csv", "tsv", "jsonl", "json", "parquet")
+_TWITTER_FORMAT = "%a %b %d %H:%M:%S %z %Y"
+# Timestamps outside this range are treated as errors (a unix-seconds column read as
+# milliseconds, a date typed by hand …). Social media did not exist before 2000.
+TIME_MIN = pd.Timestamp("2000-01-01", tz="UTC")
+TIME_MAX = pd.Timestamp("2100-01-01", tz="UTC")
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What :func:`read_actions` read, and how.
+
+    Attributes
+    ----------
+    actions : pandas.DataFrame
+        The canonical actions table (columns :data:`FIELDS`).
+    path : str
+        The file read (``"<DataFrame>"`` or ``"<stdin>"`` otherwise).
+    sha256 : str or None
+        SHA-256 of the file's bytes as stored (``None`` for a DataFrame).
+    format : str
+        ``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet`` or ``dataframe``.
+    compression : str or None
+        ``gzip``, ``zstd``, ``bz2`` or ``None``.
+    mapping : dict
+        Canonical field → input column it was read from.
+    ignored_columns : tuple of str
+        Input columns not used.
+    rows_read, rows_kept, rows_rejected, rows_duplicate : int
+        ``rows_read == rows_kept + rows_rejected + rows_duplicate``. Duplicates are rows
+        whose ``id`` was already seen (each action counts once).
+    rejected : pandas.DataFrame
+        One row per rejected row: ``row`` (1-based data row, header excluded, or the
+        line number for malformed lines), ``reason`` and the raw values.
+    notes : tuple of str
+        Things the user should know about how the file was read.
+    """
+
+    actions: pd.DataFrame
+    path: str
+    sha256: str | None
+    format: str
+    compression: str | None
+    mapping: dict[str, str]
+    ignored_columns: tuple[str, ...]
+    rows_read: int
+    rows_kept: int
+    rows_rejected: int
+    rows_duplicate: int
+    rejected: pd.DataFrame
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def fields_present(self) -> tuple[str, ...]:
+        """Canonical fields that came from the input (the others hold defaults)."""
+        return tuple(f for f in FIELDS if f in self.mapping)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-serialisable description (used in ``summary.json``)."""
+        acts = self.actions
+        ts = acts["timestamp"].dropna()
+        accounts = pd.concat([acts["source"], acts["target"].dropna()]).nunique()
+        return {
+            "input": self.path,
+            "input_sha256": self.sha256,
+            "format": self.format,
+            "compression": self.compression,
+            "mapping": dict(self.mapping),
+            "ignored_columns": list(self.ignored_columns),
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rows_rejected": self.rows_rejected,
+            "rows_duplicate": self.rows_duplicate,
+            "rejected_by_reason": _reason_counts(self.rejected),
+            "accounts": int(accounts),
+            "types": {k: int(v) for k, v in acts["type"].value_counts().items() if v},
+            "first_time": ts.min().isoformat() if len(ts) else None,
+            "last_time": ts.max().isoformat() if len(ts) else None,
+            "notes": list(self.notes),
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lstrip("\ufeff").lower()).strip("_")
+
+
+def _reason_counts(rejected: pd.DataFrame) -> dict[str, int]:
+    if rejected is None or rejected.empty:
+        return {}
+    return {str(k): int(v) for k, v in rejected["reason"].value_counts().sort_index().items()}
+
+
+def detect_columns(
+    columns: list[str], overrides: Mapping[str, str | None] | None = None, *, where: str = "input"
+) -> dict[str, str]:
+    """Map canonical fields to input columns by name.
+
+    Parameters
+    ----------
+    columns : list of str
+        The input's column names.
+    overrides : mapping, optional
+        Field → column name chosen by the user; these win over auto-detection.
+    where : str
+        The file name, for error messages.
+
+    Returns
+    -------
+    dict
+        Field → column name, for the fields found.
+
+    Raises
+    ------
+    InputError
+        An override names a column that does not exist, or no column can serve as
+        ``source``, or neither ``target`` nor ``object_id`` is found.
+
+    Examples
+    --------
+    >>> detect_columns(["Source", "Target", "Weight"])
+    {'source': 'Source', 'target': 'Target', 'weight': 'Weight'}
+    >>> detect_columns(["object_id", "account_id", "content_id", "timestamp_share"])
+    {'source': 'account_id', 'timestamp': 'timestamp_share', 'id': 'content_id', 'object_id': 'object_id'}
+    """
+    overrides = {k: v for k, v in (overrides or {}).items() if v}
+    bad_fields = sorted(set(overrides) - set(FIELDS))
+    if bad_fields:
+        raise InputError(f"unknown field(s) {bad_fields} in the column overrides.",
+                         hint=f"fields are: {', '.join(FIELDS)}")
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise InputError(f"{where}: column name(s) {dupes} appear more than once in the header.",
+                         hint="rename the duplicated columns so each name is unique")
+    mapping: dict[str, str] = {}
+    for f, col in overrides.items():
+        if col not in columns:
+            raise InputError(
+                f"{where}: no column named {col!r} (asked for as the {f} column).",
+                hint=f"columns found: {', '.join(map(repr, columns))}")
+        mapping[f] = col
+    used = set(mapping.values())
+    by_norm: dict[str, str] = {}
+    for c in columns:
+        by_norm.setdefault(_norm(c), c)
+    for f in FIELDS:
+        if f in mapping:
+            continue
+        for alias in ALIASES[f]:
+            c = by_norm.get(alias)
+            if c is not None and c not in used:
+                mapping[f] = c
+                used.add(c)
+                break
+    if "source" not in mapping:
+        raise InputError(
+            f"{where}: no column for the acting account (source). "
+            f"Columns found: {', '.join(map(repr, columns)) or 'none'}.",
+            hint="name it one of " + ", ".join(ALIASES["source"][:8]) +
+            " …, or say which column it is with --source-col NAME")
+    if "target" not in mapping and "object_id" not in mapping:
+        raise InputError(
+            f"{where}: no column for the amplified account (target) or the amplified post "
+            f"(object_id). Columns found: {', '.join(map(repr, columns))}.",
+            hint="name one of them " + ", ".join(ALIASES["target"][:6] + ALIASES["object_id"][:4])
+            + " …, or say which with --target-col NAME / --object-col NAME")
+    return {f: mapping[f] for f in FIELDS if f in mapping}
+
+
+def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse timestamps in any supported form to UTC, vectorised.
+
+    Accepted: ISO 8601 with or without zone (no zone means UTC), unix seconds,
+    milliseconds, microseconds or nanoseconds (told apart by magnitude, per value),
+    Twitter's ``Wed Oct 20 21:13:56 +0000 2021``, and datetime columns (naive means UTC).
+
+    Parameters
+    ----------
+    values : pandas.Series
+
+    Returns
+    -------
+    (timestamps, reason) : tuple of Series
+        ``timestamps`` is ``datetime64[ms, UTC]``; ``reason`` is ``None`` where the value
+        parsed and a short explanation where it did not (those timestamps are NaT).
+
+    Examples
+    --------
+    >>> ts, why = parse_timestamps(pd.Series(["2021-10-20T21:13:56Z", "1634764436",
+    ...     "1634764436000", "Wed Oct 20 21:13:56 +0000 2021", "2021-10-20 23:13:56+02:00",
+    ...     "yesterday"]))
+    >>> ts.dt.strftime("%Y-%m-%d %H:%M:%S").tolist()[:5]
+    ['2021-10-20 21:13:56', '2021-10-20 21:13:56', '2021-10-20 21:13:56', '2021-10-20 21:13:56', '2021-10-20 21:13:56']
+    >>> why.tolist()[-1]
+    "unrecognised timestamp 'yesterday' (use ISO 8601 or unix seconds)"
+    """
+    n = len(values)
+    idx = values.index
+    out = pd.Series(pd.NaT, index=idx, dtype="datetime64[ms, UTC]")
+    reason = pd.Series(None, index=idx, dtype=object)
+    if n == 0:
+        return out, reason
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(values):
+        v = pd.to_datetime(values)
+        v = v.dt.tz_localize("UTC") if v.dt.tz is None else v.dt.tz_convert("UTC")
+        out = v.astype("datetime64[ms, UTC]")
+        missing = out.isna()
+        reason[missing] = "missing timestamp"
+    else:
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            num = pd.to_numeric(values, errors="coerce").astype("float64")
+            text = None
+        else:
+            text = values.astype("str").str.strip()
+            text = text.where(values.notna(), "")
+            num = pd.to_numeric(text.where(text.str.fullmatch(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")),
+                                errors="coerce").astype("float64")
+        isnum = num.notna().to_numpy()
+        if isnum.any():
+            x = num.to_numpy()[isnum]
+            ax = np.abs(x)
+            # per value: < 1e11 seconds (until year 5138), < 1e14 ms, < 1e17 µs, else ns
+            scale = np.where(ax < 1e11, 1e3, np.where(ax < 1e14, 1.0, np.where(ax < 1e17, 1e-3, 1e-6)))
+            ms = np.round(x * scale)
+            ok = np.abs(ms) < 9.2e15  # within datetime64[ms] range safely
+            vals = np.full(len(x), np.datetime64("NaT"), dtype="datetime64[ms]")
+            vals[ok] = ms[ok].astype("int64").astype("datetime64[ms]")
+            out.iloc[np.flatnonzero(isnum)] = pd.to_datetime(vals, utc=True)
+        if text is not None:
+            rest = (~isnum) & (text != "").to_numpy()
+            if rest.any():
+                sub = text[rest]
+                parsed = pd.to_datetime(sub, format="ISO8601", utc=True, errors="coerce")
+                still = parsed.isna()
+                if still.any():
+                    parsed[still] = pd.to_datetime(sub[still], format=_TWITTER_FORMAT, utc=True,
+                                                   errors="coerce")
+                out[rest] = parsed.astype("datetime64[ms, UTC]")
+                bad = rest & out.isna().to_numpy()
+                if bad.any():
+                    reason[bad] = [f"unrecognised timestamp {v[:40]!r} (use ISO 8601 or unix seconds)"
+                                   for v in text[bad]]
+            empty = (~isnum) & (text == "").to_numpy()
+            reason[empty] = "missing timestamp"
+        else:
+            reason[~isnum] = "missing timestamp"
+    ok = out.notna()
+    oor = ok & ((out < TIME_MIN) | (out >= TIME_MAX))
+    if oor.any():
+        reason[oor] = [f"timestamp {t.isoformat()} out of range (2000–2100)" for t in out[oor]]
+        out[oor] = pd.NaT
+    return out, reason
+
+
+def _clean_str(s: pd.Series) -> pd.Series:
+    """Strings stripped of surrounding space; empty → NA."""
+    if pd.api.types.is_float_dtype(s):
+        # ids read as floats (JSON, Parquet): print integral values without ".0"
+        v = s.to_numpy()
+        integral = np.isfinite(v) & (np.floor(v) == v)
+        txt = s.astype("str")
+        txt[integral] = pd.Series(v[integral].astype("int64"), index=s.index[integral]).astype("str")
+        s = txt.where(s.notna())
+    elif not (pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s)):
+        s = s.astype("str").where(s.notna())
+    s = s.astype("str").str.strip() if len(s) else s.astype("str")
+    return s.where(s.notna() & (s != ""))
+
+
+def _normalise(raw: pd.DataFrame, mapping: dict[str, str], default_type: str,
+               notes: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """Turn raw input columns into the canonical table; returns (table, reject reason)."""
+    n = len(raw)
+    reason = pd.Series(None, index=raw.index, dtype=object)
+
+    def flag(mask: pd.Series | np.ndarray, why: Any) -> None:
+        m = np.asarray(mask, dtype=bool) & reason.isna().to_numpy()
+        if m.any():
+            if isinstance(why, pd.Series):
+                reason[m] = why[m]
+            else:
+                reason[m] = why
+
+    out = pd.DataFrame(index=raw.index)
+    out["source"] = _clean_str(raw[mapping["source"]])
+    flag(out["source"].isna(), f"empty {mapping['source']!r} (source account)")
+    out["target"] = _clean_str(raw[mapping["target"]]) if "target" in mapping else pd.Series(
+        pd.NA, index=raw.index, dtype="str")
+    out["object_id"] = _clean_str(raw[mapping["object_id"]]) if "object_id" in mapping else pd.Series(
+        pd.NA, index=raw.index, dtype="str")
+    names = " and ".join(repr(mapping[f]) for f in ("target", "object_id") if f in mapping)
+    flag(out["target"].isna() & out["object_id"].isna(), f"empty {names} (nothing amplified)")
+
+    if "timestamp" in mapping:
+        ts, why = parse_timestamps(raw[mapping["timestamp"]])
+        flag(why.notna(), why.map(lambda r: f"{mapping['timestamp']!r}: {r}" if r else r))
+        out["timestamp"] = ts
+    else:
+        out["timestamp"] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ms, UTC]")
+
+    if "type" in mapping:
+        col = raw[mapping["type"]]
+        low = col.astype("str").str.strip().str.lower().where(col.notna(), "")
+        distinct = set(low.unique()) - {""}
+        if distinct and distinct <= _GEPHI_DIRECTIONS:
+            notes.append(f"column {mapping['type']!r} holds Gephi edge directions "
+                         f"({', '.join(sorted(distinct))}), not action types: ignored; "
+                         f"every row is a {default_type}")
+            del mapping["type"]
+            t = pd.Series(default_type, index=raw.index)
+        else:
+            t = low.map(TYPE_ALIASES)
+            t[low == ""] = default_type
+            unknown = t.isna()
+            flag(unknown, low.map(lambda v: f"{mapping['type']!r}: unknown action type {v[:30]!r} "
+                                  f"(expected {', '.join(ACTION_TYPES)})"))
+    else:
+        t = pd.Series(default_type, index=raw.index)
+    out["type"] = pd.Categorical(t, categories=list(ACTION_TYPES))
+
+    out["id"] = _clean_str(raw[mapping["id"]]) if "id" in mapping else pd.Series(
+        pd.NA, index=raw.index, dtype="str")
+
+    if "weight" in mapping:
+        col = raw[mapping["weight"]]
+        w = pd.to_numeric(col if pd.api.types.is_numeric_dtype(col) else col.astype("str").str.strip(),
+                          errors="coerce").astype("float64")
+        bad = w.isna() | ~np.isfinite(w) | (w <= 0)
+        flag(bad, pd.Series(f"{mapping['weight']!r}: weight must be a positive number",
+                            index=raw.index))
+        w = w.where(~bad, 1.0)
+        if np.all(np.floor(w.to_numpy()) == w.to_numpy()):
+            w = w.astype("int64")
+        out["weight"] = w
+    else:
+        out["weight"] = np.ones(n, dtype="int64")
+    return out[list(FIELDS)], reason
+
+
+def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: str | None,
+            fmt: str, compression: str | None, malformed: list[dict[str, Any]],
+            default_type: str, max_rejected: float, notes: list[str],
+            ignored: tuple[str, ...]) -> ReadResult:
+    raw = raw.reset_index(drop=True)
+    actions, reason = _normalise(raw, mapping, default_type, notes)
+    bad = reason.notna().to_numpy()
+    rej_cols = list(dict.fromkeys(mapping.values()))
+    rejected = pd.DataFrame({"row": np.flatnonzero(bad) + 1, "reason": reason[bad].to_numpy()})
+    for c in rej_cols:
+        rejected[c] = raw.loc[bad, c].astype("str").to_numpy() if bad.any() else []
+    if malformed:
+        mal = pd.DataFrame(malformed)
+        rejected = pd.concat([mal, rejected], ignore_index=True)
+    kept = actions.loc[~bad]
+    n_dup = 0
+    if "id" in mapping:
+        has_id = kept["id"].notna()
+        dup = has_id & kept["id"].duplicated(keep="first")
+        n_dup = int(dup.sum())
+        if n_dup:
+            notes.append(f"{n_dup} row(s) repeat an id seen earlier: each action is counted once")
+            kept = kept.loc[~dup]
+    kept = kept.reset_index(drop=True)
+    rows_read = len(raw) + len(malformed)
+    n_rej = len(rejected)
+    if rows_read == 0:
+        raise InputError(f"{path}: the file has a header but no data rows.",
+                         hint="check that you exported the data, not only the column names")
+    if n_rej and n_rej > max_rejected * rows_read:
+        counts = _reason_counts(rejected)
+        top = "; ".join(f"{v} × {k}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:5])
+        first = rejected.iloc[0]
+        err = InputError(
+            f"{path}: {n_rej} of {rows_read} rows ({n_rej / rows_read:.0%}) cannot be used, more than "
+            f"the {max_rejected:.0%} allowed. Reasons: {top}. First: row {first['row']}: "
+            f"{first['reason']}.",
+            hint="fix the file (the column mapping may be wrong: see --source-col, --time-col …), "
+                 f"or pass --max-rejected 1 to analyse the {rows_read - n_rej} good rows anyway")
+        err.rejected = rejected  # type: ignore[attr-defined]
+        raise err
+    if kept.empty:
+        raise InputError(f"{path}: no usable rows.", hint="check the file's columns and contents")
+    if n_rej:
+        notes.append(f"{n_rej} row(s) rejected (see rejected.csv)")
+    return ReadResult(
+        actions=kept, path=path, sha256=sha256, format=fmt, compression=compression,
+        mapping=dict(mapping), ignored_columns=ignored, rows_read=rows_read,
+        rows_kept=len(kept), rows_rejected=n_rej, rows_duplicate=n_dup,
+        rejected=rejected.reset_index(drop=True), notes=tuple(notes))
+
+
+# ------------------------------------------------------------------------ file access
+
+
+_MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd", b"BZh": "bz2"}
+
+
+def _sniff_compression(head: bytes) -> str | None:
+    for magic, name in _MAGIC.items():
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def _open_decompressed(path: Path | None, data: bytes | None, compression: str | None) -> Any:
+    """A binary stream of the decompressed content."""
+    raw: Any = open(path, "rb") if path is not None else _io.BytesIO(data or b"")
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=raw)
+    if compression == "zstd":
+        try:
+            import zstandard
+        except ImportError:  # pragma: no cover - zstandard is a dependency
+            from .errors import MissingDependencyError
+            raise MissingDependencyError("reading .zst files needs the zstandard package.",
+                                         hint="pip install zstandard") from None
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+    if compression == "bz2":
+        import bz2
+        return bz2.BZ2File(raw)
+    return raw
+
+
+def _read_all(path: Path | None, data: bytes | None, compression: str | None, where: str) -> bytes:
+    try:
+        with _open_decompressed(path, data, compression) as fh:
+            return fh.read()
+    except (EOFError, OSError, gzip.BadGzipFile) as e:
+        raise InputError(f"{where}: the {compression or ''} file is truncated or corrupt ({e}).",
+                         hint="download or export the file again; check it opens with "
+                              f"{'gunzip' if compression == 'gzip' else 'your archive tool'}") from None
+    except Exception as e:  # zstandard.ZstdError and friends
+        raise InputError(f"{where}: cannot decompress the {compression} file ({e}).",
+                         hint="download or export the file again") from None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _guess_format(name: str, text_head: bytes) -> str:
+    low = name.lower()
+    for ext in (".gz", ".zst", ".zstd", ".bz2"):
+        if low.endswith(ext):
+            low = low[: -len(ext)]
+    if low.endswith((".parquet", ".pq")):
+        return "parquet"
+    if low.endswith((".jsonl", ".ndjson", ".jsonlines")):
+        return "jsonl"
+    if low.endswith(".tsv") or low.endswith(".tab"):
+        return "tsv"
+    if text_head.startswith(b"PAR1"):
+        return "parquet"
+    stripped = text_head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{"):
+        return "jsonl"
+    if stripped.startswith(b"["):
+        return "json"
+    if low.endswith(".json"):
+        return "jsonl"
+    return "csv"
+
+
+def _looks_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    if b"\x00" in head[:4096]:
+        return True
+    sample = head[:4096]
+    ctrl = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return ctrl > 0.1 * len(sample)
+
+
+def _sniff_delimiter(text: str, where: str) -> str:
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",\t;|").delimiter
+    except csv.Error:
+        header = lines[0]
+        counts = {d: header.count(d) for d in ",\t;|"}
+        best = max(counts, key=counts.__getitem__)
+        return best if counts[best] else ","
+
+
+# ---------------------------------------------------------------------------- readers
+
+
+def _read_csv(path: Path | None, data: bytes | None, compression: str | None, where: str,
+              delimiter: str | None, encoding: str, head_text: str,
+              ) -> tuple[pd.DataFrame, list[dict[str, Any]], str]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if delimiter is None:
+        delimiter = _sniff_delimiter(head_text, where)
+    first = next(iter(head_text.splitlines()), "")
+    try:
+        header = next(csv.reader([first], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        header = []
+    header = [h.lstrip("\ufeff") for h in header]
+    if not header or all(not h.strip() for h in header):
+        raise InputError(f"{where}: the first line is empty; a header line with column names is needed.",
+                         hint="put the column names (e.g. source,target,timestamp) on the first line")
+    malformed: list[dict[str, Any]] = []
+
+    def on_invalid(row: Any) -> str:
+        malformed.append({
+            "row": int(row.number) if row.number is not None and row.number >= 0 else -1,
+            "reason": f"malformed line: {row.actual_columns} fields where the header has "
+                      f"{row.expected_columns}",
+            "raw": str(row.text)[:500],
+        })
+        return "skip"
+
+    read_opts = pacsv.ReadOptions(encoding=encoding, block_size=1 << 24)
+    parse_opts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                    invalid_row_handler=on_invalid)
+    convert_opts = pacsv.ConvertOptions(
+        column_types={h: pa.string() for h in header}, strings_can_be_null=False,
+        quoted_strings_can_be_null=False)
+    try:
+        stream = (pa.input_stream(str(path), compression=compression) if path is not None
+                  else pa.input_stream(pa.py_buffer(data or b""), compression=compression))
+        table = pacsv.read_csv(stream, read_options=read_opts, parse_options=parse_opts,
+                               convert_options=convert_opts)
+    except pa.ArrowInvalid as e:
+        msg = str(e)
+        if "UTF8" in msg or "utf8" in msg.lower() or "decode" in msg.lower():
+            raise InputError(f"{where}: the file is not valid {encoding} text ({msg.splitlines()[0]}).",
+                             hint="re-save it as UTF-8, or name its encoding with --encoding "
+                                  "(e.g. --encoding latin-1 or cp1252)") from None
+        if "Empty CSV" in msg:
+            raise InputError(f"{where}: the file is empty.",
+                             hint="export the data again; a header line and data rows are needed") from None
+        raise InputError(f"{where}: cannot parse the file as delimited text ({msg.splitlines()[0]}).",
+                         hint="check the delimiter (--delimiter) and quoting") from None
+    except (OSError, EOFError) as e:
+        raise InputError(f"{where}: the {compression or ''} file is truncated or corrupt ({e}).",
+                         hint="download or export the file again") from None
+    names = [n.lstrip("\ufeff") for n in table.column_names]
+    table = table.rename_columns(names)
+    if len(names) == 1 and any(d in names[0] for d in ",;\t|" if d != delimiter):
+        raise InputError(
+            f"{where}: only one column was found ({names[0][:80]!r}); the delimiter looks wrong.",
+            hint="name the delimiter with --delimiter ';' (or ',', 'tab', '|')")
+    df = table.to_pandas()
+    # pyarrow reads every column as string; "" stands for a missing value
+    return df, malformed, delimiter
+
+
+def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
+                where: str, encoding: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+        try:
+            stream = (pa.input_stream(str(path), compression=compression) if path is not None
+                      else pa.input_stream(pa.py_buffer(data or b""), compression=compression))
+            table = pajson.read_json(stream)
+            flat = [c for c in table.column_names
+                    if not (pa.types.is_struct(table.schema.field(c).type)
+                            or pa.types.is_list(table.schema.field(c).type))]
+            return table.select(flat).to_pandas(), []
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+            pass  # mixed types or bad lines: the careful path below says which
+    # careful path: one line at a time, so that a bad line is rejected, not fatal
+    blob = _read_all(path, data, compression, where)
+    try:
+        text = blob.decode(encoding)
+    except UnicodeDecodeError as e:
+        raise InputError(f"{where}: the file is not valid {encoding} text ({e.reason} at byte {e.start}).",
+                         hint="re-save it as UTF-8, or name its encoding with --encoding") from None
+    records: list[dict[str, Any]] = []
+    malformed: list[dict[str, Any]] = []
+    for lineno, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            malformed.append({"row": lineno, "reason": f"invalid JSON ({e.msg})", "raw": line[:500]})
+            continue
+        if not isinstance(obj, dict):
+            malformed.append({"row": lineno, "reason": "line is not a JSON object", "raw": line[:500]})
+            continue
+        records.append({k: (None if isinstance(v, (dict, list)) else v) for k, v in obj.items()})
+    df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    for c in df.columns:
+        if df[c].dtype == object:  # mixed types: compare as text
+            df[c] = df[c].map(lambda v: None if v is None else str(v)).astype("str")
+    return df, malformed
+
+
+def _read_json_array(blob: bytes, where: str, encoding: str) -> pd.DataFrame:
+    try:
+        obj = json.loads(blob.decode(encoding).lstrip("\ufeff"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{where}: not valid JSON ({e}).",
+                         hint="a JSON file must hold a list of objects; JSON Lines (one object per "
+                              "line) is also accepted") from None
+    if isinstance(obj, dict):
+        for key in ("data", "records", "rows", "edges", "actions"):
+            if isinstance(obj.get(key), list):
+                obj = obj[key]
+                break
+    if not isinstance(obj, list) or not all(isinstance(r, dict) for r in obj):
+        raise InputError(f"{where}: the JSON is not a list of objects (one per action).",
+                         hint="export one object per action, as a list or as JSON Lines")
+    df = pd.json_normalize(obj, max_level=0) if obj else pd.DataFrame()
+    for c in df.columns:
+        if df[c].dtype == object:
+            df[c] = df[c].map(lambda v: None if v is None or isinstance(v, (dict, list)) else str(v)
+                              ).astype("str")
+    return df
+
+
+def _read_parquet(path: Path | None, data: bytes | None, where: str) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        src: Any = str(path) if path is not None else pa.py_buffer(data or b"")
+        table = pq.read_table(src)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise InputError(f"{where}: cannot read the Parquet file ({e}).",
+                         hint="the file may be truncated; export it again") from None
+    return table.to_pandas()
+
+
+def read_actions(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    format: str = "auto",
+    columns: Mapping[str, str | None] | None = None,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    default_type: str = "retweet",
+    max_rejected: float | None = None,
+    config: Config | None = None,
+) -> ReadResult:
+    """Read an edge list of actions into the canonical table.
+
+    Parameters
+    ----------
+    source : path, ``"-"`` or pandas.DataFrame
+        A CSV, TSV, JSON Lines, JSON or Parquet file (optionally gzip-, zstd- or
+        bzip2-compressed, detected from its bytes), ``"-"`` for standard input, or a
+        DataFrame already in memory.
+    format : {"auto", "csv", "tsv", "jsonl", "json", "parquet"}
+        ``auto`` decides from the file name and content.
+    columns : mapping, optional
+        Field → input column, for columns whose names are not recognised, e.g.
+        ``{"source": "retweeter", "timestamp": "when"}``.
+    delimiter : str, optional
+        For delimited text; sniffed from the content when omitted.
+    encoding : str
+        Text encoding (default UTF-8; a UTF-8 byte-order mark is accepted).
+    default_type : str
+        Action type of rows without a ``type`` column or value.
+    max_rejected : float, optional
+        Largest fraction of bad rows accepted (default: ``Config.max_rejected``).
+    config : Config, optional
+        Source of the defaults.
+
+    Returns
+    -------
+    ReadResult
+        The canonical table and everything about how it was read.
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, unreadable, lacks the required columns, or has
+        too many bad rows. The message names the file, column or row and the fix.
+
+    Examples
+    --------
+    >>> import coordnet
+    >>> res = coordnet.read_actions(coordnet.datasets.toy_path())
+    >>> res.mapping
+    {'source': 'retweeter', 'target': 'retweeted_user', 'timestamp': 'created_at', 'id': 'tweet_id', 'object_id': 'retweeted_tweet_id'}
+    >>> res.rows_kept, res.rows_rejected
+    (38, 0)
+    >>> list(res.actions.columns)
+    ['source', 'target', 'timestamp', 'type', 'id', 'object_id', 'weight']
+    """
+    config = config or Config()
+    max_rej = config.max_rejected if max_rejected is None else Config(max_rejected=max_rejected).max_rejected
+    default_type = TYPE_ALIASES.get(str(default_type).strip().lower(), "")
+    if not default_type:
+        from .errors import ConfigError
+        raise ConfigError(f"default_type must be one of {', '.join(ACTION_TYPES)}.")
+    fmt = str(format).lower()
+    if fmt not in _FORMATS:
+        from .errors import ConfigError
+        raise ConfigError(f"unknown format {format!r}.", hint=f"choose among {', '.join(_FORMATS)}")
+    if delimiter is not None:
+        delimiter = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(
+            delimiter.lower(), delimiter)
+        if len(delimiter) != 1:
+            from .errors import ConfigError
+            raise ConfigError(f"the delimiter must be one character, got {delimiter!r}.",
+                              hint="use ',', ';', '|' or 'tab'")
+    try:
+        "".encode(encoding)
+    except LookupError:
+        from .errors import ConfigError
+        raise ConfigError(f"unknown text encoding {encoding!r}.",
+                          hint="use for example utf-8, latin-1 or cp1252") from None
+    notes: list[str] = []
+
+    if isinstance(source, pd.DataFrame):
+        return from_dataframe(source, columns=columns, default_type=default_type,
+                              max_rejected=max_rej)
+
+    data: bytes | None = None
+    path: Path | None = None
+    if str(source) == "-":
+        where = "<stdin>"
+        data = sys.stdin.buffer.read()
+        sha = hashlib.sha256(data).hexdigest()
+        head = data[:1 << 16]
+    else:
+        path = Path(source)
+        where = str(path)
+        if not path.exists():
+            raise InputError(f"{where}: no such file.", hint="check the path and the spelling")
+        if path.is_dir():
+            raise InputError(f"{where}: is a folder, not a file.",
+                             hint="give the path of the data file inside it")
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(1 << 16)
+        except PermissionError:
+            raise InputError(f"{where}: permission denied.",
+                             hint="check that you can read the file") from None
+        except OSError as e:
+            raise InputError(f"{where}: cannot read the file ({e.strerror}).") from None
+        sha = _sha256(path)
+    if not head:
+        raise InputError(f"{where}: the file is empty.",
+                         hint="export the data again; a header line and data rows are needed")
+    compression = _sniff_compression(head)
+    if compression:
+        try:
+            with _open_decompressed(path, data, compression) as fh:
+                text_head = fh.read(1 << 16)
+        except Exception as e:
+            raise InputError(f"{where}: the {compression} file is truncated or corrupt ({e}).",
+                             hint="download or export the file again") from None
+    else:
+        text_head = head
+    if fmt == "auto":
+        fmt = _guess_format(where, text_head)
+    if fmt != "parquet":
+        if not text_head.strip(b"\xef\xbb\xbf \t\r\n"):
+            raise InputError(f"{where}: the file is empty.",
+                             hint="export the data again; a header line and data rows are needed")
+        if _looks_binary(text_head):
+            raise InputError(f"{where}: this is not a text table (it looks like binary data).",
+                             hint="coordnet reads CSV, TSV, JSON Lines and Parquet, optionally "
+                                  "gzip- or zstd-compressed; export your data in one of them")
+    ignored: tuple[str, ...] = ()
+    malformed: list[dict[str, Any]] = []
+    if fmt in ("csv", "tsv"):
+        try:
+            head_text = text_head.decode(encoding, errors="strict")
+        except UnicodeDecodeError as e:
+            if e.start > len(text_head) - 4:  # cut inside a multi-byte character
+                head_text = text_head[: e.start].decode(encoding)
+            else:
+                raise InputError(
+                    f"{where}: the file is not valid {encoding} text (byte {e.start}: {e.reason}).",
+                    hint="re-save it as UTF-8, or name its encoding with --encoding "
+                         "(e.g. --encoding latin-1 or cp1252)") from None
+        head_text = head_text.lstrip("\ufeff")
+        delim = "\t" if fmt == "tsv" and delimiter is None else delimiter
+        raw, malformed, used_delim = _read_csv(path, data, compression, where, delim, encoding,
+                                               head_text)
+        fmt = "tsv" if used_delim == "\t" else "csv"
+    elif fmt == "jsonl":
+        raw, malformed = _read_jsonl(path, data, compression, where, encoding)
+    elif fmt == "json":
+        raw = _read_json_array(_read_all(path, data, compression, where), where, encoding)
+    else:
+        raw = _read_parquet(path, data if not compression else _read_all(path, data, compression, where),
+                            where)
+    if raw.shape[1] == 0 and not malformed:
+        raise InputError(f"{where}: no columns found.",
+                         hint="the file needs named columns (a header line, or keys in each JSON object)")
+    mapping = detect_columns([str(c) for c in raw.columns], columns, where=where)
+    ignored = tuple(str(c) for c in raw.columns if c not in mapping.values())
+    log.info("read %s (%s): %d rows; mapping %s", where, fmt, len(raw), mapping)
+    return _finish(raw, mapping, path=where, sha256=sha, fmt=fmt, compression=compression,
+                   malformed=malformed, default_type=default_type, max_rejected=max_rej,
+                   notes=notes, ignored=ignored)
+
+
+def from_dataframe(
+    df: pd.DataFrame,
+    *,
+    columns: Mapping[str, str | None] | None = None,
+    default_type: str = "retweet",
+    max_rejected: float | None = None,
+) -> ReadResult:
+    """Normalise a DataFrame already in memory, exactly as :func:`read_actions` does a file.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"from": ["a", "b"], "to": ["c", "c"], "time": [1634764436, 1634764440]})
+    >>> res = from_dataframe(df)
+    >>> res.actions[["source", "target"]].values.tolist()
+    [['a', 'c'], ['b', 'c']]
+    >>> str(res.actions["timestamp"].iloc[1])
+    '2021-10-20 21:14:00+00:00'
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
+    max_rej = Config().max_rejected if max_rejected is None else Config(max_rejected=max_rejected).max_rejected
+    if df.columns.duplicated().any():
+        raise InputError("the DataFrame has duplicated column names.",
+                         hint="rename the duplicated columns")
+    raw = df.copy()
+    raw.columns = [str(c) for c in raw.columns]
+    mapping = detect_columns(list(raw.columns), columns, where="DataFrame")
+    ignored = tuple(c for c in raw.columns if c not in mapping.values())
+    return _finish(raw, mapping, path="<DataFrame>", sha256=None, fmt="dataframe", compression=None,
+                   malformed=[], default_type=TYPE_ALIASES.get(default_type, "retweet"),
+                   max_rejected=max_rej, notes=[], ignored=ignored)

@@ -1,0 +1,195 @@
+"""End-to-end runs: one public function per CLI command.
+
+:func:`run_graph` is what ``coordnet graph`` does: read → build graphs → write files.
+The stages in between are pure (:func:`coordnet.read_actions`,
+:func:`coordnet.build_graphs`); only this module and :mod:`coordnet.output` touch the
+output folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from ._version import __version__
+from .config import Config
+from .errors import InputError
+from .graphs import Graphs, build_graphs, to_networkx
+from .io import ReadResult, read_actions
+from .output import prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
+
+__all__ = ["GraphRun", "run_graph"]
+
+log = logging.getLogger("coordnet")
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class GraphRun:
+    """Everything ``coordnet graph`` produced.
+
+    Attributes
+    ----------
+    read : ReadResult
+    graphs : Graphs
+    config : Config
+    out_dir : pathlib.Path
+    files : dict
+        Output name → path written.
+    summary : dict
+        The content of ``summary.json``.
+    """
+
+    read: ReadResult
+    graphs: Graphs
+    config: Config
+    out_dir: Path
+    files: dict[str, Path]
+    summary: dict[str, Any]
+
+
+def _manifest(command: str, read: ReadResult, config: Config, extra: dict[str, Any]) -> dict[str, Any]:
+    s = read.summary()
+    return {
+        "coordnet_version": __version__,
+        "command": command,
+        "parameters": config.to_dict(),
+        "input": {k: s[k] for k in ("input", "input_sha256", "format", "compression", "mapping",
+                                    "ignored_columns")},
+        "rows_read": read.rows_read,
+        "rows_kept": read.rows_kept,
+        "rows_rejected": read.rows_rejected,
+        "rows_duplicate": read.rows_duplicate,
+        "rejected_by_reason": s["rejected_by_reason"],
+        "data": {k: s[k] for k in ("accounts", "types", "first_time", "last_time")},
+        "notes": s["notes"],
+        **extra,
+        "environment": {"python": platform.python_version(), "pandas": pd.__version__},
+    }
+
+
+def _read_or_report(input: str | os.PathLike[str] | pd.DataFrame, out: Path, **kw: Any) -> ReadResult:
+    try:
+        return read_actions(input, **kw)
+    except InputError as e:
+        rej = getattr(e, "rejected", None)
+        if rej is not None and len(rej):
+            write_csv(rej, out / "rejected.csv")
+            e.hint = (e.hint or "") + f" (every bad row and its reason: {out / 'rejected.csv'})"
+        raise
+
+
+def run_graph(
+    input: str | os.PathLike[str] | pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    *,
+    config: Config | None = None,
+    columns: Mapping[str, str | None] | None = None,
+    format: str = "auto",
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+) -> GraphRun:
+    """Read an edge list, build the account graphs and write them to ``out_dir``.
+
+    Writes ``amplification.csv``, ``coaction.csv``, ``evidence.csv``,
+    ``accounts.csv``, ``graph.graphml`` and ``graph.gexf`` (the amplification graph,
+    or the co-action network when the data has no target accounts), ``coaction.gexf``
+    and ``coaction.graphml`` when both exist, ``rejected.csv`` when rows were rejected,
+    and ``summary.json`` (the run manifest).
+
+    Parameters
+    ----------
+    input : path, ``"-"`` or DataFrame
+        See :func:`coordnet.read_actions`.
+    out_dir : path
+        Output folder; created if needed; must be empty unless ``force``.
+    config : Config, optional
+    columns, format, delimiter, encoding
+        Passed to :func:`coordnet.read_actions`.
+    force : bool
+        Overwrite the files of an earlier run in ``out_dir``.
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+
+    Returns
+    -------
+    GraphRun
+
+    Examples
+    --------
+    >>> import tempfile, coordnet
+    >>> run = coordnet.run_graph(coordnet.datasets.toy_path(), tempfile.mkdtemp() + "/out")
+    >>> sorted(run.files)[:4]
+    ['accounts.csv', 'amplification.csv', 'coaction.csv', 'coaction.gexf']
+    >>> run.summary["rows_kept"], run.summary["graphs"]["coaction_edges"]
+    (36, 12)
+    """
+    t0 = time.perf_counter()
+    config = config or Config()
+    out = prepare_output_dir(out_dir, force=force)
+    if progress:
+        progress("read", 0, 1)
+    read = _read_or_report(input, out, format=format, columns=columns, delimiter=delimiter,
+                           encoding=encoding, config=config)
+    if progress:
+        progress("read", 1, 1)
+    t_read = time.perf_counter()
+    graphs = build_graphs(read.actions, config, progress=progress)
+    t_graphs = time.perf_counter()
+    files: dict[str, Path] = {}
+
+    def put(name: str, path: Path) -> None:
+        files[name] = path
+
+    put("accounts.csv", write_csv(graphs.accounts, out / "accounts.csv"))
+    put("amplification.csv", write_csv(graphs.amplification, out / "amplification.csv"))
+    co = graphs.coaction
+    if co is not None:
+        put("coaction.csv", write_csv(co.edges, out / "coaction.csv"))
+        put("evidence.csv", write_csv(co.evidence, out / "evidence.csv"))
+    if read.rows_rejected:
+        put("rejected.csv", write_csv(read.rejected, out / "rejected.csv"))
+    last = read.actions["timestamp"].max()
+    date = last.strftime("%Y-%m-%d") if pd.notna(last) else None
+    has_amp = not graphs.amplification.empty
+    nodes = graphs.accounts
+    primary = "amplification" if has_amp or co is None else "coaction"
+    if primary == "amplification":
+        G = to_networkx(graphs.amplification, nodes=nodes)
+    else:
+        G = to_networkx(co.edges, nodes=nodes)  # type: ignore[union-attr]
+    put("graph.graphml", write_graphml(G, out / "graph.graphml"))
+    put("graph.gexf", write_gexf(G, out / "graph.gexf", date=date))
+    if primary == "amplification" and co is not None and not co.edges.empty:
+        C = to_networkx(co.edges, nodes=nodes)
+        put("coaction.graphml", write_graphml(C, out / "coaction.graphml"))
+        put("coaction.gexf", write_gexf(C, out / "coaction.gexf", date=date))
+    t_write = time.perf_counter()
+    graph_info = {
+        "graph_file": primary,
+        "accounts": len(graphs.accounts),
+        "amplification_edges": len(graphs.amplification),
+        "self_loops": graphs.self_loops,
+        "coaction_edges": 0 if co is None else len(co.edges),
+        "coaction_evidence_rows": 0 if co is None else len(co.evidence),
+        "coaction_key": None if co is None else co.key,
+        "coaction_actions": 0 if co is None else co.n_actions,
+        "notes": list(graphs.notes),
+    }
+    summary = _manifest("graph", read, config, {
+        "graphs": graph_info,
+        "outputs": sorted([*files, "summary.json"]),
+        "runtime_s": {"read": round(t_read - t0, 3), "graphs": round(t_graphs - t_read, 3),
+                      "write": round(t_write - t_graphs, 3)},
+    })
+    put("summary.json", write_json(summary, out / "summary.json"))
+    return GraphRun(read, graphs, config, out, dict(sorted(files.items())), summary)
