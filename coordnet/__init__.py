@@ -12,6 +12,7 @@ from .errors import (ConfigError, CoordnetError, CoordnetWarning, InputError,
 from .graphs import (CoAction, Graphs, account_table, amplification_edges, build_graphs, coaction,
                      to_igraph, to_networkx)
 from .io import ReadResult, from_dataframe, read_actions
+from .pipeline import GraphRun, run_graph
 
 __all__ = [
     "__version__", "datasets", "ACTION_TYPES", "Config",
@@ -20,4 +21,5 @@ __all__ = [
     "ReadResult", "read_actions", "from_dataframe",
     "CoAction", "Graphs", "account_table", "amplification_edges", "build_graphs", "coaction",
     "to_igraph", "to_networkx",
+    "GraphRun", "run_graph",
 ]

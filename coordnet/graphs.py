@@ -427,7 +427,7 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
     >>> import coordnet
     >>> g = coordnet.build_graphs(coordnet.datasets.toy_actions())
     >>> len(g.accounts), len(g.amplification), len(g.coaction.edges)
-    (17, 32, 7)
+    (16, 33, 12)
     """
     config = config or Config()
     notes: list[str] = []
@@ -459,16 +459,21 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
 # ------------------------------------------------------------------------- converters
 
 
-def _attr(v: Any) -> Any:
-    if isinstance(v, pd.Timestamp):
-        return v.isoformat()
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
-        return ""
-    return v
+def _plain_columns(df: pd.DataFrame) -> dict[str, list[Any]]:
+    """Columns as lists of plain Python values (times → ISO 8601, missing → ""), vectorised."""
+    out: dict[str, list[Any]] = {}
+    for c in df.columns:
+        s = df[c]
+        if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
+            s = s.dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object).where(s.notna(), "")
+        elif pd.api.types.is_bool_dtype(s):
+            s = s.astype(object)
+        elif pd.api.types.is_numeric_dtype(s):
+            s = s.astype(object).where(s.notna(), "")
+        else:
+            s = s.astype(object).where(s.notna(), "")
+        out[str(c)] = s.tolist()
+    return out
 
 
 def to_networkx(edges: pd.DataFrame, *, directed: bool | None = None,
@@ -492,7 +497,7 @@ def to_networkx(edges: pd.DataFrame, *, directed: bool | None = None,
     >>> g = coordnet.build_graphs(coordnet.datasets.toy_actions())
     >>> G = to_networkx(g.amplification)
     >>> G.is_directed(), G.number_of_edges()
-    (True, 32)
+    (True, 33)
     """
     import networkx as nx
 
@@ -506,14 +511,13 @@ def to_networkx(edges: pd.DataFrame, *, directed: bool | None = None,
         is_dir = directed
     G = nx.DiGraph() if is_dir else nx.Graph()
     if nodes is not None:
-        ncols = [c for c in nodes.columns if c != "account"]
-        for rec in nodes.itertuples(index=False):
-            d = rec._asdict()
-            G.add_node(str(d["account"]), **{c: _attr(d[c]) for c in ncols})
+        cols = _plain_columns(nodes)
+        names = [str(x) for x in cols.pop("account")]
+        G.add_nodes_from((n, dict(zip(cols, vals))) for n, *vals in zip(names, *cols.values()))
     attrs = [c for c in edges.columns if c not in (u, v)]
-    G.add_edges_from(
-        (str(r[0]), str(r[1]), {c: _attr(x) for c, x in zip(attrs, r[2:])})
-        for r in edges[[u, v] + attrs].itertuples(index=False, name=None))
+    cols = _plain_columns(edges[attrs])
+    G.add_edges_from((str(a), str(b), dict(zip(attrs, vals)))
+                     for a, b, *vals in zip(edges[u].tolist(), edges[v].tolist(), *cols.values()))
     return G
 
 
@@ -527,7 +531,7 @@ def to_igraph(edges: pd.DataFrame, *, directed: bool | None = None,
     >>> g = coordnet.build_graphs(coordnet.datasets.toy_actions())
     >>> ig = to_igraph(g.coaction.edges)
     >>> ig.is_directed(), ig.ecount(), sorted(ig.es.attributes())[:2]
-    (False, 7, ['first_time', 'last_time'])
+    (False, 12, ['first_time', 'last_time'])
     """
     try:
         import igraph as ig
@@ -542,18 +546,21 @@ def to_igraph(edges: pd.DataFrame, *, directed: bool | None = None,
         raise InputError("expected an edge table with source/target or account_a/account_b columns.")
     if directed is not None:
         is_dir = directed
-    e = edges.copy()
-    for c in e.columns:
-        if isinstance(e[c].dtype, pd.DatetimeTZDtype):
-            e[c] = e[c].map(lambda x: x.isoformat() if pd.notna(x) else "")
-    e[u] = e[u].astype(object)
-    e[v] = e[v].astype(object)
-    vertices = None
+    names = pd.concat([nodes["account"], edges[u], edges[v]]) if nodes is not None else pd.concat(
+        [edges[u], edges[v]])
+    codes, uniques = pd.factorize(names.astype("str"), sort=nodes is None)
+    if nodes is not None and nodes["account"].duplicated().any():
+        raise InputError("the node table lists an account twice.")
+    n_nodes = len(nodes) if nodes is not None else 0
+    m = len(edges)
+    src, dst = codes[n_nodes:n_nodes + m], codes[n_nodes + m:]
+    g = ig.Graph(n=len(uniques), edges=np.column_stack([src, dst]).tolist() if m else [],
+                 directed=is_dir)
+    g.vs["name"] = [str(x) for x in uniques]
     if nodes is not None:
-        vertices = nodes.rename(columns={"account": "name"}).copy()
-        vertices["name"] = vertices["name"].astype(object)
-        for c in vertices.columns:
-            if isinstance(vertices[c].dtype, pd.DatetimeTZDtype):
-                vertices[c] = vertices[c].map(lambda x: x.isoformat() if pd.notna(x) else "")
-    return ig.Graph.DataFrame(e[[u, v] + [c for c in e.columns if c not in (u, v)]],
-                              directed=is_dir, vertices=vertices, use_vids=False)
+        for c, vals in _plain_columns(nodes.drop(columns="account")).items():
+            # nodes come first in `names`, so vertex i is nodes row i for i < len(nodes)
+            g.vs[c] = vals + [""] * (len(uniques) - n_nodes)
+    for c, vals in _plain_columns(edges.drop(columns=[u, v])).items():
+        g.es[c] = vals
+    return g

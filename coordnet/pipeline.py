@@ -21,7 +21,7 @@ import pandas as pd
 from ._version import __version__
 from .config import Config
 from .errors import InputError
-from .graphs import Graphs, build_graphs, to_networkx
+from .graphs import Graphs, build_graphs
 from .io import ReadResult, read_actions
 from .output import prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
 
@@ -161,18 +161,30 @@ def run_graph(
     last = read.actions["timestamp"].max()
     date = last.strftime("%Y-%m-%d") if pd.notna(last) else None
     has_amp = not graphs.amplification.empty
-    nodes = graphs.accounts
     primary = "amplification" if has_amp or co is None else "coaction"
-    if primary == "amplification":
-        G = to_networkx(graphs.amplification, nodes=nodes)
-    else:
-        G = to_networkx(co.edges, nodes=nodes)  # type: ignore[union-attr]
-    put("graph.graphml", write_graphml(G, out / "graph.graphml"))
-    put("graph.gexf", write_gexf(G, out / "graph.gexf", date=date))
+    desc = {"amplification": "coordnet amplification graph: source amplified target; weight = "
+                             "number of actions",
+            "coaction": f"coordnet co-action network: accounts acting on the same object within "
+                        f"{config.window:g} s; weight = distinct objects"}
+
+    def gephi(kind: str, stem: str) -> None:
+        if kind == "amplification":
+            e, u, v, directed, w = graphs.amplification, "source", "target", True, "weight"
+        else:
+            e, u, v, directed, w = co.edges, "account_a", "account_b", False, "n_objects"  # type: ignore[union-attr]
+        put(f"{stem}.gexf", write_gexf(graphs.accounts, e, out / f"{stem}.gexf", source=u, target=v,
+                                       directed=directed, weight=w, date=date,
+                                       description=desc[kind]))
+        put(f"{stem}.graphml", write_graphml(graphs.accounts, e, out / f"{stem}.graphml", source=u,
+                                             target=v, directed=directed))
+
+    if progress:
+        progress("write Gephi files", 0, 1)
+    gephi(primary, "graph")
     if primary == "amplification" and co is not None and not co.edges.empty:
-        C = to_networkx(co.edges, nodes=nodes)
-        put("coaction.graphml", write_graphml(C, out / "coaction.graphml"))
-        put("coaction.gexf", write_gexf(C, out / "coaction.gexf", date=date))
+        gephi("coaction", "coaction")
+    if progress:
+        progress("write Gephi files", 1, 1)
     t_write = time.perf_counter()
     graph_info = {
         "graph_file": primary,

@@ -1,0 +1,284 @@
+"""Account graphs: expected values worked out by hand, a brute-force cross-check, and
+parity with the peers' published outputs on real data."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import coordnet
+from coordnet import graphs as G
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+T0 = 1_600_000_000  # 2020-09-13T12:26:40Z
+
+
+def acts(rows, **kw):
+    """Canonical actions from (source, object_id, seconds-after-T0[, type[, target]]) tuples."""
+    recs = []
+    for i, r in enumerate(rows):
+        src, obj, s, *rest = r
+        recs.append({"source": src, "object_id": obj, "timestamp": T0 + s,
+                     "type": rest[0] if rest else "retweet",
+                     "target": rest[1] if len(rest) > 1 else None, "id": f"x{i}"})
+    df = pd.DataFrame(recs)
+    if df["target"].isna().all():
+        df = df.drop(columns="target")
+    return coordnet.from_dataframe(df, **kw).actions
+
+
+def pairs(co):
+    return {(r.account_a, r.account_b): r for r in co.edges.itertuples()}
+
+
+# ------------------------------------------------------------------ co-action, by hand
+
+
+def test_window_is_inclusive():
+    # a at 0 s, b at 60 s, c at 61 s on one post; τ = 60.
+    # |a-b| = 60 ≤ 60 → linked; |b-c| = 1 → linked; |a-c| = 61 > 60 → not linked.
+    co = coordnet.coaction(acts([("a", "p", 0), ("b", "p", 60), ("c", "p", 61)]), window=60)
+    assert set(pairs(co)) == {("a", "b"), ("b", "c")}
+    assert pairs(co)[("a", "b")].min_gap_s == 60.0
+    assert pairs(co)[("b", "c")].min_gap_s == 1.0
+    # τ = 59 drops a-b as well
+    co = coordnet.coaction(acts([("a", "p", 0), ("b", "p", 60), ("c", "p", 61)]), window=59)
+    assert set(pairs(co)) == {("b", "c")}
+
+
+def test_counts_objects_and_pairs():
+    # p: a 0, b 10, c 500      → a-b (gap 10)
+    # q: a 1000, b 1030, c 1031 → a-b (30), a-c (31), b-c (1)
+    # r: b 2000, a 2100         → gap 100 > 60, nothing
+    co = coordnet.coaction(acts([
+        ("a", "p", 0), ("b", "p", 10), ("c", "p", 500),
+        ("a", "q", 1000), ("b", "q", 1030), ("c", "q", 1031),
+        ("b", "r", 2000), ("a", "r", 2100)]), window=60)
+    p = pairs(co)
+    assert set(p) == {("a", "b"), ("a", "c"), ("b", "c")}
+    assert (p[("a", "b")].n_objects, p[("a", "b")].n_action_pairs, p[("a", "b")].min_gap_s) == (2, 2, 10.0)
+    assert (p[("a", "c")].n_objects, p[("a", "c")].min_gap_s) == (1, 31.0)
+    assert (p[("b", "c")].n_objects, p[("b", "c")].min_gap_s) == (1, 1.0)
+    ev = co.evidence
+    assert list(ev.columns[:4]) == ["account_a", "account_b", "object_id", "gap_s"]
+    ab = ev[(ev.account_a == "a") & (ev.account_b == "b")].set_index("object_id")["gap_s"].to_dict()
+    assert ab == {"p": 10.0, "q": 30.0}
+    assert (ev.account_a < ev.account_b).all()
+    assert len(ev) == 4
+
+
+def test_repeated_actions_on_one_object():
+    # a shares p twice (0 s and 30 s), b once at 50 s.
+    # action pairs within 60 s: (a0, b50) gap 50 and (a30, b50) gap 20 → 2 pairs, 1 object,
+    # 2 distinct actions of a, 1 of b, smallest gap 20. a with itself is not a pair.
+    co = coordnet.coaction(acts([("a", "p", 0), ("a", "p", 30), ("b", "p", 50)]), window=60)
+    (r,) = co.edges.itertuples()
+    assert (r.account_a, r.account_b) == ("a", "b")
+    assert (r.n_objects, r.n_action_pairs, r.n_actions_a, r.n_actions_b, r.min_gap_s) == (1, 2, 2, 1, 20.0)
+
+
+def test_only_selected_action_types():
+    rows = [("a", "p", 0, "retweet"), ("b", "p", 5, "quote"), ("c", "p", 6, "retweet")]
+    assert set(pairs(coordnet.coaction(acts(rows), 60))) == {("a", "c")}
+    assert set(pairs(coordnet.coaction(acts(rows), 60, action_types=("retweet", "quote")))) == {
+        ("a", "b"), ("a", "c"), ("b", "c")}
+    assert set(pairs(coordnet.coaction(acts(rows), 60, action_types=["quote"]))) == set()
+
+
+def test_window_zero_means_same_instant():
+    co = coordnet.coaction(acts([("a", "p", 0), ("b", "p", 0), ("c", "p", 1)]), window=0)
+    assert set(pairs(co)) == {("a", "b")}
+
+
+def test_fallback_to_target_account_without_object_ids(caplog):
+    df = pd.DataFrame({"source": ["a", "b", "c"], "target": ["t", "t", "u"],
+                       "timestamp": [T0, T0 + 20, T0 + 25]})
+    a = coordnet.from_dataframe(df).actions
+    logger = __import__("logging").getLogger("coordnet")
+    logger.addHandler(caplog.handler)  # the CLI tests may have stopped propagation to root
+    try:
+        with caplog.at_level("WARNING", logger="coordnet"):
+            co = coordnet.coaction(a, 60)
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert co.key == "target"
+    assert set(pairs(co)) == {("a", "b")}
+    assert "same target account" in caplog.text
+    g = coordnet.build_graphs(a)
+    assert any("no object ids" in n for n in g.notes)
+
+
+def test_no_timestamps_is_a_clear_error():
+    a = coordnet.from_dataframe(pd.DataFrame({"source": ["a"], "object_id": ["p"]})).actions
+    with pytest.raises(coordnet.InputError, match="timestamps"):
+        coordnet.coaction(a)
+    g = coordnet.build_graphs(a)
+    assert g.coaction is None and any("no timestamps" in n for n in g.notes)
+
+
+def test_empty_and_single_action():
+    co = coordnet.coaction(acts([("a", "p", 0)]))
+    assert co.edges.empty and co.evidence.empty
+    assert list(co.edges.columns) == ["account_a", "account_b", "n_objects", "n_action_pairs",
+                                      "n_actions_a", "n_actions_b", "min_gap_s", "first_time",
+                                      "last_time"]
+
+
+def test_bad_window_is_a_config_error():
+    with pytest.raises(coordnet.ConfigError):
+        coordnet.coaction(acts([("a", "p", 0), ("b", "p", 1)]), window=-1)
+    with pytest.raises(coordnet.ConfigError):
+        coordnet.coaction(acts([("a", "p", 0), ("b", "p", 1)]), action_types=["like"])
+
+
+def _brute_force(a: pd.DataFrame, window: float) -> dict:
+    """The definition, literally: every pair of actions on the same object."""
+    out: dict = {}
+    rows = a[a["type"] == "retweet"][["source", "object_id", "timestamp"]].to_numpy()
+    for (s1, o1, t1), (s2, o2, t2) in itertools.combinations(rows, 2):
+        if o1 != o2 or s1 == s2 or abs((t1 - t2).total_seconds()) > window:
+            continue
+        key = (min(s1, s2), max(s1, s2))
+        d = out.setdefault(key, {"objects": set(), "pairs": 0})
+        d["objects"].add(o1)
+        d["pairs"] += 1
+    return {k: (len(v["objects"]), v["pairs"]) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sweep_matches_brute_force_and_is_order_invariant(seed, monkeypatch):
+    rng = np.random.default_rng(seed)
+    n = 300
+    df = pd.DataFrame({
+        "source": rng.choice([f"u{i}" for i in range(25)], n),
+        "object_id": rng.choice([f"p{i}" for i in range(12)], n),
+        "timestamp": T0 + rng.integers(0, 1200, n),
+    })
+    a = coordnet.from_dataframe(df).actions
+    expected = _brute_force(a, 45)
+    co = coordnet.coaction(a, 45)
+    got = {(r.account_a, r.account_b): (r.n_objects, r.n_action_pairs) for r in co.edges.itertuples()}
+    assert got == expected
+    # same result with the rows shuffled, and with tiny chunks (chunking by whole objects)
+    shuffled = coordnet.from_dataframe(df.sample(frac=1, random_state=seed)).actions
+    monkeypatch.setattr(G, "_PAIR_CHUNK", 7)
+    co2 = coordnet.coaction(shuffled, 45)
+    pd.testing.assert_frame_equal(co.edges, co2.edges)
+    pd.testing.assert_frame_equal(co.evidence, co2.evidence)
+
+
+# ------------------------------------------------------------------ amplification graph
+
+
+def test_amplification_edges_by_hand():
+    df = pd.DataFrame({
+        "source": ["a", "a", "a", "b", "c", "c"],
+        "target": ["b", "b", "b", "a", "c", None],
+        "object_id": [None, None, None, None, None, "p"],
+        "type": ["retweet", "retweet", "mention", "reply", "retweet", "retweet"],
+        "timestamp": [T0 + 100, T0, T0 + 50, T0 + 10, T0, T0],
+        "weight": [1, 2, 1, 1, 1, 1],
+    })
+    a = coordnet.from_dataframe(df).actions
+    e = coordnet.amplification_edges(a)
+    # a→b: weights 1 + 2 retweets + 1 mention = 4; b→a: one reply; c→c is a self-loop (no edge);
+    # c's last row has no target (no edge).
+    assert e[["source", "target", "weight", "n_retweet", "n_quote", "n_reply", "n_mention"]
+             ].values.tolist() == [["a", "b", 4, 3, 0, 0, 1], ["b", "a", 1, 0, 0, 1, 0]]
+    assert e.loc[0, "first_time"] == pd.Timestamp(T0, unit="s", tz="UTC")
+    assert e.loc[0, "last_time"] == pd.Timestamp(T0 + 100, unit="s", tz="UTC")
+    g = coordnet.build_graphs(a)
+    assert g.self_loops == 1
+    acc = g.accounts.set_index("account")
+    assert acc.loc["a", "n_actions"] == 4 and acc.loc["a", "n_amplified"] == 1
+    assert acc.loc["b", "n_amplified"] == 4 and acc.loc["c", "n_amplified"] == 0
+
+
+def test_converters_keep_attributes():
+    g = coordnet.build_graphs(coordnet.datasets.toy_actions())
+    nxg = coordnet.to_networkx(g.amplification, nodes=g.accounts)
+    assert nxg.is_directed()
+    assert nxg.number_of_edges() == len(g.amplification)
+    assert nxg.number_of_nodes() == len(g.accounts)
+    r = g.amplification.iloc[0]
+    d = nxg.edges[r.source, r.target]
+    assert d["weight"] == r.weight and d["first_time"].endswith("Z")
+    igg = coordnet.to_igraph(g.coaction.edges, nodes=g.accounts)
+    assert not igg.is_directed()
+    assert igg.vcount() == len(g.accounts) and igg.ecount() == len(g.coaction.edges)
+    e = igg.es[0]
+    names = igg.vs["name"]
+    row = g.coaction.edges.iloc[0]
+    assert {names[e.source], names[e.target]} == {row.account_a, row.account_b}
+    assert e["n_objects"] == row.n_objects
+
+
+def test_toy_squad_is_the_dense_part():
+    """The bundled toy data: 5 squad accounts co-retweet 4 posts within 30 s of each other."""
+    co = coordnet.build_graphs(coordnet.datasets.toy_actions()).coaction
+    squad = co.edges[co.edges.account_a.str.startswith("squad") & co.edges.account_b.str.startswith("squad")]
+    assert len(squad) == 10  # all C(5,2) pairs
+    # squad_1..4 each wrote one of the 4 posts, squad_5 none. Two authors both retweeted
+    # the 2 posts neither wrote; an author and squad_5 both retweeted the 3 others.
+    n = squad.set_index(["account_a", "account_b"])["n_objects"]
+    assert (n.drop(n.index[n.index.get_level_values(1) == "squad_5"]) == 2).all()
+    assert n.xs("squad_5", level=1).tolist() == [3, 3, 3, 3]
+    assert len(co.edges) - len(squad) == 2  # two chance organic pairs (user_a-user_b, user_b-user_i)
+
+
+# ------------------------------------------------------------------ parity with the peers
+
+
+def _russian():
+    path = SHARED / "data" / "russian_coord_tweets.csv"
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} (the ../shared folder beside the project)")
+    return coordnet.read_actions(path)
+
+
+def test_parity_with_coortweet_and_cnt_on_real_data():
+    read = _russian()
+    assert read.mapping == {"source": "account_id", "timestamp": "timestamp_share",
+                            "id": "content_id", "object_id": "object_id"}
+    co = coordnet.coaction(read.actions, window=60)
+    ref = pd.read_csv(SHARED / "reference" / "russian_coretweet_60s_coortweet.csv",
+                      dtype={"account_a": str, "account_b": str})
+    assert len(ref) == 6206
+    mine = co.edges.rename(columns={"n_action_pairs": "n_share_pairs"})[
+        ["account_a", "account_b", "n_objects", "n_share_pairs"]]
+    merged = ref.merge(mine, on=["account_a", "account_b"], how="outer", indicator=True,
+                       suffixes=("_ref", ""))
+    assert (merged["_merge"] == "both").all(), merged["_merge"].value_counts()
+    assert (merged["n_objects_ref"] == merged["n_objects"]).all()
+    assert (merged["n_share_pairs_ref"] == merged["n_share_pairs"]).all()
+
+    cnt = pd.read_csv(SHARED / "reference" / "russian_coretweet_60s_cnt.csv",
+                      dtype={"account": str, "other": str})
+    assert len(cnt) == 2 * 6206
+    e = co.edges
+    directed = pd.concat([
+        pd.DataFrame({"account": e.account_a, "other": e.account_b, "n": e.n_actions_a}),
+        pd.DataFrame({"account": e.account_b, "other": e.account_a, "n": e.n_actions_b})])
+    m = cnt.merge(directed, on=["account", "other"], how="outer", indicator=True)
+    assert (m["_merge"] == "both").all()
+    assert (m["n_messages"] == m["n"]).all()
+
+
+def test_real_data_repeated_ids_lose_nothing():
+    """40 content_ids appear twice in the Russian file: once as an exact repeat of the whole
+    row (counted once), 39 times with a different object_id (both rows kept: dropping one
+    would lose data)."""
+    read = _russian()
+    raw = pd.read_csv(SHARED / "data" / "russian_coord_tweets.csv", dtype=str)
+    dups = raw[raw.duplicated("content_id", keep=False)]
+    assert dups["content_id"].nunique() == 40
+    exact = len(dups) - len(dups.drop_duplicates())
+    assert exact == 1
+    assert read.rows_read == 35125 and read.rows_rejected == 0
+    assert read.rows_duplicate == exact
+    assert read.rows_kept == 35125 - exact
+    assert any("39" in n and "different" in n for n in read.notes)
