@@ -82,15 +82,21 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Add one option per :class:`Config` field, with the field's default and help."""
+def _config_options(*stages: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add one option per :class:`Config` field of these stages, with its default and help."""
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return _add_config_options(fn, stages)
+    return deco
+
+
+def _add_config_options(fn: Callable[..., Any], stages: tuple[str, ...]) -> Callable[..., Any]:
     for f in reversed(dataclasses.fields(Config)):
-        if not f.metadata.get("cli", True):
+        if not f.metadata.get("cli", True) or f.metadata.get("stage", "graph") not in stages:
             continue
         default = f.default
         name = "--" + f.name.replace("_", "-")
         if isinstance(default, tuple):
-            opt = click.option(name, f.name, default=",".join(default), show_default=True,
+            opt = click.option(name, f.name, default=",".join(f"{x:g}" if isinstance(x, float) else str(x) for x in default), show_default=True,
                                metavar=f.metadata.get("metavar"), help=f.metadata["help"])
         else:
             opt = click.option(name, f.name, default=default, type=type(default), show_default=True,
@@ -169,7 +175,7 @@ def cli(quiet: bool, verbose: int, debug: bool) -> None:
               help="Folder to write the results into (created; must be empty unless --force).")
 @click.option("--force", is_flag=True, help="Overwrite the files of an earlier run in the output folder.")
 @_input_options
-@_config_options
+@_config_options("graph")
 @_handle_errors
 def graph(input: str, out_dir: str, force: bool, fmt: str, delimiter: str | None,
           encoding: str, **kw: Any) -> None:
@@ -198,6 +204,65 @@ def graph(input: str, out_dir: str, force: bool, fmt: str, delimiter: str | None
               f"{'/'.join(config.action_types)}, same {g['coaction_key'] or '-'})")
     for note in g["notes"]:
         _say(ctx, f"Note:     {note}")
+    _say(ctx, f"Wrote {len(run.files)} files to {run.out_dir}/: {', '.join(run.files)}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("input", type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=True),
+              help="Folder to write the results into (created; must be empty unless --force).")
+@click.option("--force", is_flag=True, help="Overwrite the files of an earlier run in the output folder.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of the report.")
+@click.option("--all-evidence", is_flag=True,
+              help="Write the evidence of every linked pair, not only of flagged clusters.")
+@_input_options
+@_config_options("graph", "detect")
+@_handle_errors
+def analyze(input: str, out_dir: str, force: bool, lang: str, all_evidence: bool, fmt: str,
+            delimiter: str | None, encoding: str, **kw: Any) -> None:
+    """Find coordinated-amplification clusters in INPUT and write a report folder.
+
+    Writes clusters.csv, accounts.csv, evidence.csv, pairs.csv, report.md, summary.json and
+    Gephi files. Every flag comes from calibrated tests (see the method in the docs); a
+    cluster is a pattern of behaviour, not proof of intent.
+
+    Python equivalent: coordnet.run_analyze(INPUT, OUTPUT, config=coordnet.Config(...)).
+    """
+    from .pipeline import run_analyze
+
+    ctx = click.get_current_context()
+    config = _config_from(kw)
+    progress = _Progress(not ctx.find_root().params.get("quiet"))
+    try:
+        run = run_analyze(input, out_dir, config=config, columns=_columns(kw), format=fmt,
+                          delimiter=delimiter, encoding=encoding, force=force,
+                          all_evidence=all_evidence, lang=lang, progress=progress)
+    finally:
+        progress.close()
+    _print_read(ctx, run.read)
+    from .report import headline
+
+    res = run.result
+    d = run.summary["detection"]
+    _say(ctx, f"Tests:    {d['n_tested']:,} account pairs tested for synchrony, "
+              f"{d['pairs_significant']:,} significant; {d['edges_significant']:,} significant "
+              f"amplification edges; {d['candidate_clusters']} candidate cluster(s)")
+    if res.flagged.empty:
+        _say(ctx, "Result:   no coordinated cluster found.")
+    else:
+        _say(ctx, "")
+        _say(ctx, f"{'cluster':>7} {'tier':<9} {'size':>5} {'targets':>7} {'actions':>8} "
+                  f"{'<60s':>6} {'lift':>7} {'p':>8}")
+        for _, r in res.flagged.iterrows():
+            lift = "inf" if r["lift"] == float("inf") else f"{r['lift']:.1f}"
+            s60 = "-" if r["share_within_60s"] != r["share_within_60s"] else f"{r['share_within_60s']:.0%}"
+            _say(ctx, f"{int(r['cluster']):>7} {r['tier']:<9} {int(r['size']):>5} {int(r['n_targets']):>7} "
+                      f"{int(r['actions']):>8} {s60:>6} {lift:>7} {r['p_value']:>8.4f}")
+        _say(ctx, "")
+        what = "posts" if res.info.get("object_key", "object_id") == "object_id" else "accounts"
+        for _, r in res.flagged.iterrows():
+            _say(ctx, "Headline: " + headline(r, lang, what=what))
     _say(ctx, f"Wrote {len(run.files)} files to {run.out_dir}/: {', '.join(run.files)}")
 
 

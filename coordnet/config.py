@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .errors import ConfigError
 
 __all__ = ["Config", "ACTION_TYPES"]
@@ -19,8 +21,10 @@ __all__ = ["Config", "ACTION_TYPES"]
 ACTION_TYPES: tuple[str, ...] = ("retweet", "quote", "reply", "mention")
 
 
-def _opt(default: Any, help: str, *, cli: bool = True, metavar: str | None = None) -> Any:
-    return field(default=default, metadata={"help": help, "cli": cli, "metavar": metavar})
+def _opt(default: Any, help: str, *, cli: bool = True, metavar: str | None = None,
+         stage: str = "graph") -> Any:
+    return field(default=default, metadata={"help": help, "cli": cli, "metavar": metavar,
+                                            "stage": stage})
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,22 @@ class Config:
         reading stops with an error instead of analysing a mostly broken file.
     seed : int
         Seed for every random step (community detection, layouts, permutations).
+    windows : tuple of float
+        Time scales τ (s) of the synchrony test (layer T).
+    min_repeat : int
+        Least number of co-timed objects (layer T) or amplifications (layer R) for a pair.
+    alpha : float
+        Benjamini–Hochberg false-discovery rate for pairs and edges.
+    max_object_accounts : int
+        Objects with more distinct accounts than this are left out of layer T.
+    resolution : float
+        Leiden–CPM γ.
+    min_cluster_size : int
+        Least number of amplifiers in a flagged cluster.
+    alpha_cluster : float
+        Cluster-level significance (Bonferroni over candidate clusters).
+    n_null : int
+        Activity-matched random groups per cluster.
 
     Examples
     --------
@@ -59,6 +79,24 @@ class Config:
     max_rejected: float = _opt(0.05, "Largest fraction of unreadable rows accepted before "
                                "reading stops with an error (0 to 1).", metavar="FRACTION")
     seed: int = _opt(42, "Seed for every random step, so runs are reproducible.")
+    windows: tuple[float, ...] = _opt((10.0, 60.0, 300.0, 1800.0), "Time scales (seconds) at which "
+                                      "synchrony is tested; the smallest p-value is kept (Bonferroni).",
+                                      metavar="SECONDS", stage="detect")
+    min_repeat: int = _opt(3, "Least number of distinct objects (or amplifications) a pair must "
+                           "share before it can be called significant.", stage="detect")
+    alpha: float = _opt(0.01, "False-discovery rate (Benjamini-Hochberg) for significant pairs and "
+                        "amplification edges.", metavar="FDR", stage="detect")
+    max_object_accounts: int = _opt(500, "Objects acted on by more accounts than this (organic "
+                                    "virality) are left out of the synchrony test.", stage="detect")
+    resolution: float = _opt(0.5, "Leiden-CPM resolution: least internal density of significant "
+                             "links in a cluster (0 to 1).", metavar="GAMMA", stage="detect")
+    min_cluster_size: int = _opt(4, "Least number of amplifier accounts for a cluster to be "
+                                 "flagged.", stage="detect")
+    alpha_cluster: float = _opt(0.01, "Largest cluster p-value (Bonferroni over candidate clusters) "
+                                "against activity-matched random groups for a cluster to be "
+                                "flagged.", metavar="P", stage="detect")
+    n_null: int = _opt(500, "Activity-matched random groups drawn per candidate cluster.",
+                       stage="detect")
 
     def __post_init__(self) -> None:
         try:
@@ -88,6 +126,32 @@ class Config:
         object.__setattr__(self, "max_rejected", mr)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError(f"seed must be an integer, got {self.seed!r}.")
+        ws = self.windows
+        if isinstance(ws, str):
+            ws = tuple(w for w in ws.split(",") if w.strip())
+        try:
+            ws = tuple(sorted({float(w) for w in ws}))
+        except (TypeError, ValueError):
+            raise ConfigError(f"windows must be numbers of seconds, got {self.windows!r}.",
+                              hint="use for example --windows 10,60,300,1800") from None
+        if not ws or any(not (0 <= w < float("inf")) for w in ws):
+            raise ConfigError(f"windows must be finite numbers of seconds ≥ 0, got {self.windows!r}.")
+        object.__setattr__(self, "windows", ws)
+        for name, lo, hi in (("alpha", 0, 1), ("alpha_cluster", 0, 1), ("resolution", 0, 1)):
+            v = getattr(self, name)
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                raise ConfigError(f"{name} must be a number, got {v!r}.") from None
+            if not lo < v <= hi:
+                raise ConfigError(f"{name} must be in ({lo}, {hi}], got {v!r}.")
+            object.__setattr__(self, name, v)
+        for name, lo in (("min_repeat", 1), ("max_object_accounts", 2), ("min_cluster_size", 2),
+                         ("n_null", 10)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise ConfigError(f"{name} must be a whole number ≥ {lo}, got {v!r}.")
+            object.__setattr__(self, name, int(v))
 
     def replace(self, **changes: Any) -> "Config":
         """Return a copy with some fields changed (validated again)."""
@@ -110,6 +174,7 @@ class Config:
     def from_dict(cls, d: dict[str, Any]) -> "Config":
         """Build a config from :meth:`to_dict` output."""
         d = dict(d)
-        if "action_types" in d and isinstance(d["action_types"], list):
-            d["action_types"] = tuple(d["action_types"])
+        for k in ("action_types", "windows"):
+            if k in d and isinstance(d[k], list):
+                d[k] = tuple(d[k])
         return cls().replace(**d)

@@ -140,8 +140,9 @@ class ReadResult:
     ignored_columns : tuple of str
         Input columns not used.
     rows_read, rows_kept, rows_rejected, rows_duplicate : int
-        ``rows_read == rows_kept + rows_rejected + rows_duplicate``. Duplicates are rows
-        whose ``id`` was already seen (each action counts once).
+        ``rows_read == rows_kept + rows_rejected + rows_duplicate``. A duplicate repeats an
+        earlier row exactly, id included (each action counts once); rows sharing an id
+        but differing in content are all kept and counted in a note.
     rejected : pandas.DataFrame
         One row per rejected row: ``row`` (1-based data row, header excluded, or the
         line number for malformed lines), ``reason`` and the raw values.
@@ -469,12 +470,20 @@ def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: st
     kept = actions.loc[~bad]
     n_dup = 0
     if "id" in mapping:
+        # a duplicate repeats an earlier row exactly (same id and same content): counted once.
+        # Rows that share an id but differ are all kept (dropping one would lose data).
         has_id = kept["id"].notna()
-        dup = has_id & kept["id"].duplicated(keep="first")
+        dup = has_id & kept.duplicated(keep="first")
         n_dup = int(dup.sum())
         if n_dup:
-            notes.append(f"{n_dup} row(s) repeat an id seen earlier: each action is counted once")
+            notes.append(f"{n_dup} row(s) repeat an earlier row exactly (same id): each action is "
+                         "counted once")
             kept = kept.loc[~dup]
+        clash = kept["id"].notna() & kept["id"].duplicated(keep=False)
+        n_clash = int(kept.loc[clash, "id"].nunique())
+        if n_clash:
+            notes.append(f"{n_clash} id(s) appear on rows with different content: all those rows "
+                         "are kept")
     kept = kept.reset_index(drop=True)
     rows_read = len(raw) + len(malformed)
     n_rej = len(rejected)
@@ -801,9 +810,9 @@ def read_actions(
     >>> import coordnet
     >>> res = coordnet.read_actions(coordnet.datasets.toy_path())
     >>> res.mapping
-    {'source': 'retweeter', 'target': 'retweeted_user', 'timestamp': 'created_at', 'id': 'tweet_id', 'object_id': 'retweeted_tweet_id'}
+    {'source': 'retweeter', 'target': 'retweeted_user', 'timestamp': 'created_at', 'type': 'type', 'id': 'tweet_id', 'object_id': 'retweeted_tweet_id'}
     >>> res.rows_kept, res.rows_rejected
-    (38, 0)
+    (36, 0)
     >>> list(res.actions.columns)
     ['source', 'target', 'timestamp', 'type', 'id', 'object_id', 'weight']
     """

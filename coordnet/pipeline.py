@@ -25,7 +25,7 @@ from .graphs import Graphs, build_graphs
 from .io import ReadResult, read_actions
 from .output import prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
 
-__all__ = ["GraphRun", "run_graph"]
+__all__ = ["GraphRun", "run_graph", "AnalyzeRun", "run_analyze"]
 
 log = logging.getLogger("coordnet")
 ProgressCallback = Callable[[str, int, int], None]
@@ -205,3 +205,128 @@ def run_graph(
     })
     put("summary.json", write_json(summary, out / "summary.json"))
     return GraphRun(read, graphs, config, out, dict(sorted(files.items())), summary)
+
+
+@dataclass(frozen=True)
+class AnalyzeRun:
+    """Everything ``coordnet analyze`` produced (:func:`run_analyze`).
+
+    Attributes
+    ----------
+    read : ReadResult
+    result : coordnet.analyze.Result
+    out_dir : pathlib.Path
+    files : dict
+        Output name → path written.
+    summary : dict
+        The content of ``summary.json``.
+    """
+
+    read: ReadResult
+    result: Any
+    out_dir: Path
+    files: dict[str, Path]
+    summary: dict[str, Any]
+
+
+def run_analyze(
+    input: str | os.PathLike[str] | pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    *,
+    config: Config | None = None,
+    columns: Mapping[str, str | None] | None = None,
+    format: str = "auto",
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    force: bool = False,
+    all_evidence: bool = False,
+    lang: str = "en",
+    progress: ProgressCallback | None = None,
+) -> AnalyzeRun:
+    """Read an edge list, detect coordinated clusters and write the results to ``out_dir``.
+
+    Writes ``clusters.csv``, ``accounts.csv``, ``evidence.csv`` (flagged clusters only,
+    unless ``all_evidence``), ``pairs.csv`` (the synchrony tests), ``report.md``,
+    ``summary.json``, ``rejected.csv`` when rows were rejected, and the Gephi files
+    ``graph.gexf`` / ``graph.graphml``.
+
+    Parameters
+    ----------
+    input, out_dir, config, columns, format, delimiter, encoding, force
+        As for :func:`run_graph`.
+    all_evidence : bool
+        Write the co-action evidence of every linked pair, not only of flagged clusters.
+    lang : {"en", "fr"}
+        Language of ``report.md``.
+    progress : callable, optional
+
+    Returns
+    -------
+    AnalyzeRun
+
+    Examples
+    --------
+    >>> import tempfile, coordnet
+    >>> run = coordnet.run_analyze(coordnet.datasets.campaign_path(), tempfile.mkdtemp() + "/out")
+    >>> run.summary["detection"]["flagged_clusters"]
+    1
+    """
+    from .analyze import analyze
+    from .report import render_markdown
+
+    t0 = time.perf_counter()
+    config = config or Config()
+    out = prepare_output_dir(out_dir, force=force)
+    if progress:
+        progress("read", 0, 1)
+    read = _read_or_report(input, out, format=format, columns=columns, delimiter=delimiter,
+                           encoding=encoding, config=config)
+    t_read = time.perf_counter()
+    result = analyze(read.actions, config, progress=progress)
+    t_detect = time.perf_counter()
+    files: dict[str, Path] = {}
+    files["clusters.csv"] = write_csv(result.clusters, out / "clusters.csv")
+    files["accounts.csv"] = write_csv(result.accounts, out / "accounts.csv")
+    co = result.graphs.coaction
+    ev = co.evidence if (all_evidence and co is not None) else result.evidence
+    files["evidence.csv"] = write_csv(ev, out / "evidence.csv")
+    files["pairs.csv"] = write_csv(result.pairs, out / "pairs.csv")
+    if read.rows_rejected:
+        files["rejected.csv"] = write_csv(read.rejected, out / "rejected.csv")
+    last = read.actions["timestamp"].max()
+    date = last.strftime("%Y-%m-%d") if pd.notna(last) else None
+    nodes = result.graphs.accounts.merge(result.accounts[["account", "cluster", "role", "flagged"]],
+                                         on="account", how="left")
+    nodes["cluster"] = nodes["cluster"].astype("Int64").astype("str").replace("<NA>", "")
+    nodes["role"] = nodes["role"].fillna("").replace("nan", "")
+    amp = result.graphs.amplification
+    if not amp.empty:
+        e, u, v, directed, w = amp, "source", "target", True, "weight"
+    elif co is not None:
+        e, u, v, directed, w = co.edges, "account_a", "account_b", False, "n_objects"
+    else:
+        e = None
+    if e is not None:
+        files["graph.gexf"] = write_gexf(nodes, e, out / "graph.gexf", source=u, target=v,
+                                         directed=directed, weight=w, date=date,
+                                         description="coordnet analysis graph")
+        files["graph.graphml"] = write_graphml(nodes, e, out / "graph.graphml", source=u, target=v,
+                                               directed=directed)
+    t_write = time.perf_counter()
+    summary = _manifest("analyze", read, config, {
+        "detection": {**{k: v for k, v in result.info.items()}},
+        "runtime_s": {"read": round(t_read - t0, 3), "detect": round(t_detect - t_read, 3),
+                      "write": round(t_write - t_detect, 3)},
+    })
+    files["report.md"] = _write_text(render_markdown(result, read, lang=lang), out / "report.md")
+    summary["outputs"] = sorted([*files, "summary.json"])
+    files["summary.json"] = write_json(summary, out / "summary.json")
+    return AnalyzeRun(read, result, out, dict(sorted(files.items())), summary)
+
+
+def _write_text(text: str, path: Path) -> Path:
+    from .output import atomic_write
+
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return path

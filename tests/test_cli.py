@@ -84,11 +84,16 @@ def test_same_input_same_bytes(tmp_path):
             assert f.read_bytes() == (b / f.name).read_bytes(), f.name
 
 
-def test_cli_options_come_from_config():
-    """Every Config field is an option of `graph` with the same default."""
-    params = {p.name: p for p in cli.commands["graph"].params}
-    for f in dataclasses.fields(Config):
-        assert f.name in params, f"--{f.name.replace('_', '-')} missing"
+@pytest.mark.parametrize("command, stages", [("graph", {"graph"}), ("analyze", {"graph", "detect"})])
+def test_cli_options_come_from_config(command, stages):
+    """Every Config field of the command's stages is an option with the same default and help;
+    `analyze` takes every field."""
+    params = {p.name: p for p in cli.commands[command].params}
+    fields = [f for f in dataclasses.fields(Config) if f.metadata["stage"] in stages]
+    if command == "analyze":
+        assert len(fields) == len(dataclasses.fields(Config))
+    for f in fields:
+        assert f.name in params, f"--{f.name.replace('_', '-')} missing from {command}"
         default = params[f.name].default
         if isinstance(f.default, tuple):
             assert Config(**{f.name: default}) == Config(), f.name

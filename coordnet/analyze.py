@@ -1,0 +1,324 @@
+"""``coordnet.analyze``: from an actions table to calibrated, validated clusters.
+
+The stages are pure: :func:`analyze` takes a DataFrame and returns a :class:`Result`;
+:func:`coordnet.run_analyze` (in :mod:`coordnet.pipeline`) adds reading and writing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .detect import (amplification_pairs, block_amplification, find_clusters, synchrony_pairs,
+                     validate_clusters)
+from .graphs import Graphs, build_graphs
+
+__all__ = ["Result", "analyze", "SWEEP"]
+
+log = logging.getLogger("coordnet")
+ProgressCallback = Callable[[str, int, int], None]
+
+#: Resolutions of the stability sweep (a cluster's persistence is the share of them in
+#: which it is found again with Jaccard ≥ 0.5).
+SWEEP: tuple[float, ...] = (0.3, 0.5, 0.7)
+BUSY_WINDOW_S = 7200.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of :func:`analyze`.
+
+    Attributes
+    ----------
+    clusters : pandas.DataFrame
+        One row per candidate cluster (see ``docs/outputs.md`` for every column).
+    accounts : pandas.DataFrame
+        One row per account: ``account, cluster`` (NA when none), ``role``
+        (``amplifier``/``target``/NA), ``flagged``, ``n_actions``, ``n_amplified``.
+    evidence : pandas.DataFrame
+        Co-action evidence (pair, object, gap) between members of the same flagged cluster.
+    pairs : pandas.DataFrame
+        Layer T pair tests (:func:`coordnet.detect.synchrony_pairs`).
+    amplification_tests : pandas.DataFrame
+        Layer R edge tests (:func:`coordnet.detect.amplification_pairs`).
+    graphs : Graphs
+    config : Config
+    info : dict
+        Null-model parameters and counts (``q`` per window, pairs tested …).
+    """
+
+    clusters: pd.DataFrame
+    accounts: pd.DataFrame
+    evidence: pd.DataFrame
+    pairs: pd.DataFrame
+    amplification_tests: pd.DataFrame
+    graphs: Graphs
+    config: Config
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """The flagged clusters only."""
+        return self.clusters.loc[self.clusters["flagged"]]
+
+
+CLUSTER_COLUMNS = [
+    "cluster", "flagged", "tier", "size", "n_targets", "actions", "internal_actions",
+    "share_of_volume", "reciprocity", "density", "median_delay_s", "p10_delay_s",
+    "share_within_60s", "co_actions", "median_gap_s", "first_time", "last_time", "busiest_start", "busiest_end", "busiest_actions", "busiest_share",
+    "lift", "p_value", "p_adjusted", "n_null", "persistence", "layer_t", "layer_r",
+    "block_observed", "block_expected", "block_p", "top_targets",
+]
+
+
+def _empty_clusters() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in CLUSTER_COLUMNS}).astype(
+        {"flagged": "bool", "size": "int64"})
+
+
+def _delays(actions: pd.DataFrame) -> pd.Series:
+    """Seconds since the first action on the same object in the data (NaN without object)."""
+    t = actions["timestamp"]
+    first = t.groupby(actions["object_id"]).transform("min")
+    return (t - first).dt.total_seconds()
+
+
+def _busiest(times_cluster: np.ndarray, times_all: np.ndarray, width_ms: int) -> tuple[int, int, int, int]:
+    """Start of the ``width`` window holding most cluster actions; its counts."""
+    tc = np.sort(times_cluster)
+    if len(tc) == 0:
+        return 0, 0, 0, 0
+    hi = np.searchsorted(tc, tc + width_ms, side="left")
+    i = int(np.argmax(hi - np.arange(len(tc))))
+    start = int(tc[i])
+    n_c = int(hi[i] - i)
+    last = int(tc[hi[i] - 1])
+    n_all = int(np.searchsorted(times_all, start, side="left"))
+    n_all = int(np.searchsorted(times_all, last, side="right")) - n_all
+    return start, last, n_c, n_all
+
+
+def analyze(
+    actions: pd.DataFrame,
+    config: Config | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    **params: Any,
+) -> Result:
+    """Find calibrated coordinated-amplification clusters.
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame
+        Canonical actions table (:func:`coordnet.read_actions` ``.actions``).
+    config : Config, optional
+        Every parameter; keyword arguments override its fields (``window=30`` …).
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+
+    Returns
+    -------
+    Result
+
+    Examples
+    --------
+    >>> import coordnet
+    >>> res = coordnet.analyze(coordnet.datasets.campaign_actions())
+    >>> res.flagged[["cluster", "size", "tier"]].values.tolist()
+    [[1, 8, 'strong']]
+    >>> sorted(res.accounts.loc[res.accounts.cluster == 1, "account"])[:3]
+    ['squad_1', 'squad_2', 'squad_3']
+    >>> coordnet.analyze(coordnet.datasets.toy_actions()).flagged.empty  # 4 posts: too little evidence
+    True
+
+    References
+    ----------
+    See :mod:`coordnet.detect`.
+    """
+    config = (config or Config()).replace(**params) if params else (config or Config())
+
+    def step(name: str, i: int, n: int = 6) -> None:
+        if progress:
+            progress(name, i, n)
+
+    step("graphs", 0)
+    graphs = build_graphs(actions, config, progress=None)
+    step("synchrony tests", 1)
+    sync, info = synchrony_pairs(actions, config)
+    step("amplification tests", 2)
+    amp = amplification_pairs(graphs.amplification, config)
+    sig_t = sync.loc[sync["significant"], ["account_a", "account_b"]]
+    sig_r = amp.loc[amp["significant"], ["source", "target"]]
+    r_pairs = pd.DataFrame({"account_a": np.minimum(sig_r["source"].astype(str), sig_r["target"].astype(str)),
+                            "account_b": np.maximum(sig_r["source"].astype(str), sig_r["target"].astype(str))})
+    union = pd.concat([sig_t.astype(str), r_pairs]).drop_duplicates().reset_index(drop=True)
+    step("clustering", 3)
+    comms = find_clusters(union, resolution=config.resolution, seed=config.seed)
+    sweep = {g: find_clusters(union, resolution=g, seed=config.seed) for g in SWEEP
+             if g != config.resolution}
+    sweep[config.resolution] = comms
+    part_sizes = {id(p): p.groupby("community").size() for p in sweep.values()}
+
+    # roles: an account without significant synchrony inside its community that receives
+    # more significant amplification from it than it gives is a target, not a member
+    comm_of = comms.set_index("account")["community"]
+    ca, cb = sig_t["account_a"].astype(str).map(comm_of), sig_t["account_b"].astype(str).map(comm_of)
+    same_t = sig_t.loc[ca.notna() & (ca == cb)]
+    t_accounts = set(same_t["account_a"].astype(str)) | set(same_t["account_b"].astype(str))
+    rs, rt = sig_r["source"].astype(str).map(comm_of), sig_r["target"].astype(str).map(comm_of)
+    same_r = sig_r.loc[rs.notna() & (rs == rt)]
+    indeg = same_r.groupby("target").size()
+    outdeg = same_r.groupby("source").size()
+    roles_df = comms.copy()
+    is_target = (~roles_df["account"].isin(t_accounts)
+                 & (roles_df["account"].map(indeg).fillna(0) > roles_df["account"].map(outdeg).fillna(0)))
+    roles_df["role"] = np.where(is_target, "target", "amplifier")
+    amplifiers = {c: g.loc[g["role"] == "amplifier", "account"].tolist()
+                  for c, g in roles_df.groupby("community")}
+    cand_ids = [c for c, a in amplifiers.items() if len(a) >= config.min_cluster_size]
+
+    step("validation", 4)
+    co = graphs.coaction
+    if co is not None and not co.edges.empty:
+        k60 = co.edges[["account_a", "account_b", "n_objects"]].rename(columns={"n_objects": "k"})
+    else:
+        k60 = pd.DataFrame({"account_a": [], "account_b": [], "k": []})
+    activity = graphs.accounts.set_index("account")["n_actions"]
+    activity = activity[activity > 0]
+    # enough random groups that the smallest reachable p-value survives the Bonferroni
+    # correction over the candidate clusters
+    n_null = max(config.n_null, int(np.ceil(2 * len(cand_ids) / config.alpha_cluster)))
+    val = validate_clusters({c: amplifiers[c] for c in cand_ids}, k60, activity,
+                            n_null=n_null, seed=config.seed) if cand_ids else None
+
+    step("cluster statistics", 5)
+    acts = actions
+    total = float(acts["weight"].sum())
+    times_all = np.sort(acts["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64"))
+    delays = _delays(acts) if acts["object_id"].notna().any() else pd.Series(np.nan, index=acts.index)
+    rows = []
+    for new_id, cid in enumerate(cand_ids, start=1):
+        mem = amplifiers[cid]
+        mset = set(mem)
+        tg = roles_df.loc[(roles_df["community"] == cid) & (roles_df["role"] == "target"), "account"].tolist()
+        cluster_accts = mset | set(tg)
+        own = acts.loc[acts["source"].isin(mset)]
+        n_actions = float(own["weight"].sum())
+        internal = float(own.loc[own["target"].isin(cluster_accts), "weight"].sum())
+        e = graphs.amplification
+        ein = e[e["source"].isin(mset) & e["target"].isin(mset)]
+        recip = 0.0
+        if len(ein):
+            back = set(zip(ein["target"], ein["source"]))
+            recip = float(np.mean([(s, t) in back for s, t in zip(ein["source"], ein["target"])]))
+        n = len(mem)
+        un = union[union["account_a"].isin(mset) & union["account_b"].isin(mset)]
+        density = len(un) / (n * (n - 1) / 2) if n > 1 else 0.0
+        d = delays.loc[own.index].dropna()
+        # share of co-shared objects (member pairs) that were co-timed within 60 s
+        ao = own.loc[own["object_id"].notna(), ["source", "object_id"]].drop_duplicates()
+        m_o = ao.groupby("object_id").size()
+        coshared = float((m_o * (m_o - 1) / 2).sum())
+        kin = k60[k60["account_a"].isin(mset) & k60["account_b"].isin(mset)]["k"].sum()
+        if co is not None:
+            evm = co.evidence
+            gaps = evm.loc[evm["account_a"].isin(mset) & evm["account_b"].isin(mset), "gap_s"]
+            median_gap = float(gaps.median()) if len(gaps) else np.nan
+        else:
+            median_gap = np.nan
+        share60 = float(kin) / coshared if coshared else np.nan
+        tc = own["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64")
+        b0, b1, bn, ball = _busiest(tc, times_all, int(BUSY_WINDOW_S * 1000))
+        # targets: the accounts the members amplify most (outside the member set)
+        top = (own.loc[own["target"].notna() & ~own["target"].isin(mset)]
+               .groupby("target")["weight"].sum().sort_values(ascending=False, kind="stable"))
+        top = top[top >= max(config.min_repeat, 0.05 * n_actions)].head(5)
+        # layers
+        sig_t_in = sig_t[sig_t["account_a"].isin(mset) & sig_t["account_b"].isin(mset)]
+        layer_t = len(sig_t_in) / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
+        r_obs, r_exp, r_p = block_amplification(graphs.amplification, mem,
+                                                sorted(set(tg) | set(top.index)))
+        layer_r = r_p <= config.alpha and r_obs >= config.min_repeat * n
+        # persistence over the resolution sweep: best Jaccard with any community of each run
+        hits = 0
+        for part in sweep.values():
+            inter = part.loc[part["account"].isin(mset)].groupby("community").size()
+            if len(inter):
+                psize = part_sizes[id(part)].reindex(inter.index)
+                hits += bool(((inter / (psize + len(mset) - inter)) >= 0.5).any())
+        persistence = hits / len(sweep)
+        v = val.set_index("cluster").loc[cid]
+        rows.append({
+            "cluster": new_id, "size": n, "n_targets": len(tg), "actions": int(n_actions),
+            "internal_actions": int(internal), "share_of_volume": n_actions / total if total else 0.0,
+            "reciprocity": recip, "density": density,
+            "median_delay_s": float(d.median()) if len(d) else np.nan,
+            "p10_delay_s": float(d.quantile(0.1)) if len(d) else np.nan,
+            "share_within_60s": share60, "co_actions": int(kin), "median_gap_s": median_gap,
+            "first_time": own["timestamp"].min(), "last_time": own["timestamp"].max(),
+            "busiest_start": pd.Timestamp(b0, unit="ms", tz="UTC") if bn else pd.NaT,
+            "busiest_end": pd.Timestamp(b1, unit="ms", tz="UTC") if bn else pd.NaT,
+            "busiest_actions": ball, "busiest_share": bn / ball if ball else 0.0,
+            "lift": float(v["lift"]), "p_value": float(v["p_value"]),
+            "persistence": persistence, "layer_t": bool(layer_t), "layer_r": bool(layer_r),
+            "block_observed": r_obs, "block_expected": r_exp, "block_p": r_p,
+            "n_null": int(v["n_null"]),
+            "top_targets": ";".join(map(str, top.index)),
+            "_community": cid,
+        })
+    clusters = pd.DataFrame(rows)
+    if clusters.empty:
+        clusters = _empty_clusters()
+        flagged_ids: list[int] = []
+    else:
+        clusters["p_adjusted"] = np.minimum(clusters["p_value"] * len(clusters), 1.0)
+        clusters["flagged"] = (clusters["p_adjusted"] <= config.alpha_cluster) & clusters["layer_t"]
+        strong = clusters["layer_t"] & clusters["layer_r"] & (clusters["persistence"] >= 0.8)
+        moderate = clusters["layer_r"] | (clusters["persistence"] >= 0.8)
+        clusters["tier"] = np.where(~clusters["flagged"], "", np.where(strong, "strong",
+                                    np.where(moderate, "moderate", "weak")))
+        flagged_ids = clusters.loc[clusters["flagged"], "_community"].tolist()
+    cmap = {} if clusters.empty else dict(zip(clusters["_community"], clusters["cluster"]))
+    fmap = {} if clusters.empty else dict(zip(clusters["_community"], clusters["flagged"]))
+
+    # accounts table
+    accounts = graphs.accounts[["account", "n_actions", "n_amplified"]].copy()
+    r = roles_df[roles_df["community"].isin(cmap)]
+    # targets belong to their cluster; add outside top targets of flagged clusters as targets
+    acc_cluster = dict(zip(r["account"], r["community"].map(cmap)))
+    acc_role = dict(zip(r["account"], r["role"]))
+    if not clusters.empty:
+        for _, row in clusters.iterrows():
+            for t in filter(None, row["top_targets"].split(";")):
+                if t not in acc_cluster:
+                    acc_cluster[t] = row["cluster"]
+                    acc_role[t] = "target"
+    accounts["cluster"] = accounts["account"].map(acc_cluster).astype("Int64")
+    accounts["role"] = accounts["account"].map(acc_role).astype("str")
+    inv = {v: k for k, v in cmap.items()}
+    accounts["flagged"] = accounts["cluster"].map(lambda c: bool(fmap.get(inv.get(c), False))
+                                                  if pd.notna(c) else False).astype(bool)
+    accounts = accounts[["account", "cluster", "role", "flagged", "n_actions", "n_amplified"]]
+
+    # evidence for flagged clusters
+    if co is not None and flagged_ids:
+        fl_members = {a: cmap[c] for c in flagged_ids for a in amplifiers[c]}
+        ev = co.evidence
+        ca = ev["account_a"].map(fl_members)
+        cb = ev["account_b"].map(fl_members)
+        evidence = ev.loc[ca.notna() & (ca == cb)].copy()
+        evidence.insert(0, "cluster", ca[evidence.index].astype("int64"))
+        evidence = evidence.reset_index(drop=True)
+    else:
+        evidence = pd.DataFrame(columns=["cluster", "account_a", "account_b", "object_id", "gap_s"])
+    if not clusters.empty:
+        clusters = clusters.drop(columns="_community")[CLUSTER_COLUMNS]
+    info = {**info, "pairs_significant": int(len(sig_t)), "edges_significant": int(len(sig_r)),
+            "candidate_clusters": int(len(clusters)), "flagged_clusters": int(len(flagged_ids))}
+    step("done", 6)
+    return Result(clusters.reset_index(drop=True), accounts, evidence, sync, amp, graphs, config, info)

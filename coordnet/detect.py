@@ -1,0 +1,449 @@
+"""Calibrated detection of coordinated-amplification clusters.
+
+Two evidence layers, each tested against a null model fitted to the data itself, then
+clustering, then validation of each cluster as a whole (see ``docs/method.md``):
+
+**Layer T — synchrony** (:func:`synchrony_pairs`)
+    For accounts *a*, *b*: ``s`` = objects both acted on (at any time) and ``k(τ)`` =
+    those on which their actions are at most τ apart, for several τ (default 10 s, 60 s,
+    5 min, 30 min). Under the null, a co-shared object is co-timed with the dataset's own
+    probability ``q(τ)`` (the share of all co-shared (pair, object) combinations that are
+    within τ): ``k ~ Binomial(s, q(τ))``. The smallest p over τ (Bonferroni) is kept; pairs
+    need ``k ≥ min_repeat`` and Benjamini–Hochberg FDR ≤ ``alpha``. Objects acted on by more
+    than ``max_object_accounts`` accounts (organic virality) are left out of this layer.
+    A pair that shares everything at once is significant; a pair that is merely fast on
+    popular posts, or co-shares a lot at human pace (friends, like-minded communities), is
+    not.
+
+**Layer R — mutual amplification** (:func:`amplification_pairs`)
+    For each directed edge a→b of the amplification graph with weight ``w`` (actions):
+    ``w ~ Poisson(out(a)·in(b)/M)`` (the configuration-model expectation; a popular target
+    has a large ``in(b)`` and is discounted, as FRAUDAR's column weights do). Edges need
+    ``w ≥ min_repeat`` and BH FDR ≤ ``alpha``.
+
+**Clusters** (:func:`find_clusters`)
+    Leiden with the Constant Potts Model (resolution γ, default 0.5: more than half of a
+    cluster's pairs are significantly linked) on the graph of significant edges of both
+    layers, seeded. CPM has no resolution limit, unlike modularity.
+
+**Validation** (:func:`validate_clusters`)
+    The cluster's synchrony statistic (co-timed objects summed over member pairs, τ = 60 s)
+    is compared with ``n_null`` random groups of the same size drawn among accounts of the
+    same activity decile: p-value, lift. A cluster is flagged when that p-value, after
+    Bonferroni over the candidate clusters, is ≤ ``alpha_cluster`` and it has at least
+    ``min_cluster_size`` amplifiers. Its tier: *strong* when both layers support it and it
+    persists across the γ sweep (0.3/0.5/0.7), *moderate* with one of those, *weak* else.
+
+References
+----------
+Keller, F. B., Schoch, D., Stier, S., & Yang, J. (2020). Political astroturfing on Twitter:
+How to coordinate a disinformation campaign. *Political Communication*, 37(2), 256–280.
+Pacheco, D., Hui, P.-M., Torres-Lugo, C., et al. (2021). Uncovering coordinated networks on
+social media. *ICWSM* 15.
+Hooi, B., Song, H. A., Beutel, A., et al. (2016). FRAUDAR: Bounding graph fraud in the face of
+camouflage. *KDD*.
+Traag, V. A., Waltman, L., & van Eck, N. J. (2019). From Louvain to Leiden: guaranteeing
+well-connected communities. *Scientific Reports*, 9, 5233.
+Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate. *JRSS B*, 57(1).
+Schoch, D., Keller, F. B., Stier, S., & Yang, J. (2022). Coordination patterns reveal online
+political astroturfing across the world. *Scientific Reports*, 12, 4572.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .errors import MissingDependencyError
+from .graphs import coaction
+
+__all__ = [
+    "bh_adjust",
+    "synchrony_pairs",
+    "amplification_pairs",
+    "find_clusters",
+    "validate_clusters",
+    "block_amplification",
+]
+
+log = logging.getLogger("coordnet")
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def bh_adjust(p: np.ndarray, m: int | None = None) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values).
+
+    Parameters
+    ----------
+    p : array of float
+    m : int, optional
+        Number of hypotheses tested (default ``len(p)``); give it when only the
+        smallest p-values were computed and the rest are known to be large.
+
+    Examples
+    --------
+    >>> bh_adjust(np.array([0.01, 0.04, 0.03, 0.5])).round(3).tolist()
+    [0.04, 0.053, 0.053, 0.5]
+    """
+    p = np.asarray(p, dtype="float64")
+    n = len(p)
+    m = n if m is None else max(m, n)
+    if n == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, n + 1)
+    adj = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def _binom_sf(k: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
+    from scipy.stats import binom
+
+    return binom.sf(k - 1, n, q)
+
+
+def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Layer T: account pairs that act on the same objects within τ more than chance.
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame
+        Canonical actions table.
+    config : Config, optional
+        Uses ``windows``, ``action_types``, ``min_repeat``, ``alpha``,
+        ``max_object_accounts``.
+
+    Returns
+    -------
+    pairs : pandas.DataFrame
+        One row per candidate pair (``k ≥ min_repeat`` at the largest window):
+        ``account_a, account_b, s`` (co-shared objects), ``k_<τ>`` for each window,
+        ``p`` (min over windows × number of windows), ``q_value`` (BH), ``significant``.
+    info : dict
+        ``q`` (the null co-timing probability per window), ``n_tested``,
+        ``objects_skipped`` (too viral), ``n_objects``.
+
+    Examples
+    --------
+    >>> import coordnet
+    >>> pairs, info = synchrony_pairs(coordnet.datasets.toy_actions())
+    >>> int(pairs["significant"].sum()), sorted(info["q"])
+    (0, [10.0, 60.0, 300.0, 1800.0])
+    """
+    config = config or Config()
+    windows = sorted(config.windows)
+    key = "object_id" if actions["object_id"].notna().any() else "target"
+    sub = actions.loc[actions["type"].isin(config.action_types) & actions[key].notna()
+                      & actions["timestamp"].notna(), ["source", key, "timestamp"]]
+    sub = sub.rename(columns={key: "object_id"})
+    if key == "target":  # no post ids: "the same object" is the same amplified account
+        sub = sub.loc[sub["source"] != sub["object_id"]]
+    acc_obj = sub[["source", "object_id"]].drop_duplicates()
+    n_acc = acc_obj.groupby("object_id", sort=False).size()
+    viral = n_acc.index[n_acc > config.max_object_accounts]
+    info: dict[str, Any] = {"objects_skipped": int(len(viral)), "n_objects": int(len(n_acc)),
+                            "object_key": key}
+    if len(viral):
+        sub = sub.loc[~sub["object_id"].isin(viral)]
+        acc_obj = acc_obj.loc[~acc_obj["object_id"].isin(viral)]
+        n_acc = n_acc.drop(viral)
+    total_coshares = float((n_acc * (n_acc - 1) / 2).sum())
+    empty = pd.DataFrame({"account_a": pd.Series(dtype="str"), "account_b": pd.Series(dtype="str"),
+                          "s": pd.Series(dtype="int64"),
+                          **{f"k_{w:g}": pd.Series(dtype="int64") for w in windows},
+                          "p": pd.Series(dtype="float64"), "q_value": pd.Series(dtype="float64"),
+                          "significant": pd.Series(dtype="bool")})
+    info["q"] = {float(w): 0.0 for w in windows}
+    info["n_tested"] = 0
+    if total_coshares == 0:
+        return empty, info
+    co = coaction(sub.assign(type="retweet", target=pd.NA, id=pd.NA, weight=1)
+                  [["source", "target", "timestamp", "type", "id", "object_id", "weight"]]
+                  .astype({"type": actions["type"].dtype}),
+                  window=windows[-1], action_types=("retweet",), key="object_id")
+    ev = co.evidence
+    if ev.empty:
+        return empty, info
+    gaps = ev["gap_s"].to_numpy()
+    # q(τ): for an object, the share of its co-sharing account pairs that are within τ,
+    # averaged over objects weighted by their number of accounts (not by their number of
+    # pairs, which would let a large campaign's own posts dominate the null)
+    pairs_o = (n_acc * (n_acc - 1) / 2)
+    multi = pairs_o[pairs_o > 0]
+    q = {}
+    for w in windows:
+        k_o = pd.Series(gaps <= w).groupby(ev["object_id"].to_numpy()).sum()
+        q_o = (k_o.reindex(multi.index).fillna(0) / multi).clip(upper=1.0)
+        q[float(w)] = float(np.average(q_o, weights=n_acc.reindex(multi.index)))
+    info["q"] = q
+    key = ["account_a", "account_b"]
+    kt = pd.DataFrame({f"k_{w:g}": (gaps <= w) for w in windows})
+    kt[key] = ev[key]
+    k = kt.groupby(key, sort=True).sum().reset_index()
+    info["n_tested"] = len(k)
+    cand = k.loc[k[f"k_{windows[-1]:g}"] >= config.min_repeat].reset_index(drop=True)
+    if cand.empty:
+        return empty, info
+    # s: objects both accounts acted on, at any time (semi-join on the account-object table)
+    ao = acc_obj.rename(columns={"source": "account", "object_id": "object"})
+    x = cand[key].merge(ao, left_on="account_a", right_on="account").drop(columns="account")
+    x = x.merge(ao, left_on=["account_b", "object"], right_on=["account", "object"])
+    s = x.groupby(key, sort=False).size().rename("s")
+    cand = cand.merge(s, left_on=key, right_index=True, how="left")
+    cand["s"] = cand["s"].fillna(0).astype("int64")
+    kmax = cand[f"k_{windows[-1]:g}"]
+    cand["s"] = np.maximum(cand["s"], kmax)  # guard: every co-timed object is co-shared
+    pmin = np.ones(len(cand))
+    for w in windows:
+        kw = cand[f"k_{w:g}"].to_numpy()
+        pw = np.where(kw >= config.min_repeat, _binom_sf(kw, cand["s"].to_numpy(), max(q[w], 1e-12)), 1.0)
+        pmin = np.minimum(pmin, pw)
+    cand["p"] = np.minimum(pmin * len(windows), 1.0)
+    cand["q_value"] = bh_adjust(cand["p"].to_numpy(), m=len(k))
+    cand["significant"] = cand["q_value"] <= config.alpha
+    return cand[list(empty.columns)], info
+
+
+def amplification_pairs(amplification: pd.DataFrame, config: Config | None = None) -> pd.DataFrame:
+    """Layer R: directed amplification edges heavier than the accounts' degrees explain.
+
+    Parameters
+    ----------
+    amplification : pandas.DataFrame
+        :func:`coordnet.amplification_edges`.
+    config : Config, optional
+        Uses ``min_repeat`` and ``alpha``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The edges with ``expected`` (``out(a)·in(b)/M``), ``p``, ``q_value`` and
+        ``significant``.
+
+    Examples
+    --------
+    >>> import coordnet
+    >>> e = amplification_pairs(coordnet.build_graphs(coordnet.datasets.toy_actions()).amplification)
+    >>> e.loc[e.significant, ["source", "target"]].shape[0]
+    0
+    """
+    from scipy.stats import poisson
+
+    config = config or Config()
+    e = amplification[["source", "target", "weight"]].copy()
+    if e.empty:
+        return e.assign(expected=pd.Series(dtype="float64"), p=pd.Series(dtype="float64"),
+                        q_value=pd.Series(dtype="float64"), significant=pd.Series(dtype="bool"))
+    m = float(e["weight"].sum())
+    out_deg = e.groupby("source")["weight"].transform("sum")
+    in_deg = e.groupby("target")["weight"].transform("sum")
+    e["expected"] = out_deg * in_deg / m
+    w = e["weight"].to_numpy()
+    p = np.where(w >= config.min_repeat, poisson.sf(w - 1, e["expected"].to_numpy()), 1.0)
+    e["p"] = p
+    e["q_value"] = bh_adjust(p)
+    e["significant"] = e["q_value"] <= config.alpha
+    return e
+
+
+def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.DataFrame:
+    """Leiden–CPM communities of an undirected, unweighted edge list.
+
+    Parameters
+    ----------
+    edges : pandas.DataFrame
+        Columns ``account_a, account_b``.
+    resolution : float
+        CPM γ: a community's internal density must exceed γ.
+    seed : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account, community`` for accounts in communities of two or more, numbered by
+        size (largest first) then smallest member.
+
+    Examples
+    --------
+    Two triangles joined by one edge split into two communities at γ = 0.5:
+
+    >>> e = pd.DataFrame({"account_a": ["a", "a", "b", "d", "d", "e", "c"],
+    ...                   "account_b": ["b", "c", "c", "e", "f", "f", "d"]})
+    >>> find_clusters(e, resolution=0.5, seed=1).groupby("community")["account"].apply(list).tolist()
+    [['a', 'b', 'c'], ['d', 'e', 'f']]
+    """
+    try:
+        import igraph as ig
+        import leidenalg
+    except ImportError:  # pragma: no cover - both are dependencies
+        raise MissingDependencyError("clustering needs python-igraph and leidenalg.",
+                                     hint="pip install python-igraph leidenalg") from None
+    if edges.empty:
+        return pd.DataFrame({"account": pd.Series(dtype="str"), "community": pd.Series(dtype="int64")})
+    codes, names = pd.factorize(pd.concat([edges["account_a"], edges["account_b"]]), sort=True)
+    m = len(edges)
+    g = ig.Graph(n=len(names), edges=list(zip(codes[:m].tolist(), codes[m:].tolist())))
+    g.simplify()
+    part = leidenalg.find_partition(g, leidenalg.CPMVertexPartition, resolution_parameter=resolution,
+                                    n_iterations=-1, seed=seed)
+    memb = np.asarray(part.membership)
+    df = pd.DataFrame({"account": np.asarray(names, dtype=object), "c": memb})
+    size = df.groupby("c")["account"].transform("size")
+    first = df.groupby("c")["account"].transform("min")
+    df = df.loc[size >= 2].assign(size=size, first=first)
+    order = df.drop_duplicates("c").sort_values(["size", "first"], ascending=[False, True])["c"]
+    df["community"] = df["c"].map({c: i for i, c in enumerate(order)})
+    return df.sort_values(["community", "account"])[["account", "community"]].reset_index(drop=True)
+
+
+def _pair_k60(pairs: pd.DataFrame, members: np.ndarray) -> float:
+    m = pairs["account_a"].isin(members) & pairs["account_b"].isin(members)
+    return float(pairs.loc[m, "k"].sum())
+
+
+def validate_clusters(
+    members: dict[int, list[str]],
+    sync: pd.DataFrame,
+    activity: pd.Series,
+    *,
+    n_null: int,
+    seed: int,
+) -> pd.DataFrame:
+    """Compare each cluster's synchrony with activity-matched random groups.
+
+    Parameters
+    ----------
+    members : dict
+        Cluster id → its amplifier accounts.
+    sync : pandas.DataFrame
+        ``account_a, account_b, k``: co-timed objects (τ = 60 s) per pair, for every pair
+        with k ≥ 1 (from :func:`coordnet.coaction`).
+    activity : pandas.Series
+        Actions per account (index: account), for the matching. Random groups are drawn
+        among non-members with the same activity-decile composition as the cluster.
+    n_null : int
+        Random groups per cluster.
+    seed : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cluster, sync_observed, sync_null_mean, lift, p_value``;
+        ``p_value = (1 + #null ≥ observed) / (1 + n_null)``.
+    """
+    rng = np.random.default_rng(seed)
+    acts = activity.sort_index()
+    names = acts.index.to_numpy()
+    # activity deciles, ties broken at random (not by name: similar names often come together)
+    tiebreak = rng.permutation(len(acts))
+    order = np.lexsort((tiebreak, acts.to_numpy()))
+    ranks = np.empty(len(acts), dtype=np.int64)
+    ranks[order] = np.arange(len(acts))
+    deciles = (ranks * min(10, max(1, len(acts))) // max(1, len(acts))).astype(np.int64)
+    pools = {d: np.flatnonzero(deciles == d) for d in np.unique(deciles)}
+    pos = pd.Series(np.arange(len(names)), index=names)
+    # k per pair in positional codes, as a sparse lookup
+    sa = pos.reindex(sync["account_a"]).to_numpy()
+    sb = pos.reindex(sync["account_b"]).to_numpy()
+    ok = ~(np.isnan(sa) | np.isnan(sb))
+    sa, sb, kk = sa[ok].astype(np.int64), sb[ok].astype(np.int64), sync["k"].to_numpy()[ok]
+    lo, hi = np.minimum(sa, sb), np.maximum(sa, sb)
+    key = lo * len(names) + hi
+    lookup = pd.Series(kk, index=key).groupby(level=0).sum()
+    rows = []
+    for cid in sorted(members):
+        mem = pos.reindex(members[cid]).dropna().astype(np.int64).to_numpy()
+        size = len(mem)
+        if size < 2:
+            rows.append((cid, 0.0, 0.0, np.nan, 1.0, 0))
+            continue
+        obs = _group_k(mem[None, :], lookup, len(names))[0]
+        dec = deciles[mem]
+        is_member = np.zeros(len(names), dtype=bool)
+        is_member[mem] = True
+        null_parts = []
+        batch = max(1, int(2_000_000 // (size * (size - 1) / 2)))  # bounded memory per batch
+        done = 0
+        while done < n_null:
+            b = min(batch, n_null - done)
+            groups = np.empty((b, size), dtype=np.int64)
+            col = 0
+            for d, cnt in zip(*np.unique(dec, return_counts=True)):
+                pool = pools[d][~is_member[pools[d]]]  # matched non-members
+                if len(pool) == 0:
+                    pool = pools[d]
+                if len(pool) >= cnt:  # without replacement inside each group
+                    pick = np.stack([rng.choice(len(pool), cnt, replace=False) for _ in range(b)])
+                else:
+                    pick = rng.integers(0, len(pool), (b, cnt))
+                groups[:, col:col + cnt] = pool[pick]
+                col += cnt
+            null_parts.append(_group_k(groups, lookup, len(names)))
+            done += b
+        null = np.concatenate(null_parts)
+        mean = float(null.mean())
+        p = (1 + int((null >= obs).sum())) / (1 + n_null)
+        lift = obs / mean if mean > 0 else (np.inf if obs > 0 else np.nan)
+        rows.append((cid, obs, mean, lift, p, n_null))
+    return pd.DataFrame(rows, columns=["cluster", "sync_observed", "sync_null_mean", "lift", "p_value",
+                                       "n_null"])
+
+
+def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targets: list[str]
+                        ) -> tuple[float, float, float]:
+    """Layer R for a whole cluster: is the block members → (members ∪ targets) denser than
+    the accounts' activity explains?
+
+    The observed weight is the number of actions from members to members or targets; the
+    expected weight under the configuration model is ``Σ out(a)·in(b)/M`` over those pairs
+    (a ≠ b). Returns ``(observed, expected, p)`` with a Poisson upper tail (the FRAUDAR
+    intuition — a dense block of amplifiers and beneficiaries — calibrated against degrees).
+
+    Examples
+    --------
+    A ring a→b→c→a and a→t, 5 actions each, among 30 one-off background retweets
+    (M = 50): out(a, b, c) = 10, 5, 5; in(a, b, c, t) = 5, 5, 5, 5 →
+    20·20/50 − (10·5 + 5·5 + 5·5)/50 = 8 − 2 = 6 expected, 20 observed.
+
+    >>> e = pd.DataFrame({"source": ["a", "b", "c", "a"] + [f"x{i}" for i in range(30)],
+    ...                   "target": ["b", "c", "a", "t"] + [f"y{i % 10}" for i in range(30)],
+    ...                   "weight": [5, 5, 5, 5] + [1] * 30})
+    >>> obs, exp, p = block_amplification(e, ["a", "b", "c"], ["t"])
+    >>> obs, round(exp, 2), p < 1e-4
+    (20.0, 6.0, True)
+    """
+    from scipy.stats import poisson
+
+    if amplification.empty:
+        return 0.0, 0.0, 1.0
+    m = float(amplification["weight"].sum())
+    out_deg = amplification.groupby("source")["weight"].sum()
+    in_deg = amplification.groupby("target")["weight"].sum()
+    mem = pd.Index(amplifiers)
+    recv = pd.Index(list(dict.fromkeys(list(amplifiers) + list(targets))))
+    o = out_deg.reindex(mem).fillna(0).to_numpy()
+    i = in_deg.reindex(recv).fillna(0).to_numpy()
+    expected = float(o.sum() * i.sum()) / m
+    # remove a→a terms (no self-amplification)
+    shared = in_deg.reindex(mem).fillna(0).to_numpy() if len(mem) else np.array([])
+    expected -= float((o * shared).sum()) / m
+    sel = amplification["source"].isin(mem) & amplification["target"].isin(recv)
+    observed = float(amplification.loc[sel, "weight"].sum())
+    p = float(poisson.sf(observed - 1, max(expected, 1e-12))) if observed > 0 else 1.0
+    return observed, expected, p
+
+
+def _group_k(groups: np.ndarray, lookup: pd.Series, n: int) -> np.ndarray:
+    """Sum of k over all pairs inside each group (rows of ``groups``), vectorised."""
+    g, size = groups.shape
+    iu, ju = np.triu_indices(size, 1)
+    a, b = groups[:, iu], groups[:, ju]
+    key = np.minimum(a, b) * n + np.maximum(a, b)
+    vals = lookup.reindex(key.ravel()).fillna(0).to_numpy().reshape(key.shape)
+    return vals.sum(axis=1)

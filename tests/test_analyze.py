@@ -1,0 +1,117 @@
+"""`coordnet analyze` end to end on the bundled synthetic campaign, and its outputs."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import coordnet
+from coordnet.cli import cli
+from coordnet.config import Config
+
+CAMPAIGN = str(coordnet.datasets.campaign_path())
+SQUAD = {f"squad_{i}" for i in range(1, 9)}
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    d = tmp_path_factory.mktemp("a") / "out"
+    r = run("analyze", CAMPAIGN, "-o", d)
+    assert r.exit_code == 0, r.output
+    return d, r.output
+
+
+def test_flags_the_planted_squad_and_nothing_else(out):
+    d, output = out
+    clusters = pd.read_csv(d / "clusters.csv")
+    flagged = clusters[clusters["flagged"]]
+    assert len(flagged) == 1
+    c = flagged.iloc[0]
+    assert (c["size"], c["tier"]) == (8, "strong")
+    acc = pd.read_csv(d / "accounts.csv")
+    members = set(acc.loc[(acc["cluster"] == c["cluster"]) & (acc["role"] == "amplifier"), "account"])
+    assert members == SQUAD
+    assert set(acc.loc[acc["flagged"], "account"]) == SQUAD
+    # the busiest two hours are the squad's: 105 squad retweets among the posts of that window
+    assert c["busiest_share"] > 0.3 and c["share_within_60s"] > 0.9
+    assert c["p_adjusted"] <= Config().alpha_cluster and c["lift"] > 10
+    assert "Headline: 8 accounts produced" in output
+
+
+def test_outputs_and_manifest(out):
+    d, _ = out
+    for f in ("clusters.csv", "accounts.csv", "evidence.csv", "pairs.csv", "report.md",
+              "summary.json", "graph.gexf", "graph.graphml"):
+        assert (d / f).is_file(), f
+    s = json.loads((d / "summary.json").read_text())
+    assert s["parameters"] == Config().to_dict()
+    assert (s["rows_read"], s["rows_kept"], s["rows_rejected"]) == (1706, 1706, 0)
+    assert set(s["runtime_s"]) == {"read", "detect", "write"}
+    assert s["detection"]["flagged_clusters"] == 1
+    ev = pd.read_csv(d / "evidence.csv")
+    assert set(ev["account_a"]) | set(ev["account_b"]) <= SQUAD  # flagged clusters only
+    assert {"cluster", "account_a", "account_b", "object_id", "gap_s"} <= set(ev.columns)
+    report = (d / "report.md").read_text()
+    assert "8 accounts produced" in report and "What this does not show" in report
+
+
+def test_french_report(tmp_path):
+    r = run("analyze", CAMPAIGN, "-o", tmp_path / "fr", "--lang", "fr")
+    assert r.exit_code == 0
+    text = (tmp_path / "fr" / "report.md").read_text()
+    assert "8 comptes ont produit" in text and "Ce que cela ne montre pas" in text
+
+
+def test_same_input_same_bytes(tmp_path):
+    for name in ("a", "b"):
+        assert run("-q", "analyze", CAMPAIGN, "-o", tmp_path / name).exit_code == 0
+    for f in sorted((tmp_path / "a").iterdir()):
+        if f.name == "summary.json":
+            a, b = (json.loads(p.read_text()) for p in (f, tmp_path / "b" / f.name))
+            a.pop("runtime_s"), b.pop("runtime_s")
+            assert a == b
+        else:
+            assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+def test_nothing_flagged_on_the_toy(tmp_path):
+    r = run("analyze", coordnet.datasets.toy_path(), "-o", tmp_path / "t")
+    assert r.exit_code == 0 and "no coordinated cluster found" in r.output
+    assert "No coordinated cluster was found" in (tmp_path / "t" / "report.md").read_text()
+
+
+def test_hostile_account_names_are_escaped_and_neutralised(tmp_path):
+    df = pd.read_csv(CAMPAIGN, dtype=str)
+    evil = {"squad_1": "<script>alert(1)</script>", "squad_2": "=HYPERLINK(\"http://x\")"}
+    for col in ("source", "target"):
+        df[col] = df[col].replace(evil)
+    path = tmp_path / "evil.csv"
+    df.to_csv(path, index=False)
+    assert run("analyze", path, "-o", tmp_path / "o").exit_code == 0
+    report = (tmp_path / "o" / "report.md").read_text()
+    assert "<script>" not in report and "&lt;script&gt;" in report
+    acc = (tmp_path / "o" / "accounts.csv").read_text()
+    assert "\"'=HYPERLINK" in acc and "\n\"=HYPERLINK" not in acc and ",\"=HYPERLINK" not in acc
+
+
+def test_parameters_reach_the_analysis(tmp_path):
+    # demanding 9 amplifiers per cluster leaves the 8-account squad unflagged
+    r = run("analyze", CAMPAIGN, "-o", tmp_path / "o", "--min-cluster-size", "9")
+    assert r.exit_code == 0
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert s["parameters"]["min_cluster_size"] == 9 and s["detection"]["flagged_clusters"] == 0
+
+
+def test_library_api_matches_cli(out):
+    d, _ = out
+    res = coordnet.analyze(coordnet.datasets.campaign_actions())
+    cli_clusters = pd.read_csv(d / "clusters.csv")
+    assert res.clusters["size"].tolist() == cli_clusters["size"].tolist()
+    assert res.clusters["p_value"].tolist() == pytest.approx(cli_clusters["p_value"].tolist())

@@ -1,0 +1,118 @@
+"""Detection statistics on small hand-made inputs, with the expected values worked out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binom, poisson
+
+import coordnet
+from coordnet import detect
+from coordnet.analyze import _busiest
+
+T0 = 1_600_000_000
+
+
+def acts(rows):
+    df = pd.DataFrame(rows, columns=["source", "object_id", "timestamp"])
+    df["timestamp"] = T0 + df["timestamp"]
+    return coordnet.from_dataframe(df).actions
+
+
+def test_bh_adjust_by_hand():
+    # sorted p: .01 .02 .03 .04 .05, m = 5: p*m/rank = .05 each → all .05
+    assert detect.bh_adjust(np.array([0.05, 0.01, 0.03, 0.02, 0.04])).tolist() == pytest.approx([0.05] * 5)
+    # with m = 10 hypotheses (5 not computed): doubled
+    assert detect.bh_adjust(np.array([0.01]), m=10).tolist() == pytest.approx([0.1])
+    # monotone: .001*3/1=.003, .04*3/2=.06, .5*3/3=.5
+    assert detect.bh_adjust(np.array([0.5, 0.001, 0.04])).tolist() == pytest.approx([0.5, 0.003, 0.06])
+
+
+def test_synchrony_null_rate_and_binomial_test_by_hand():
+    # Pair (a, b) co-shares 4 objects, always within 5 s. Pair (c, d) co-shares 4 objects
+    # 1000 s apart. Every object has 2 accounts, so its q_o(τ) is 1 if its pair is within τ
+    # else 0, and q(τ) = mean over the 8 objects (equal weights, 2 accounts each):
+    #   q(10) = q(60) = q(300) = 4/8 = 0.5;  q(1800) = 8/8 = 1.
+    rows = []
+    for i in range(4):
+        rows += [("a", f"x{i}", 10_000 * i), ("b", f"x{i}", 10_000 * i + 5)]
+        rows += [("c", f"y{i}", 10_000 * i), ("d", f"y{i}", 10_000 * i + 1000)]
+    cfg = coordnet.Config(min_repeat=3, alpha=0.5)
+    pairs, info = detect.synchrony_pairs(acts(rows), cfg)
+    assert info["q"] == {10.0: 0.5, 60.0: 0.5, 300.0: 0.5, 1800.0: 1.0}
+    p = pairs.set_index(["account_a", "account_b"])
+    ab = p.loc[("a", "b")]
+    assert (ab["s"], ab["k_10"], ab["k_60"], ab["k_300"], ab["k_1800"]) == (4, 4, 4, 4, 4)
+    # P(Binom(4, .5) ≥ 4) = 1/16, times 4 windows (Bonferroni) = 0.25
+    assert ab["p"] == pytest.approx(4 * binom.sf(3, 4, 0.5)) == pytest.approx(0.25)
+    cd = p.loc[("c", "d")]
+    assert (cd["k_300"], cd["k_1800"]) == (0, 4)
+    assert cd["p"] == pytest.approx(1.0)  # k = s at τ = 1800 when q = 1 is no evidence
+    assert info["n_tested"] == 2
+
+
+def test_synchrony_skips_viral_objects():
+    rows = [(f"u{i}", "viral", i) for i in range(12)] + [("a", "x", 0), ("b", "x", 1)]
+    pairs, info = detect.synchrony_pairs(acts(rows), coordnet.Config(max_object_accounts=10))
+    assert info["objects_skipped"] == 1 and info["n_objects"] == 2
+
+
+def test_amplification_test_by_hand():
+    # a→b 6 times, a→c 1, d→c 3; M = 10. out(a)=7, in(b)=6 → expected 4.2;
+    # out(d)=3, in(c)=4 → expected 1.2.
+    e = pd.DataFrame({"source": ["a", "a", "d"], "target": ["b", "c", "c"], "weight": [6, 1, 3]})
+    r = detect.amplification_pairs(e, coordnet.Config(alpha=1.0)).set_index(["source", "target"])
+    assert r.loc[("a", "b"), "expected"] == pytest.approx(4.2)
+    assert r.loc[("d", "c"), "expected"] == pytest.approx(1.2)
+    assert r.loc[("a", "b"), "p"] == pytest.approx(poisson.sf(5, 4.2))
+    assert r.loc[("a", "c"), "p"] == 1.0  # below min_repeat = 3: not tested
+
+
+def test_block_amplification_by_hand():
+    # members a, b retweet each other 5 times each; x retweets a once. M = 11.
+    # out: a=5, b=5; in over receivers {a, b}: a=6, b=5 → Σout·Σin/M = 10·11/11 = 10,
+    # minus self terms (a: 5·6 + b: 5·5)/11 = 5 → expected 5; observed 10.
+    e = pd.DataFrame({"source": ["a", "b", "x"], "target": ["b", "a", "a"], "weight": [5, 5, 1]})
+    obs, exp, p = detect.block_amplification(e, ["a", "b"], [])
+    assert (obs, exp) == (10.0, pytest.approx(5.0))
+    assert p == pytest.approx(poisson.sf(9, 5.0))
+
+
+def test_leiden_cpm_is_seeded_and_separates_cliques():
+    rng = np.random.default_rng(0)
+    cliques = [[f"c{k}_{i}" for i in range(6)] for k in range(3)]
+    e = [(a, b) for c in cliques for i, a in enumerate(c) for b in c[i + 1:]]
+    e += [(cliques[0][0], cliques[1][0]), (cliques[1][1], cliques[2][1])]  # bridges
+    df = pd.DataFrame(e, columns=["account_a", "account_b"]).sample(frac=1, random_state=1)
+    a = detect.find_clusters(df, resolution=0.5, seed=7)
+    b = detect.find_clusters(df.sample(frac=1, random_state=2), resolution=0.5, seed=7)
+    pd.testing.assert_frame_equal(a, b)
+    groups = sorted(sorted(g) for g in a.groupby("community")["account"].apply(list))
+    assert groups == sorted(sorted(c) for c in cliques)
+    assert rng is not None
+
+
+def test_validation_against_matched_random_groups():
+    # 40 accounts with equal activity; the group g0..g4 has 3 co-timed objects per pair,
+    # everyone else none. Random 5-groups almost never contain the whole group, so the
+    # observed sum (10 pairs × 3 = 30) beats (nearly) every null group.
+    accounts = [f"g{i}" for i in range(5)] + [f"o{i}" for i in range(35)]
+    sync = pd.DataFrame([(f"g{i}", f"g{j}", 3) for i in range(5) for j in range(i + 1, 5)],
+                        columns=["account_a", "account_b", "k"])
+    activity = pd.Series(10, index=accounts)
+    v = detect.validate_clusters({1: accounts[:5], 2: accounts[5:10]}, sync, activity,
+                                 n_null=200, seed=3).set_index("cluster")
+    assert v.loc[1, "sync_observed"] == 30
+    assert v.loc[1, "p_value"] <= 2 / 201
+    assert v.loc[1, "lift"] > 10
+    assert v.loc[2, "sync_observed"] == 0 and v.loc[2, "p_value"] == 1.0
+
+
+def test_busiest_window_by_hand():
+    ms = 1000
+    cluster = np.array([0, 10, 20, 7300, 7310]) * ms
+    everyone = np.sort(np.r_[cluster, np.array([5, 15, 8000]) * ms])
+    start, last, n_c, n_all = _busiest(cluster, everyone, 7200 * ms)
+    # the first three cluster actions (0–20 s) are the densest 2 h; all 5 actions up to 20 s
+    assert (start, last, n_c, n_all) == (0, 20 * ms, 3, 5)
