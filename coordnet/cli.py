@@ -139,6 +139,16 @@ def _input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def _io_arguments(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """INPUT, -o/--output and --force, shared by the commands that read and write."""
+    fn = click.option("--force", is_flag=True,
+                      help="Overwrite the files of an earlier run in the output folder.")(fn)
+    fn = click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=True),
+                      help="Folder to write the results into (created; must be empty unless "
+                           "--force).")(fn)
+    return click.argument("input", type=click.Path(dir_okay=True, allow_dash=True))(fn)
+
+
 def _columns(kw: dict[str, Any]) -> dict[str, str]:
     pairs = {"source": "source_col", "target": "target_col", "timestamp": "time_col",
              "type": "type_col", "id": "id_col", "object_id": "object_col", "weight": "weight_col"}
@@ -170,10 +180,7 @@ def cli(quiet: bool, verbose: int, debug: bool) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("input", type=click.Path(dir_okay=True, allow_dash=True))
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=True),
-              help="Folder to write the results into (created; must be empty unless --force).")
-@click.option("--force", is_flag=True, help="Overwrite the files of an earlier run in the output folder.")
+@_io_arguments
 @_input_options
 @_config_options("graph")
 @_handle_errors
@@ -208,10 +215,7 @@ def graph(input: str, out_dir: str, force: bool, fmt: str, delimiter: str | None
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("input", type=click.Path(dir_okay=True, allow_dash=True))
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=True),
-              help="Folder to write the results into (created; must be empty unless --force).")
-@click.option("--force", is_flag=True, help="Overwrite the files of an earlier run in the output folder.")
+@_io_arguments
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
               help="Language of the report.")
 @click.option("--all-evidence", is_flag=True,

@@ -75,6 +75,39 @@ def _manifest(command: str, read: ReadResult, config: Config, extra: dict[str, A
     }
 
 
+def _last_day(read: ReadResult) -> str | None:
+    last = read.actions["timestamp"].max()
+    return last.strftime("%Y-%m-%d") if pd.notna(last) else None
+
+
+def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config, date: str | None,
+                 put: Callable[[str, Path], None], *, both: bool) -> str | None:
+    """Write graph.gexf/.graphml (the amplification graph, or the co-action network when the
+    data has no target accounts) and, with ``both``, coaction.gexf/.graphml as well.
+    Returns which graph graph.* holds."""
+    co = graphs.coaction
+    kinds = {
+        "amplification": (graphs.amplification, "source", "target", True, "weight",
+                          "coordnet amplification graph: source amplified target; weight = "
+                          "number of actions"),
+    }
+    if co is not None:
+        kinds["coaction"] = (co.edges, "account_a", "account_b", False, "n_objects",
+                             f"coordnet co-action network: accounts acting on the same object "
+                             f"within {config.window:g} s; weight = distinct objects")
+    primary = "amplification" if not graphs.amplification.empty or co is None else "coaction"
+    jobs = [(primary, "graph")]
+    if both and primary == "amplification" and co is not None and not co.edges.empty:
+        jobs.append(("coaction", "coaction"))
+    for kind, stem in jobs:
+        e, u, v, directed, w, desc = kinds[kind]
+        put(f"{stem}.gexf", write_gexf(nodes, e, out / f"{stem}.gexf", source=u, target=v,
+                                       directed=directed, weight=w, date=date, description=desc))
+        put(f"{stem}.graphml", write_graphml(nodes, e, out / f"{stem}.graphml", source=u, target=v,
+                                             directed=directed))
+    return primary
+
+
 def _read_or_report(input: str | os.PathLike[str] | pd.DataFrame, out: Path, **kw: Any) -> ReadResult:
     try:
         return read_actions(input, **kw)
@@ -158,31 +191,9 @@ def run_graph(
         put("evidence.csv", write_csv(co.evidence, out / "evidence.csv"))
     if read.rows_rejected:
         put("rejected.csv", write_csv(read.rejected, out / "rejected.csv"))
-    last = read.actions["timestamp"].max()
-    date = last.strftime("%Y-%m-%d") if pd.notna(last) else None
-    has_amp = not graphs.amplification.empty
-    primary = "amplification" if has_amp or co is None else "coaction"
-    desc = {"amplification": "coordnet amplification graph: source amplified target; weight = "
-                             "number of actions",
-            "coaction": f"coordnet co-action network: accounts acting on the same object within "
-                        f"{config.window:g} s; weight = distinct objects"}
-
-    def gephi(kind: str, stem: str) -> None:
-        if kind == "amplification":
-            e, u, v, directed, w = graphs.amplification, "source", "target", True, "weight"
-        else:
-            e, u, v, directed, w = co.edges, "account_a", "account_b", False, "n_objects"  # type: ignore[union-attr]
-        put(f"{stem}.gexf", write_gexf(graphs.accounts, e, out / f"{stem}.gexf", source=u, target=v,
-                                       directed=directed, weight=w, date=date,
-                                       description=desc[kind]))
-        put(f"{stem}.graphml", write_graphml(graphs.accounts, e, out / f"{stem}.graphml", source=u,
-                                             target=v, directed=directed))
-
     if progress:
         progress("write Gephi files", 0, 1)
-    gephi(primary, "graph")
-    if primary == "amplification" and co is not None and not co.edges.empty:
-        gephi("coaction", "coaction")
+    primary = _write_gephi(out, graphs.accounts, graphs, config, _last_day(read), put, both=True)
     if progress:
         progress("write Gephi files", 1, 1)
     t_write = time.perf_counter()
@@ -293,25 +304,11 @@ def run_analyze(
     files["pairs.csv"] = write_csv(result.pairs, out / "pairs.csv")
     if read.rows_rejected:
         files["rejected.csv"] = write_csv(read.rejected, out / "rejected.csv")
-    last = read.actions["timestamp"].max()
-    date = last.strftime("%Y-%m-%d") if pd.notna(last) else None
     nodes = result.graphs.accounts.merge(result.accounts[["account", "cluster", "role", "flagged"]],
                                          on="account", how="left")
     nodes["cluster"] = nodes["cluster"].astype("Int64").astype("str").replace("<NA>", "")
     nodes["role"] = nodes["role"].fillna("").replace("nan", "")
-    amp = result.graphs.amplification
-    if not amp.empty:
-        e, u, v, directed, w = amp, "source", "target", True, "weight"
-    elif co is not None:
-        e, u, v, directed, w = co.edges, "account_a", "account_b", False, "n_objects"
-    else:
-        e = None
-    if e is not None:
-        files["graph.gexf"] = write_gexf(nodes, e, out / "graph.gexf", source=u, target=v,
-                                         directed=directed, weight=w, date=date,
-                                         description="coordnet analysis graph")
-        files["graph.graphml"] = write_graphml(nodes, e, out / "graph.graphml", source=u, target=v,
-                                               directed=directed)
+    _write_gephi(out, nodes, result.graphs, config, _last_day(read), files.__setitem__, both=False)
     t_write = time.perf_counter()
     summary = _manifest("analyze", read, config, {
         "detection": {**{k: v for k, v in result.info.items()}},
