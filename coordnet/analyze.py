@@ -48,6 +48,8 @@ class Result:
         Layer R edge tests (:func:`coordnet.detect.amplification_pairs`).
     graphs : Graphs
     config : Config
+    actions : pandas.DataFrame
+        The actions analysed (the input table, not a copy).
     info : dict
         Null-model parameters and counts (``q`` per window, pairs tested …).
     """
@@ -59,6 +61,7 @@ class Result:
     amplification_tests: pd.DataFrame
     graphs: Graphs
     config: Config
+    actions: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -321,4 +324,5 @@ def analyze(
     info = {**info, "pairs_significant": int(len(sig_t)), "edges_significant": int(len(sig_r)),
             "candidate_clusters": int(len(clusters)), "flagged_clusters": int(len(flagged_ids))}
     step("done", 6)
-    return Result(clusters.reset_index(drop=True), accounts, evidence, sync, amp, graphs, config, info)
+    return Result(clusters.reset_index(drop=True), accounts, evidence, sync, amp, graphs, config,
+                  actions, info)

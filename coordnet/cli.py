@@ -220,11 +220,12 @@ def graph(input: str, out_dir: str, force: bool, fmt: str, delimiter: str | None
               help="Language of the report.")
 @click.option("--all-evidence", is_flag=True,
               help="Write the evidence of every linked pair, not only of flagged clusters.")
+@click.option("--no-figures", is_flag=True, help="Do not draw the figures (faster on huge data).")
 @_input_options
 @_config_options("graph", "detect")
 @_handle_errors
-def analyze(input: str, out_dir: str, force: bool, lang: str, all_evidence: bool, fmt: str,
-            delimiter: str | None, encoding: str, **kw: Any) -> None:
+def analyze(input: str, out_dir: str, force: bool, lang: str, all_evidence: bool, no_figures: bool,
+            fmt: str, delimiter: str | None, encoding: str, **kw: Any) -> None:
     """Find coordinated-amplification clusters in INPUT and write a report folder.
 
     Writes clusters.csv, accounts.csv, evidence.csv, pairs.csv, report.md, summary.json and
@@ -241,7 +242,8 @@ def analyze(input: str, out_dir: str, force: bool, lang: str, all_evidence: bool
     try:
         run = run_analyze(input, out_dir, config=config, columns=_columns(kw), format=fmt,
                           delimiter=delimiter, encoding=encoding, force=force,
-                          all_evidence=all_evidence, lang=lang, progress=progress)
+                          all_evidence=all_evidence, lang=lang, figures=not no_figures,
+                          progress=progress)
     finally:
         progress.close()
     _print_read(ctx, run.read)

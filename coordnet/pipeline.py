@@ -252,6 +252,7 @@ def run_analyze(
     force: bool = False,
     all_evidence: bool = False,
     lang: str = "en",
+    figures: bool = True,
     progress: ProgressCallback | None = None,
 ) -> AnalyzeRun:
     """Read an edge list, detect coordinated clusters and write the results to ``out_dir``.
@@ -268,7 +269,9 @@ def run_analyze(
     all_evidence : bool
         Write the co-action evidence of every linked pair, not only of flagged clusters.
     lang : {"en", "fr"}
-        Language of ``report.md``.
+        Language of ``report.md`` and of the figures.
+    figures : bool
+        Draw the figures into ``out_dir/figures`` (PNG and SVG; :mod:`coordnet.plot`).
     progress : callable, optional
 
     Returns
@@ -310,10 +313,17 @@ def run_analyze(
     nodes["role"] = nodes["role"].fillna("").replace("nan", "")
     _write_gephi(out, nodes, result.graphs, config, _last_day(read), files.__setitem__, both=False)
     t_write = time.perf_counter()
+    if figures:
+        from .plot import write_figures
+
+        if progress:
+            progress("figures", 0, 1)
+        files.update(write_figures(result, out, lang=lang, source=read.path))
+    t_fig = time.perf_counter()
     summary = _manifest("analyze", read, config, {
         "detection": {**{k: v for k, v in result.info.items()}},
         "runtime_s": {"read": round(t_read - t0, 3), "detect": round(t_detect - t_read, 3),
-                      "write": round(t_write - t_detect, 3)},
+                      "write": round(t_write - t_detect, 3), "figures": round(t_fig - t_write, 3)},
     })
     files["report.md"] = _write_text(render_markdown(result, read, lang=lang), out / "report.md")
     summary["outputs"] = sorted([*files, "summary.json"])

@@ -48,12 +48,14 @@ def test_flags_the_planted_squad_and_nothing_else(out):
 def test_outputs_and_manifest(out):
     d, _ = out
     for f in ("clusters.csv", "accounts.csv", "evidence.csv", "pairs.csv", "report.md",
-              "summary.json", "graph.gexf", "graph.graphml"):
+              "summary.json", "graph.gexf", "graph.graphml", "figures/network_map.png",
+              "figures/timeline.svg", "figures/raster_1.png", "figures/cluster_1.png",
+              "figures/matrix_1.png", "figures/delays.png"):
         assert (d / f).is_file(), f
     s = json.loads((d / "summary.json").read_text())
     assert s["parameters"] == Config().to_dict()
     assert (s["rows_read"], s["rows_kept"], s["rows_rejected"]) == (1706, 1706, 0)
-    assert set(s["runtime_s"]) == {"read", "detect", "write"}
+    assert set(s["runtime_s"]) == {"read", "detect", "write", "figures"}
     assert s["detection"]["flagged_clusters"] == 1
     ev = pd.read_csv(d / "evidence.csv")
     assert set(ev["account_a"]) | set(ev["account_b"]) <= SQUAD  # flagged clusters only
@@ -63,7 +65,7 @@ def test_outputs_and_manifest(out):
 
 
 def test_french_report(tmp_path):
-    r = run("analyze", CAMPAIGN, "-o", tmp_path / "fr", "--lang", "fr")
+    r = run("analyze", CAMPAIGN, "-o", tmp_path / "fr", "--lang", "fr", "--no-figures")
     assert r.exit_code == 0
     text = (tmp_path / "fr" / "report.md").read_text()
     assert "8 comptes ont produit" in text and "Ce que cela ne montre pas" in text
@@ -72,13 +74,16 @@ def test_french_report(tmp_path):
 def test_same_input_same_bytes(tmp_path):
     for name in ("a", "b"):
         assert run("-q", "analyze", CAMPAIGN, "-o", tmp_path / name).exit_code == 0
-    for f in sorted((tmp_path / "a").iterdir()):
+    files = sorted(p for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert any(f.suffix == ".png" for f in files) and any(f.suffix == ".svg" for f in files)
+    for f in files:
+        other = tmp_path / "b" / f.relative_to(tmp_path / "a")
         if f.name == "summary.json":
-            a, b = (json.loads(p.read_text()) for p in (f, tmp_path / "b" / f.name))
+            a, b = (json.loads(p.read_text()) for p in (f, other))
             a.pop("runtime_s"), b.pop("runtime_s")
             assert a == b
         else:
-            assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+            assert f.read_bytes() == other.read_bytes(), f.name
 
 
 def test_nothing_flagged_on_the_toy(tmp_path):
@@ -94,7 +99,7 @@ def test_hostile_account_names_are_escaped_and_neutralised(tmp_path):
         df[col] = df[col].replace(evil)
     path = tmp_path / "evil.csv"
     df.to_csv(path, index=False)
-    assert run("analyze", path, "-o", tmp_path / "o").exit_code == 0
+    assert run("analyze", path, "-o", tmp_path / "o", "--no-figures").exit_code == 0
     report = (tmp_path / "o" / "report.md").read_text()
     assert "<script>" not in report and "&lt;script&gt;" in report
     acc = (tmp_path / "o" / "accounts.csv").read_text()
@@ -103,7 +108,7 @@ def test_hostile_account_names_are_escaped_and_neutralised(tmp_path):
 
 def test_parameters_reach_the_analysis(tmp_path):
     # demanding 9 amplifiers per cluster leaves the 8-account squad unflagged
-    r = run("analyze", CAMPAIGN, "-o", tmp_path / "o", "--min-cluster-size", "9")
+    r = run("analyze", CAMPAIGN, "-o", tmp_path / "o", "--min-cluster-size", "9", "--no-figures")
     assert r.exit_code == 0
     s = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert s["parameters"]["min_cluster_size"] == 9 and s["detection"]["flagged_clusters"] == 0

@@ -1,0 +1,83 @@
+"""Figures: content checked against the data they draw."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import pytest
+
+import coordnet
+from coordnet import plot
+
+
+@pytest.fixture(scope="module")
+def res():
+    return coordnet.analyze(coordnet.datasets.campaign_actions())
+
+
+def test_network_map_highlights_exactly_the_flagged_members(res):
+    fig = plot.network_map(res)
+    groups = {c.get_gid(): c for c in fig.axes[0].collections if c.get_gid()}
+    members = res.accounts[res.accounts["cluster"] == 1]
+    assert len(groups["cluster-1"].get_offsets()) == len(members) == 8
+    assert len(groups["others"].get_offsets()) == len(res.graphs.accounts) - 8
+    assert "1,706 actions by 300 accounts" in fig._supxlabel.get_text()
+
+
+def test_network_map_is_thinned_with_a_caption(res):
+    fig = plot.network_map(res, max_nodes=50)
+    meta = fig._coordnet
+    assert meta["shown"] == 50 and meta["total"] == len(res.graphs.accounts)
+    assert f"showing 50 of {len(res.graphs.accounts)} accounts" in fig._supxlabel.get_text()
+    assert meta["highlighted"] == 8  # flagged clusters are always kept
+
+
+def test_timeline_covers_the_data_and_counts_every_action(res):
+    fig = plot.timeline(res)
+    ax = fig.axes[0]
+    lo, hi = (mdates.num2date(x) for x in ax.get_xlim())
+    t = res.actions["timestamp"]
+    assert lo <= t.min().floor("1h") + pd.Timedelta("1s") and hi >= t.max()
+    assert fig._coordnet["total"] == len(res.actions)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["busiest 2 h", "everyone else", "Cluster 1"]
+
+
+def test_raster_has_a_row_per_member_and_a_tick_per_action(res):
+    fig = plot.lockstep_raster(res, 1)
+    assert fig._coordnet["rows"] == 8
+    row = res.clusters.iloc[0]
+    acts = res.actions
+    own = acts[acts["source"].str.startswith("squad_")]
+    window = own[(own["timestamp"] >= row["busiest_start"] - pd.Timedelta("15min"))
+                 & (own["timestamp"] <= row["busiest_end"] + pd.Timedelta("15min"))]
+    assert fig._coordnet["ticks"] == len(window)
+
+
+def test_matrix_counts_amplifications(res):
+    m = plot.amplification_matrix(res, 1)._coordnet["matrix"]
+    amp = res.graphs.amplification
+    inside = amp[amp["source"].str.startswith("squad_") & amp["target"].str.startswith("squad_")]
+    assert m.sum() == inside["weight"].sum() and np.trace(m) == 0
+
+
+def test_french_texts(res):
+    fig = plot.timeline(res, lang="fr")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "tous les autres" in labels and "Groupe 1" in labels
+    assert "1\u202f706 actions par 300 comptes" in fig._supxlabel.get_text()
+    with pytest.raises(coordnet.ConfigError):
+        plot.timeline(res, lang="de")
+
+
+def test_unknown_cluster_is_a_clear_error(res):
+    with pytest.raises(coordnet.ConfigError, match="no cluster 9"):
+        plot.cluster_closeup(res, 9)
+
+
+def test_saved_files_are_deterministic(res, tmp_path):
+    a = plot.save_figure(plot.delay_distribution(res), tmp_path / "a")
+    b = plot.save_figure(plot.delay_distribution(res), tmp_path / "b")
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+    assert a[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
