@@ -917,6 +917,15 @@ def read_actions(
     else:
         raw = _read_parquet(path, data if not compression else _read_all(path, data, compression, where),
                             where)
+    if len(raw) == 0 and malformed:
+        first = malformed[0]
+        err = InputError(
+            f"{where}: none of the {len(malformed)} records could be read (line {first['row']}: "
+            f"{first['reason']}).",
+            hint="check the format: one JSON object per line for JSON Lines, or a header line and "
+                 "rows with the same number of fields for CSV (see --format, --delimiter)")
+        err.rejected = pd.DataFrame(malformed)  # type: ignore[attr-defined]
+        raise err
     if raw.shape[1] == 0 and not malformed:
         raise InputError(f"{where}: no columns found.",
                          hint="the file needs named columns (a header line, or keys in each JSON object)")

@@ -1,0 +1,248 @@
+"""Readers: every format, every alias set, every timestamp form, with hand-checked values."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import sys
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+import coordnet
+from coordnet.io import parse_timestamps
+
+CSV = (
+    "retweeter,retweeted_user,created_at,tweet_id,retweeted_tweet_id\n"
+    "alice,bob,2021-10-20T21:13:56Z,1,100\n"
+    "carol,bob,2021-10-20T21:14:10Z,2,100\n"
+    "dave,erin,2021-10-20T22:00:00Z,3,200\n"
+)
+EXPECTED = [("alice", "bob", "1", "100"), ("carol", "bob", "2", "100"), ("dave", "erin", "3", "200")]
+
+
+def rows(res):
+    a = res.actions
+    return list(zip(a["source"], a["target"], a["id"], a["object_id"]))
+
+
+def write(tmp_path, name, data):
+    p = tmp_path / name
+    p.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return p
+
+
+# ------------------------------------------------------------------------ formats
+
+
+@pytest.mark.parametrize("name, data, fmt, comp", [
+    ("a.csv", CSV.encode(), "csv", None),
+    ("a.tsv", CSV.replace(",", "\t").encode(), "tsv", None),
+    ("a.txt", CSV.replace(",", ";").encode(), "csv", None),  # sniffed delimiter
+    ("a.csv.gz", gzip.compress(CSV.encode()), "csv", "gzip"),
+    ("a.csv", gzip.compress(CSV.encode()), "csv", "gzip"),  # compression from the bytes
+    ("a.csv.zst", zstandard.ZstdCompressor().compress(CSV.encode()), "csv", "zstd"),
+    ("a.csv.bz2", bz2.compress(CSV.encode()), "csv", "bz2"),
+])
+def test_delimited_readers(tmp_path, name, data, fmt, comp):
+    res = coordnet.read_actions(write(tmp_path, name, data))
+    assert rows(res) == EXPECTED
+    assert (res.format, res.compression) == (fmt, comp)
+    assert res.actions["timestamp"].iloc[0] == pd.Timestamp("2021-10-20T21:13:56Z")
+    assert res.mapping == {"source": "retweeter", "target": "retweeted_user", "timestamp": "created_at",
+                           "id": "tweet_id", "object_id": "retweeted_tweet_id"}
+
+
+def _records():
+    return [{"retweeter": s, "retweeted_user": t, "created_at": ts, "tweet_id": i, "retweeted_tweet_id": o}
+            for (s, t, i, o), ts in zip(EXPECTED, ["2021-10-20T21:13:56Z", "2021-10-20T21:14:10Z",
+                                                     "2021-10-20T22:00:00Z"])]
+
+
+def test_json_lines_and_json_array(tmp_path):
+    jl = "\n".join(json.dumps(r) for r in _records()) + "\n"
+    assert rows(coordnet.read_actions(write(tmp_path, "a.jsonl", jl))) == EXPECTED
+    assert rows(coordnet.read_actions(write(tmp_path, "b.ndjson.gz", gzip.compress(jl.encode())))) == EXPECTED
+    res = coordnet.read_actions(write(tmp_path, "c.json", json.dumps(_records())))
+    assert res.format == "json" and rows(res) == EXPECTED
+
+
+def test_json_with_numbers_as_ids(tmp_path):
+    recs = [{"from": "a", "to": "b", "time": 1634764436, "id": 1451000000000000001},
+            {"from": "c", "to": "b", "time": 1634764440, "id": 1451000000000000002}]
+    res = coordnet.read_actions(write(tmp_path, "n.jsonl", "\n".join(map(json.dumps, recs))))
+    assert res.actions["id"].tolist() == ["1451000000000000001", "1451000000000000002"]  # no float rounding
+    assert res.actions["timestamp"].iloc[1] == pd.Timestamp("2021-10-20T21:14:00Z")
+
+
+def test_parquet(tmp_path):
+    t = pa.table({"user": ["alice", "carol"], "retweeted_user": ["bob", "bob"],
+                  "timestamp": pa.array([1634764436000, 1634764450000], pa.timestamp("ms", tz="UTC")),
+                  "object_id": ["100", "100"]})
+    p = tmp_path / "a.parquet"
+    pq.write_table(t, p)
+    res = coordnet.read_actions(p)
+    assert res.format == "parquet"
+    assert res.actions["source"].tolist() == ["alice", "carol"]
+    assert res.actions["timestamp"].tolist() == [pd.Timestamp("2021-10-20T21:13:56Z"),
+                                                 pd.Timestamp("2021-10-20T21:14:10Z")]
+
+
+def test_stdin(monkeypatch):
+    class Stdin:
+        buffer = io.BytesIO(CSV.encode())
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    res = coordnet.read_actions("-")
+    assert res.path == "<stdin>" and rows(res) == EXPECTED and res.sha256
+
+
+def test_dataframe_with_datetime_columns():
+    naive = pd.DataFrame({"source": ["a"], "target": ["b"], "time": [pd.Timestamp("2021-10-20 21:13:56")]})
+    aware = naive.assign(time=naive["time"].dt.tz_localize("Europe/Paris"))
+    assert coordnet.from_dataframe(naive).actions["timestamp"].iloc[0] == pd.Timestamp("2021-10-20T21:13:56Z")
+    assert coordnet.from_dataframe(aware).actions["timestamp"].iloc[0] == pd.Timestamp("2021-10-20T19:13:56Z")
+
+
+# ------------------------------------------------------------------------ aliases
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("Source,Target,Weight", {"source": "Source", "target": "Target", "weight": "Weight"}),
+    ("from,to", {"source": "from", "target": "to"}),
+    ("user,retweeted_user", {"source": "user", "target": "retweeted_user"}),
+    ("author_id,retweeted_author_id", {"source": "author_id", "target": "retweeted_author_id"}),
+    ("object_id,account_id,content_id,timestamp_share",
+     {"source": "account_id", "timestamp": "timestamp_share", "id": "content_id", "object_id": "object_id"}),
+    ("source_user,target_user,timestamp,interaction",
+     {"source": "source_user", "target": "target_user", "timestamp": "timestamp", "type": "interaction"}),
+    (" Screen Name ,In Reply To Screen Name,Date", {"source": " Screen Name ", "target": "In Reply To Screen Name",
+                                                     "timestamp": "Date"}),
+])
+def test_alias_sets(header, expected):
+    assert coordnet.io.detect_columns(header.split(",")) == expected
+
+
+def test_columns_matched_by_name_not_position(tmp_path):
+    shuffled = pd.read_csv(io.StringIO(CSV), dtype=str)[
+        ["retweeted_tweet_id", "created_at", "tweet_id", "retweeted_user", "retweeter"]]
+    p = tmp_path / "s.csv"
+    shuffled.to_csv(p, index=False)
+    a = coordnet.read_actions(p).actions
+    b = coordnet.read_actions(write(tmp_path, "o.csv", CSV)).actions
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_higgs_style_codes_and_pandas_index_column(tmp_path):
+    data = ",source_user,target_user,timestamp,interaction\n0,1,2,1341100972,RT\n1,1,3,1341100973,MT\n2,4,1,1341100974,RE\n"
+    res = coordnet.read_actions(write(tmp_path, "h.csv", data))
+    assert res.actions["type"].tolist() == ["retweet", "mention", "reply"]
+    assert res.ignored_columns == ("",)  # the unnamed pandas index column is not read as data
+
+
+def test_gephi_direction_column_is_not_an_action_type(tmp_path):
+    data = "Source,Target,Type,Id,Label,Weight\na,b,Directed,0,,3\nb,c,Directed,1,,1\n"
+    res = coordnet.read_actions(write(tmp_path, "g.csv", data))
+    assert "type" not in res.mapping and res.actions["type"].tolist() == ["retweet", "retweet"]
+    assert any("Gephi" in n for n in res.notes)
+    assert res.actions["weight"].tolist() == [3, 1]
+
+
+def test_overrides(tmp_path):
+    data = "who,whom,when\na,b,1634764436\n"
+    with pytest.raises(coordnet.InputError, match="no column for the acting account"):
+        coordnet.read_actions(write(tmp_path, "x.csv", data))
+    res = coordnet.read_actions(tmp_path / "x.csv", columns={"source": "who", "target": "whom", "timestamp": "when"})
+    assert res.mapping == {"source": "who", "target": "whom", "timestamp": "when"}
+    with pytest.raises(coordnet.InputError, match=r"no column named 'nope'.*") as e:
+        coordnet.read_actions(tmp_path / "x.csv", columns={"source": "nope"})
+    assert "'who', 'whom', 'when'" in e.value.hint
+
+
+# ------------------------------------------------------------------------ timestamps
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2021-10-20T21:13:56Z", "2021-10-20T21:13:56Z"),
+    ("2021-10-20T23:13:56+02:00", "2021-10-20T21:13:56Z"),
+    ("2021-10-20T21:13:56", "2021-10-20T21:13:56Z"),          # no zone: UTC
+    ("2021-10-20 21:13:56", "2021-10-20T21:13:56Z"),
+    ("2021-10-20T21:13:56.250Z", "2021-10-20T21:13:56.250Z"),
+    ("2021-10-20", "2021-10-20T00:00:00Z"),
+    ("1634764436", "2021-10-20T21:13:56Z"),                  # unix seconds
+    ("1634764436.5", "2021-10-20T21:13:56.500Z"),
+    ("1634764436000", "2021-10-20T21:13:56Z"),               # milliseconds
+    ("Wed Oct 20 21:13:56 +0000 2021", "2021-10-20T21:13:56Z"),  # Twitter v1.1
+])
+def test_timestamp_forms(value, expected):
+    ts, why = parse_timestamps(pd.Series([value]))
+    assert pd.isna(why.iloc[0])
+    assert ts.iloc[0] == pd.Timestamp(expected)
+
+
+def test_numeric_timestamps_seconds_and_milliseconds():
+    ts, why = parse_timestamps(pd.Series([1634764436, 1634764436000], dtype="int64"))
+    assert ts.tolist() == [pd.Timestamp("2021-10-20T21:13:56Z")] * 2 and why.isna().all()
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("yesterday", "unrecognised timestamp"), ("0", "out of range"), ("1970-01-01T00:00:00Z", "out of range"),
+    ("2200-01-01", "out of range"), ("", "missing timestamp"),
+])
+def test_bad_timestamps_are_rejected_with_a_reason(tmp_path, value, reason):
+    data = f"source,target,time\na,b,2021-10-20T21:13:56Z\nc,d,{value}\n"
+    res = coordnet.read_actions(write(tmp_path, "t.csv", data), max_rejected=1)
+    assert res.rows_kept == 1 and res.rows_rejected == 1
+    r = res.rejected.iloc[0]
+    assert r["row"] == 2 and reason in r["reason"] and "'time'" in r["reason"]
+
+
+# ------------------------------------------------------------------------ rows
+
+
+def test_accounting_of_rows(tmp_path):
+    data = ("id,source,target,time\n"
+            "1,a,b,1634764436\n"
+            "1,a,b,1634764436\n"      # exact repeat: a duplicate
+            "2,a,c,1634764437\n"
+            "2,a,d,1634764437\n"      # same id, other content: kept
+            "3,,b,1634764438\n"       # no source: rejected
+            "4,e,f,1634764439,extra\n"  # malformed line: rejected
+            "5,e,e,1634764440\n")     # self-loop: kept as an action
+    res = coordnet.read_actions(write(tmp_path, "r.csv", data), max_rejected=0.5)
+    assert (res.rows_read, res.rows_kept, res.rows_rejected, res.rows_duplicate) == (7, 4, 2, 1)
+    assert res.rows_read == res.rows_kept + res.rows_rejected + res.rows_duplicate
+    reasons = " ".join(res.rejected["reason"])
+    assert "empty 'source'" in reasons and "malformed line" in reasons
+    assert any("different content" in n for n in res.notes)
+    assert ("e", "e") in set(zip(res.actions["source"], res.actions["target"]))
+
+
+def test_too_many_bad_rows_stops_and_keeps_them(tmp_path):
+    data = "source,target,time\na,b,nope\nc,d,never\ne,f,1634764436\n"
+    with pytest.raises(coordnet.InputError, match=r"2 of 3 rows \(67%\) cannot be used") as e:
+        coordnet.read_actions(write(tmp_path, "b.csv", data))
+    assert len(e.value.rejected) == 2 and "--max-rejected" in e.value.hint
+
+
+def test_quoted_fields_newlines_and_long_cells(tmp_path):
+    long = "x" * 1_000_000
+    data = f'source,target,note\n"a, the ""first""",b,"two\nlines"\nc,d,{long}\n'
+    res = coordnet.read_actions(write(tmp_path, "q.csv", data))
+    assert res.actions["source"].tolist() == ['a, the "first"', "c"]
+    assert res.rows_kept == 2
+
+
+def test_utf8_bom_and_latin1(tmp_path):
+    res = coordnet.read_actions(write(tmp_path, "bom.csv", b"\xef\xbb\xbf" + "source,target\né,ü\n".encode()))
+    assert res.mapping["source"] == "source" and res.actions["source"].tolist() == ["é"]
+    latin = ("source,target\n" + "a,b\n" * 40_000 + "caf\xe9,b\n").encode("latin-1")  # bad byte past 64 KiB
+    p = write(tmp_path, "latin.csv", latin)
+    with pytest.raises(coordnet.InputError, match="not valid utf-8") as e:
+        coordnet.read_actions(p)
+    assert "--encoding" in e.value.hint
+    assert coordnet.read_actions(p, encoding="latin-1").actions["source"].iloc[-1] == "café"
