@@ -5,7 +5,7 @@ read (:func:`read_actions`) → graphs (:func:`build_graphs`) → outputs.
 """
 
 from ._version import __version__
-from . import datasets
+from . import datasets, plot
 from .config import ACTION_TYPES, Config
 from .errors import (ConfigError, CoordnetError, CoordnetWarning, InputError,
                      MissingDependencyError, OutputError)
@@ -16,7 +16,7 @@ from .pipeline import AnalyzeRun, GraphRun, run_analyze, run_graph
 from .analyze import Result, analyze
 
 __all__ = [
-    "__version__", "datasets", "ACTION_TYPES", "Config",
+    "__version__", "datasets", "plot", "ACTION_TYPES", "Config",
     "CoordnetError", "InputError", "ConfigError", "MissingDependencyError", "OutputError",
     "CoordnetWarning",
     "ReadResult", "read_actions", "from_dataframe",

@@ -346,6 +346,11 @@ def coaction(
 def account_table(actions: pd.DataFrame) -> pd.DataFrame:
     """Per-account activity: one row per account seen as source or target.
 
+    Parameters
+    ----------
+    actions : pandas.DataFrame
+        The canonical actions table.
+
     Returns
     -------
     pandas.DataFrame
@@ -491,6 +496,11 @@ def to_networkx(edges: pd.DataFrame, *, directed: bool | None = None,
     nodes : pandas.DataFrame, optional
         Node attributes, with an ``account`` column (e.g. :func:`account_table`).
 
+    Returns
+    -------
+    networkx.DiGraph or networkx.Graph
+        Nodes are account names.
+
     Examples
     --------
     >>> import coordnet
@@ -524,6 +534,19 @@ def to_networkx(edges: pd.DataFrame, *, directed: bool | None = None,
 def to_igraph(edges: pd.DataFrame, *, directed: bool | None = None,
               nodes: pd.DataFrame | None = None) -> Any:
     """An edge table as a python-igraph ``Graph`` (vertex attribute ``name`` = account).
+
+    Parameters
+    ----------
+    edges : pandas.DataFrame
+        As for :func:`to_networkx`; other columns become edge attributes.
+    directed : bool, optional
+        Override the graph kind.
+    nodes : pandas.DataFrame, optional
+        Node attributes, with an ``account`` column; listed accounts come first, in order.
+
+    Returns
+    -------
+    igraph.Graph
 
     Examples
     --------

@@ -946,6 +946,27 @@ def from_dataframe(
 ) -> ReadResult:
     """Normalise a DataFrame already in memory, exactly as :func:`read_actions` does a file.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per action, columns named as in :data:`ALIASES` (or mapped with ``columns``).
+    columns : mapping, optional
+        Field → column name overrides.
+    default_type : str
+        Action type of rows without one.
+    max_rejected : float, optional
+        Largest fraction of bad rows accepted (default ``Config.max_rejected``).
+
+    Returns
+    -------
+    ReadResult
+        With ``path="<DataFrame>"`` and no SHA-256.
+
+    Raises
+    ------
+    InputError
+        Missing columns, or too many bad rows.
+
     Examples
     --------
     >>> import pandas as pd
