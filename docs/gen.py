@@ -16,13 +16,20 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 
 
+def _settings(cmd: "click.Command") -> dict:
+    # The command's own context settings (e.g. -h/--help), as when it runs, at a fixed width:
+    # click caches the help option per command, so a context without them would render
+    # differently depending on what ran before.
+    return {**cmd.context_settings, "terminal_width": 100, "max_content_width": 100}
+
+
 def cli_reference() -> str:
     import click
 
     from coordnet.cli import cli
 
     def help_of(cmd: click.Command, name: str) -> str:
-        ctx = click.Context(cmd, info_name=name, terminal_width=100, max_content_width=100)
+        ctx = click.Context(cmd, info_name=name, **_settings(cmd))
         return cmd.get_help(ctx)
 
     parts = ["### coordnet", "", "```text", help_of(cli, "coordnet"), "```", ""]
@@ -30,8 +37,7 @@ def cli_reference() -> str:
     for name in cli.list_commands(group_ctx):
         cmd = cli.get_command(group_ctx, name)
         parent = click.Context(cli, info_name="coordnet")
-        ctx = click.Context(cmd, info_name=name, parent=parent, terminal_width=100,
-                            max_content_width=100)
+        ctx = click.Context(cmd, info_name=name, parent=parent, **_settings(cmd))
         parts += [f"### coordnet {name}", "", "```text", cmd.get_help(ctx), "```", ""]
     return "\n".join(parts)
 
