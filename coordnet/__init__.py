@@ -12,7 +12,7 @@ from .errors import (ConfigError, CoordnetError, CoordnetWarning, InputError,
 from .graphs import (CoAction, Graphs, account_table, amplification_edges, build_graphs, coaction,
                      to_igraph, to_networkx)
 from .io import ReadResult, from_dataframe, read_actions
-from .pipeline import AnalyzeRun, GraphRun, run_analyze, run_graph
+from .pipeline import AnalyzeRun, GraphRun, load_result, run_analyze, run_graph
 from .analyze import Result, analyze
 
 __all__ = [
@@ -22,5 +22,5 @@ __all__ = [
     "ReadResult", "read_actions", "from_dataframe",
     "CoAction", "Graphs", "account_table", "amplification_edges", "build_graphs", "coaction",
     "to_igraph", "to_networkx",
-    "GraphRun", "run_graph", "AnalyzeRun", "run_analyze", "Result", "analyze",
+    "GraphRun", "run_graph", "AnalyzeRun", "run_analyze", "load_result", "Result", "analyze",
 ]

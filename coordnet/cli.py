@@ -217,7 +217,7 @@ def graph(input: str, out_dir: str, force: bool, fmt: str, delimiter: str | None
 @cli.command(context_settings=CONTEXT)
 @_io_arguments
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
-              help="Language of the report.")
+              help="Language of report.md, report.html and the figures (fr: français).")
 @click.option("--all-evidence", is_flag=True,
               help="Write the evidence of every linked pair, not only of flagged clusters.")
 @click.option("--no-figures", is_flag=True, help="Do not draw the figures (faster on huge data).")
@@ -228,8 +228,8 @@ def analyze(input: str, out_dir: str, force: bool, lang: str, all_evidence: bool
             fmt: str, delimiter: str | None, encoding: str, **kw: Any) -> None:
     """Find coordinated-amplification clusters in INPUT and write a report folder.
 
-    Writes clusters.csv, accounts.csv, evidence.csv, pairs.csv, report.md, summary.json and
-    Gephi files. Every flag comes from calibrated tests (see the method in the docs); a
+    Writes clusters.csv, accounts.csv, evidence.csv, pairs.csv, report.md, report.html
+    (self-contained, figures embedded), summary.json, Gephi files and figures/. Every flag comes from calibrated tests (see the method in the docs); a
     cluster is a pattern of behaviour, not proof of intent.
 
     Python equivalent: coordnet.run_analyze(INPUT, OUTPUT, config=coordnet.Config(...)).
@@ -270,6 +270,31 @@ def analyze(input: str, out_dir: str, force: bool, lang: str, all_evidence: bool
         for _, r in res.flagged.iterrows():
             _say(ctx, "Headline: " + headline(r, lang, what=what))
     _say(ctx, f"Wrote {len(run.files)} files to {run.out_dir}/: {', '.join(run.files)}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--lang", type=click.Choice(["en", "fr"]), default=None,
+              help="Language of the figures and report.html  [default: the analysis's]")
+@click.option("--title", default=None, help="Title of the network map and of report.html.")
+@click.option("--cluster", type=int, default=None,
+              help="Redraw the figures of this flagged cluster only (see clusters.csv).")
+@click.option("--size", "width", type=click.FloatRange(min=1, max=40), default=6.0, show_default=True,
+              help="Figure width in inches (6 = a newspaper column, 1,200 px at 200 dpi).")
+@_handle_errors
+def plot(folder: str, lang: str | None, title: str | None, cluster: int | None, width: float) -> None:
+    """Redraw the figures and report.html of a finished analysis FOLDER (no recomputing).
+
+    FOLDER is the output folder of `coordnet analyze`. The figures (figures/*.png, *.svg)
+    and report.html are written again; the tables and report.md are left as they are.
+
+    Python equivalent: coordnet.plot.redraw(FOLDER, lang=..., title=..., cluster=..., width=...).
+    """
+    from .plot import redraw
+
+    ctx = click.get_current_context()
+    files = redraw(folder, lang=lang, title=title, cluster=cluster, width=width)
+    _say(ctx, f"Wrote {len(files)} files to {folder}/: {', '.join(files)}")
 
 
 def _print_read(ctx: click.Context, read: Any) -> None:

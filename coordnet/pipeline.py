@@ -25,7 +25,11 @@ from .graphs import Graphs, build_graphs
 from .io import ReadResult, read_actions
 from .output import prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
 
-__all__ = ["GraphRun", "run_graph", "AnalyzeRun", "run_analyze"]
+__all__ = ["GraphRun", "run_graph", "AnalyzeRun", "run_analyze", "load_result", "TABLES_DIR"]
+
+#: Sub-folder of an analysis holding its tables as Parquet: exact values (no spreadsheet
+#: escaping), what :func:`load_result` and ``coordnet plot`` read.
+TABLES_DIR = "tables"
 
 log = logging.getLogger("coordnet")
 ProgressCallback = Callable[[str, int, int], None]
@@ -102,7 +106,8 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
     for kind, stem in jobs:
         e, u, v, directed, w, desc = kinds[kind]
         put(f"{stem}.gexf", write_gexf(nodes, e, out / f"{stem}.gexf", source=u, target=v,
-                                       directed=directed, weight=w, date=date, description=desc))
+                                       directed=directed, weight=w, date=date, description=desc,
+                                       start="first_time", end="last_time"))
         put(f"{stem}.graphml", write_graphml(nodes, e, out / f"{stem}.graphml", source=u, target=v,
                                              directed=directed))
     return primary
@@ -259,8 +264,10 @@ def run_analyze(
 
     Writes ``clusters.csv``, ``accounts.csv``, ``evidence.csv`` (flagged clusters only,
     unless ``all_evidence``), ``pairs.csv`` (the synchrony tests), ``report.md``,
-    ``summary.json``, ``rejected.csv`` when rows were rejected, and the Gephi files
-    ``graph.gexf`` / ``graph.graphml``.
+    ``report.html`` (self-contained: figures embedded), ``summary.json``, ``rejected.csv``
+    when rows were rejected, the Gephi files ``graph.gexf`` (dynamic: edges carry their
+    time spells) / ``graph.graphml``, the figures under ``figures/`` and the tables as
+    Parquet under ``tables/`` (what :func:`load_result` and ``coordnet plot`` read).
 
     Parameters
     ----------
@@ -269,7 +276,7 @@ def run_analyze(
     all_evidence : bool
         Write the co-action evidence of every linked pair, not only of flagged clusters.
     lang : {"en", "fr"}
-        Language of ``report.md`` and of the figures.
+        Language of ``report.md``, ``report.html`` and the figures.
     figures : bool
         Draw the figures into ``out_dir/figures`` (PNG and SVG; :mod:`coordnet.plot`).
     progress : callable, optional
@@ -286,7 +293,7 @@ def run_analyze(
     1
     """
     from .analyze import analyze
-    from .report import render_markdown
+    from .report import render_html, render_markdown
 
     t0 = time.perf_counter()
     config = config or Config()
@@ -307,10 +314,8 @@ def run_analyze(
     files["pairs.csv"] = write_csv(result.pairs, out / "pairs.csv")
     if read.rows_rejected:
         files["rejected.csv"] = write_csv(read.rejected, out / "rejected.csv")
-    nodes = result.graphs.accounts.merge(result.accounts[["account", "cluster", "role", "flagged"]],
-                                         on="account", how="left")
-    nodes["cluster"] = nodes["cluster"].astype("Int64").astype("str").replace("<NA>", "")
-    nodes["role"] = nodes["role"].fillna("").replace("nan", "")
+    files.update(_write_tables(result, out))
+    nodes = _gephi_nodes(result)
     _write_gephi(out, nodes, result.graphs, config, _last_day(read), files.__setitem__, both=False)
     t_write = time.perf_counter()
     if figures:
@@ -325,10 +330,113 @@ def run_analyze(
         "runtime_s": {"read": round(t_read - t0, 3), "detect": round(t_detect - t_read, 3),
                       "write": round(t_write - t_detect, 3), "figures": round(t_fig - t_write, 3)},
     })
+    t_rep = time.perf_counter()
     files["report.md"] = _write_text(render_markdown(result, read, lang=lang), out / "report.md")
+    summary["report"] = {"lang": lang}
+    pngs = {Path(k).stem: v.read_bytes() for k, v in files.items() if k.endswith(".png")}
+    files["report.html"] = _write_text(render_html(result, summary, lang=lang, figures=pngs),
+                                       out / "report.html")
+    summary["runtime_s"]["report"] = round(time.perf_counter() - t_rep, 3)
     summary["outputs"] = sorted([*files, "summary.json"])
     files["summary.json"] = write_json(summary, out / "summary.json")
     return AnalyzeRun(read, result, out, dict(sorted(files.items())), summary)
+
+
+def _write_tables(result: Any, out: Path) -> dict[str, Path]:
+    """The tables the figures and report.html need, as Parquet under ``tables/``."""
+    from .output import write_parquet
+
+    d = out / TABLES_DIR
+    d.mkdir(exist_ok=True)
+    tables = {"actions": result.actions, "clusters": result.clusters, "accounts": result.accounts,
+              "account_activity": result.graphs.accounts, "amplification": result.graphs.amplification}
+    co = result.graphs.coaction
+    if result.graphs.amplification.empty and co is not None:
+        tables["coaction"] = co.edges  # the network map draws it when there are no targets
+    return {f"{TABLES_DIR}/{k}.parquet": write_parquet(v, d / f"{k}.parquet") for k, v in tables.items()}
+
+
+def load_result(path: str | os.PathLike[str]) -> Any:
+    """Load a finished ``coordnet analyze`` folder back into a :class:`coordnet.analyze.Result`.
+
+    Nothing is recomputed: the tables come from ``tables/*.parquet`` and the parameters
+    and counts from ``summary.json``. The result has what the figures and reports need;
+    ``pairs`` and ``amplification_tests`` are empty and the co-action evidence is not
+    loaded (it is in ``evidence.csv``).
+
+    Parameters
+    ----------
+    path : path
+        The output folder of :func:`run_analyze` / ``coordnet analyze``.
+
+    Returns
+    -------
+    coordnet.analyze.Result
+        With ``info["summary"]`` holding the folder's ``summary.json``.
+
+    Raises
+    ------
+    OutputError
+        The folder is not a finished analysis (or one made by a coordnet too old to
+        save its tables).
+
+    Examples
+    --------
+    >>> import tempfile, coordnet
+    >>> run = coordnet.run_analyze(coordnet.datasets.campaign_path(), tempfile.mkdtemp() + "/out",
+    ...                            figures=False)
+    >>> res = coordnet.load_result(run.out_dir)
+    >>> res.flagged["size"].tolist(), len(res.actions)
+    ([8], 1706)
+    """
+    import json
+
+    from .analyze import Result
+    from .errors import OutputError
+    from .graphs import CoAction
+
+    d = Path(path)
+    need = [d / "summary.json"] + [d / TABLES_DIR / f"{k}.parquet" for k in
+                                   ("actions", "clusters", "accounts", "account_activity",
+                                    "amplification")]
+    missing = [str(p.relative_to(d)) for p in need if not p.is_file()]
+    if missing:
+        raise OutputError(f"{d}: not a finished coordnet analysis folder (missing "
+                          f"{', '.join(missing)}).",
+                          hint="give the folder written by `coordnet analyze`; an analysis made "
+                               "by an older coordnet must be run again")
+    try:
+        summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        t = {p.stem: pd.read_parquet(p) for p in sorted((d / TABLES_DIR).glob("*.parquet"))}
+        config = Config.from_dict(summary["parameters"])
+    except (OSError, ValueError, KeyError) as e:
+        raise OutputError(f"{d}: cannot read the analysis ({e}).",
+                          hint="run `coordnet analyze` again into a new folder") from None
+    co = None
+    if "coaction" in t:
+        co = CoAction(t["coaction"], pd.DataFrame(), config.window, "object_id",
+                      tuple(config.action_types), 0)
+    graphs = Graphs(t["account_activity"], t["amplification"], co, 0)
+    info = {**summary.get("detection", {}), "summary": summary}
+    return Result(t["clusters"], t["accounts"], pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+                  graphs, config, t["actions"], info)
+
+
+def _gephi_nodes(result: Any) -> pd.DataFrame:
+    """Node table of the Gephi files: the account table plus ``cluster``, ``tier``, ``role``,
+    ``flagged`` and ``activity`` (actions made + actions received), text attributes empty
+    for accounts outside any cluster."""
+    nodes = result.graphs.accounts.merge(result.accounts[["account", "cluster", "role", "flagged"]],
+                                         on="account", how="left")
+    tiers = dict(zip(result.clusters["cluster"].astype("int64"), result.clusters["tier"].astype(str)))
+    tier = nodes["cluster"].astype(object).map(tiers)
+    nodes["tier"] = tier.where(tier.notna(), "").astype(str)
+    nodes["cluster"] = nodes["cluster"].astype("Int64").astype("str").replace("<NA>", "")
+    nodes["role"] = nodes["role"].fillna("").replace({"nan": "", "<NA>": ""})
+    nodes["flagged"] = nodes["flagged"].fillna(False).astype(bool)
+    nodes["activity"] = (nodes["n_actions"] + nodes["n_amplified"]).astype("int64")
+    return nodes[["account", "cluster", "tier", "role", "flagged", "activity", "n_actions",
+                  "n_amplified", "first_time", "last_time"]]
 
 
 def _write_text(text: str, path: Path) -> Path:

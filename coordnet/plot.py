@@ -7,7 +7,8 @@ the same bytes. ``pyplot`` is never used (no global state, no window).
 
 Functions: :func:`network_map`, :func:`cluster_closeup`, :func:`timeline`,
 :func:`lockstep_raster`, :func:`delay_distribution`, :func:`amplification_matrix`;
-:func:`write_figures` draws them all for an analysis.
+:func:`write_figures` draws them all for an analysis; :func:`redraw` redraws them (and
+``report.html``) from a finished analysis folder without recomputing anything.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "amplification_matrix",
     "save_figure",
     "write_figures",
+    "redraw",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette (black last), and the grey of "everyone else".
@@ -73,6 +75,12 @@ def _t(lang: str) -> dict[str, str]:
     return TEXT[lang]
 
 
+def _label(text: Any) -> str:
+    """Text from the data as a literal label: ``$`` would start matplotlib mathtext (and a
+    malformed formula in an account name would crash the drawing)."""
+    return str(text).replace("$", r"\$")
+
+
 def _fig(height: float = 4.2) -> Any:
     try:
         from matplotlib.figure import Figure
@@ -89,7 +97,7 @@ def _caption(fig: Any, result: Any, source: str | None, lang: str, extra: str = 
     n = int(acts["weight"].sum())
     acc = int(pd.concat([acts["source"], acts["target"].dropna()]).nunique())
     fmt = "%Y-%m-%d %H:%M"
-    text = T["caption"].format(src=Path(source).name if source else "data",
+    text = T["caption"].format(src=_label(Path(source).name) if source else "data",
                                start=ts.min().strftime(fmt) if len(ts) else "–",
                                end=ts.max().strftime(fmt) if len(ts) else "–", n=n, acc=acc)
     if lang == "fr":
@@ -212,9 +220,9 @@ def network_map(result: Any, *, lang: str = "en", max_nodes: int = 1500, source:
         top = activity.reindex(in_cluster.index[m]).sort_values(ascending=False).head(3)
         for name in top.index:
             i = pos[name]
-            ax.annotate(str(name), xy[i], fontsize=6, xytext=(3, 3), textcoords="offset points",
+            ax.annotate(_label(name), xy[i], fontsize=6, xytext=(3, 3), textcoords="offset points",
                         zorder=6)
-    ax.set_title(title or T["map"], fontsize=10, loc="left")
+    ax.set_title(_label(title) if title else T["map"], fontsize=10, loc="left")
     if flagged:
         ax.legend(loc="lower right", fontsize=7, frameon=False, markerscale=1.5)
     ax.set_xlim(-1.08, 1.08)
@@ -266,7 +274,7 @@ def cluster_closeup(result: Any, cluster: int, *, lang: str = "en", max_members:
     colour = np.where(roles.to_numpy() == "target", PALETTE[1], PALETTE[0])
     ax.scatter(xy[:, 0], xy[:, 1], s=60, c=colour, edgecolors="white", linewidths=0.5, zorder=2)
     for name, (x, y) in zip(members, xy):
-        ax.annotate(str(name), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=6, zorder=3)
+        ax.annotate(_label(name), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=6, zorder=3)
     ax.set_xlim(-1.2, 1.2)
     ax.set_ylim(-1.15, 1.15)
     ax.set_title(T["closeup"].format(c=cluster), fontsize=10, loc="left")
@@ -369,7 +377,7 @@ def lockstep_raster(result: Any, cluster: int, *, lang: str = "en", max_members:
     times = [own.loc[own["source"] == m, "timestamp"].dt.tz_convert(None).to_numpy() for m in order]
     ax.eventplot(times, colors=PALETTE[0], linelengths=0.8, linewidths=0.8)
     ax.set_yticks(range(len(order)))
-    ax.set_yticklabels([str(m) for m in order], fontsize=5 if len(order) > 30 else 6)
+    ax.set_yticklabels([_label(m) for m in order], fontsize=5 if len(order) > 30 else 6)
     ax.invert_yaxis()
     ax.set_xlabel(T["time"], fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
@@ -451,8 +459,8 @@ def amplification_matrix(result: Any, cluster: int, *, lang: str = "en", max_mem
     ax.set_xticks(range(len(members)))
     ax.set_yticks(range(len(members)))
     fs = 5 if len(members) > 20 else 6
-    ax.set_xticklabels(members, rotation=90, fontsize=fs)
-    ax.set_yticklabels(members, fontsize=fs)
+    ax.set_xticklabels([_label(m) for m in members], rotation=90, fontsize=fs)
+    ax.set_yticklabels([_label(m) for m in members], fontsize=fs)
     fig.colorbar(im, ax=ax, shrink=0.7).ax.tick_params(labelsize=6)
     ax.set_title(T["matrix"].format(c=cluster), fontsize=10, loc="left")
     _caption(fig, result, source, lang)
@@ -480,25 +488,60 @@ def save_figure(fig: Any, stem: str | Path) -> list[Path]:
 
 
 def write_figures(result: Any, out_dir: str | Path, *, lang: str = "en", source: str | None = None,
-                  cluster: int | None = None, max_nodes: int = 1500) -> dict[str, Path]:
-    """Draw every figure of an analysis into ``out_dir/figures``.
+                  cluster: int | None = None, max_nodes: int = 1500, title: str | None = None,
+                  width: float = WIDTH_IN) -> dict[str, Path]:
+    """Draw every figure of an analysis into ``out_dir/figures`` (PNG 200 dpi and SVG).
+
+    Parameters
+    ----------
+    result : coordnet.analyze.Result
+    out_dir : path
+    lang : {"en", "fr"}
+    source : str, optional
+        Input file named in the captions.
+    cluster : int, optional
+        Draw the per-cluster figures of this cluster only (default: every flagged one).
+    max_nodes : int
+        Network maps with more accounts are thinned (see :func:`network_map`).
+    title : str, optional
+        Title of the network map.
+    width : float
+        Figure width in inches (default 6: a newspaper column, 1,200 px at 200 dpi);
+        heights scale with it.
 
     Returns
     -------
     dict
         File name (relative to ``out_dir``) → path.
+
+    Examples
+    --------
+    >>> import tempfile, coordnet
+    >>> res = coordnet.analyze(coordnet.datasets.campaign_actions())
+    >>> sorted(write_figures(res, tempfile.mkdtemp()))[:3]
+    ['figures/cluster_1.png', 'figures/cluster_1.svg', 'figures/delays.png']
     """
+    _t(lang)
+    if not width > 0:
+        raise ConfigError(f"figure width must be positive, got {width!r}.", hint="e.g. --size 6")
+    flagged = _flagged(result)
+    if cluster is not None and cluster not in flagged:
+        raise ConfigError(f"there is no flagged cluster {cluster}.",
+                          hint="flagged clusters: " + (", ".join(map(str, flagged)) or "none")
+                          + " (see clusters.csv)")
     out = Path(out_dir) / "figures"
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
 
     def put(name: str, fig: Any) -> None:
+        w, h = fig.get_size_inches()
+        fig.set_size_inches(width, h * width / WIDTH_IN)
         for p in save_figure(fig, out / name):
             files[f"figures/{p.name}"] = p
 
-    put("network_map", network_map(result, lang=lang, source=source, max_nodes=max_nodes))
+    put("network_map", network_map(result, lang=lang, source=source, max_nodes=max_nodes, title=title))
     put("timeline", timeline(result, lang=lang, source=source))
-    clusters = [cluster] if cluster is not None else _flagged(result)
+    clusters = [cluster] if cluster is not None else flagged
     if clusters and result.actions["object_id"].notna().any():
         put("delays", delay_distribution(result, lang=lang, source=source))
     for c in clusters:
@@ -507,3 +550,58 @@ def write_figures(result: Any, out_dir: str | Path, *, lang: str = "en", source:
         if not result.graphs.amplification.empty:
             put(f"matrix_{c}", amplification_matrix(result, c, lang=lang, source=source))
     return files
+
+
+def figure_pngs(out_dir: str | Path) -> dict[str, bytes]:
+    """The PNG figures of an analysis folder, name (without ``.png``) → bytes."""
+    return {p.stem: p.read_bytes() for p in sorted((Path(out_dir) / "figures").glob("*.png"))}
+
+
+def redraw(out_dir: str | Path, *, lang: str | None = None, title: str | None = None,
+           cluster: int | None = None, width: float = WIDTH_IN, max_nodes: int = 1500) -> dict[str, Path]:
+    """Redraw the figures and ``report.html`` of a finished analysis, without recomputing.
+
+    What ``coordnet plot DIR`` does: the analysis is loaded with
+    :func:`coordnet.load_result` (its ``tables/*.parquet`` and ``summary.json``), the
+    figures are drawn again into ``DIR/figures`` and ``report.html`` is written again
+    with them (and with ``title``). ``report.md`` and the CSV files are left alone.
+
+    Parameters
+    ----------
+    out_dir : path
+        A folder written by ``coordnet analyze``.
+    lang : {"en", "fr"}, optional
+        Default: the language of the analysis.
+    title, cluster, width, max_nodes
+        As for :func:`write_figures`.
+
+    Returns
+    -------
+    dict
+        File name (relative to ``out_dir``) → path written.
+
+    Examples
+    --------
+    >>> import tempfile, coordnet
+    >>> run = coordnet.run_analyze(coordnet.datasets.campaign_path(), tempfile.mkdtemp() + "/o",
+    ...                            figures=False)
+    >>> files = redraw(run.out_dir, lang="fr", cluster=1)
+    >>> "figures/raster_1.png" in files, "report.html" in files
+    (True, True)
+    """
+    from .output import atomic_write
+    from .pipeline import load_result
+    from .report import render_html
+
+    result = load_result(out_dir)
+    summary = result.info["summary"]
+    lang = lang or summary.get("report", {}).get("lang", "en")
+    _t(lang)
+    source = summary.get("input", {}).get("input")
+    files = write_figures(result, out_dir, lang=lang, source=source, cluster=cluster, title=title,
+                          width=width, max_nodes=max_nodes)
+    path = Path(out_dir) / "report.html"
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        fh.write(render_html(result, summary, lang=lang, figures=figure_pngs(out_dir), title=title))
+    files["report.html"] = path
+    return dict(sorted(files.items()))

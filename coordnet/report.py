@@ -15,7 +15,7 @@ import pandas as pd
 from ._version import __version__
 from .errors import ConfigError
 
-__all__ = ["render_markdown", "headline", "LANGS"]
+__all__ = ["render_markdown", "render_html", "headline", "evidence_sentences", "LANGS"]
 
 LANGS = ("en", "fr")
 
@@ -185,6 +185,43 @@ def headline(row: pd.Series, lang: str = "en", *, what: str = "posts") -> str:
                                       share=_pct(row["share_of_volume"], lang))
 
 
+def evidence_sentences(row: pd.Series, config: Any, lang: str = "en", *,
+                       name: Any = str) -> list[str]:
+    """The evidence bullets of one flagged cluster (a row of ``clusters.csv``), as plain text.
+
+    ``name`` formats account names (Markdown escapes them; HTML leaves them to the
+    template's autoescaping).
+    """
+    T = TEXT[lang]
+    out = [T["b_sync"].format(share60=_pct(row["share_within_60s"], lang),
+                              median=_dur(row["median_delay_s"], lang), p10=_dur(row["p10_delay_s"], lang))]
+    lift = "∞" if row["lift"] == float("inf") else _dec(row["lift"], lang, 1)
+    out.append(T["b_lift"].format(lift=lift, size=int(row["size"]), p=_dec(row["p_value"], lang, 4),
+                                  n_null=config.n_null))
+    out.append(T["b_internal"].format(internal=_num(row["internal_actions"], lang),
+                                      actions=_num(row["actions"], lang), n_targets=int(row["n_targets"]),
+                                      recip=_dec(row["reciprocity"], lang),
+                                      density=_dec(row["density"], lang)))
+    if row["top_targets"]:
+        out.append(T["b_targets"].format(targets=", ".join(name(t) for t in row["top_targets"].split(";"))))
+    out.append(T["b_persist"].format(persist=_pct(row["persistence"], lang)))
+    return out
+
+
+def method_text(config: Any, lang: str = "en") -> str:
+    """The method paragraph of the reports, with this run's parameters."""
+    return TEXT[lang]["method_text"].format(
+        windows="/".join(f"{w:g}" for w in config.windows), alpha=_dec(config.alpha, lang, 2),
+        gamma=_dec(config.resolution, lang, 1), n_null=config.n_null,
+        alpha_c=_dec(config.alpha_cluster, lang, 2))
+
+
+def parameter_rows(config: Any) -> list[tuple[str, str]]:
+    """``(name, value)`` of every parameter, values as text."""
+    return [(k, ", ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in v)
+             if isinstance(v, list) else str(v)) for k, v in config.to_dict().items()]
+
+
 def render_markdown(result: Any, read: Any = None, *, lang: str = "en", max_members: int = 60) -> str:
     """The analysis as a Markdown report (``report.md``).
 
@@ -228,21 +265,8 @@ def render_markdown(result: Any, read: Any = None, *, lang: str = "en", max_memb
             tier = T.get(f"tier_{row['tier']}", row["tier"])
             out += [f"## {T['cluster'].format(id=int(row['cluster']), tier=tier)}", "",
                     f"### {T['shows']}", ""]
-            out.append("- " + T["b_sync"].format(share60=_pct(row["share_within_60s"], lang),
-                                                 median=_dur(row["median_delay_s"], lang),
-                                                 p10=_dur(row["p10_delay_s"], lang)))
-            lift = "∞" if row["lift"] == float("inf") else _dec(row["lift"], lang, 1)
-            out.append("- " + T["b_lift"].format(lift=lift, size=int(row["size"]),
-                                                 p=_dec(row["p_value"], lang, 4), n_null=cfg.n_null))
-            out.append("- " + T["b_internal"].format(internal=_num(row["internal_actions"], lang),
-                                                     actions=_num(row["actions"], lang),
-                                                     n_targets=int(row["n_targets"]),
-                                                     recip=_dec(row["reciprocity"], lang),
-                                                     density=_dec(row["density"], lang)))
-            if row["top_targets"]:
-                out.append("- " + T["b_targets"].format(
-                    targets=", ".join(f"`{_esc(t)}`" for t in row["top_targets"].split(";"))))
-            out.append("- " + T["b_persist"].format(persist=_pct(row["persistence"], lang)))
+            out += ["- " + b for b in evidence_sentences(row, result.config, lang,
+                                                         name=lambda t: f"`{_esc(t)}`")]
             mem = result.accounts.loc[(result.accounts["cluster"] == row["cluster"])
                                       & (result.accounts["role"] == "amplifier")]
             mem = mem.sort_values(["n_actions", "account"], ascending=[False, True])
@@ -251,11 +275,193 @@ def render_markdown(result: Any, read: Any = None, *, lang: str = "en", max_memb
             out += ["", f"### {T['members']}", "", names + more, ""]
     out += [f"## {T['notprove']}", "", T["notprove_text"], "",
             f"## {T['method']}", "",
-            T["method_text"].format(windows="/".join(f"{w:g}" for w in cfg.windows),
-                                    alpha=_dec(cfg.alpha, lang, 2), gamma=_dec(cfg.resolution, lang, 1),
-                                    n_null=cfg.n_null, alpha_c=_dec(cfg.alpha_cluster, lang, 2)),
-            "", "| parameter | value |", "|---|---|"]
-    for k, v in cfg.to_dict().items():
-        out.append(f"| `{k}` | {_esc(', '.join(f'{x:g}' if isinstance(x, float) else str(x) for x in v) if isinstance(v, list) else v)} |")
+            method_text(cfg, lang), "", "| parameter | value |", "|---|---|"]
+    for k, v in parameter_rows(cfg):
+        out.append(f"| `{k}` | {_esc(v)} |")
     out += ["", f"_{T['generated'].format(version=__version__)}_", ""]
     return "\n".join(out)
+
+
+HTML_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "colon": ":",
+        "overview": "Overview",
+        "no_figures": "The figures were not drawn (--no-figures); run `coordnet plot` on this folder "
+                      "to add them.",
+        "baseline": "Evidence against the matched baseline",
+        "measure": "measure", "this_group": "this group", "expected": "expected",
+        "m_sync": "members acting on the same post within 60 s",
+        "m_block": "actions aimed at members or their targets",
+        "baseline_note": "Expected: for co-actions, the average of {n_null} random groups of {size} "
+                         "accounts with the same activity levels; for amplification, what the "
+                         "accounts' activity alone explains. p: the chance of a result at least as "
+                         "extreme under that baseline.",
+        "account": "account", "role": "role", "actions": "actions", "received": "amplified by others",
+        "role_amplifier": "amplifier", "role_target": "target",
+        "more": "{n} more accounts in accounts.csv.",
+        "shows_and_not": "What this shows and does not show",
+        "shows": "What this shows",
+        "shows_text": "The flagged accounts acted on the same posts within seconds of each other far "
+                      "more often than groups of accounts with the same activity levels picked at "
+                      "random from this data set, and their amplification of each other is denser "
+                      "than their activity explains. Each number above can be checked in the CSV "
+                      "files of this folder (clusters.csv, accounts.csv, evidence.csv).",
+        "parameter": "parameter", "value": "value",
+        "files": "All numbers are in the CSV files of this folder; the network is in graph.gexf "
+                 "(Gephi) and graph.graphml.",
+        "fig_network_map": "Who amplifies whom: flagged groups in colour, every other account in grey.",
+        "fig_timeline": "Actions over time: each flagged group against everyone else; the shaded "
+                        "band is the group's busiest two hours.",
+        "fig_delays": "How fast posts were amplified: flagged groups against all other accounts.",
+        "fig_cluster": "Group {c}: who amplifies whom (arrow width = number of actions).",
+        "fig_raster": "Group {c}: one tick per action of each member during its busiest period.",
+        "fig_matrix": "Group {c}: amplifications between members (row amplified column).",
+    },
+    "fr": {
+        "colon": "\u00a0:",
+        "overview": "Vue d’ensemble",
+        "no_figures": "Les graphiques n’ont pas été produits (--no-figures) ; lancez `coordnet plot` "
+                      "sur ce dossier pour les ajouter.",
+        "baseline": "Les indices face à une référence comparable",
+        "measure": "mesure", "this_group": "ce groupe", "expected": "attendu",
+        "m_sync": "membres relayant la même publication à moins de 60 s",
+        "m_block": "actions visant des membres ou leurs cibles",
+        "baseline_note": "Attendu : pour les relais simultanés, la moyenne de {n_null} groupes "
+                         "aléatoires de {size} comptes d’activité comparable ; pour l’amplification, "
+                         "ce que la seule activité des comptes explique. p : la probabilité d’un "
+                         "résultat au moins aussi extrême selon cette référence.",
+        "account": "compte", "role": "rôle", "actions": "actions", "received": "relayé par d’autres",
+        "role_amplifier": "amplificateur", "role_target": "cible",
+        "more": "{n} autres comptes dans accounts.csv.",
+        "shows_and_not": "Ce que cela montre et ne montre pas",
+        "shows": "Ce que cela montre",
+        "shows_text": "Les comptes signalés ont relayé les mêmes publications à quelques secondes "
+                      "d’intervalle bien plus souvent que des groupes de comptes d’activité "
+                      "comparable tirés au hasard dans ces données, et ils se relaient entre eux "
+                      "plus que leur activité ne l’explique. Chaque chiffre ci-dessus se vérifie "
+                      "dans les fichiers CSV de ce dossier (clusters.csv, accounts.csv, evidence.csv).",
+        "parameter": "paramètre", "value": "valeur",
+        "files": "Tous les chiffres sont dans les fichiers CSV de ce dossier ; le réseau est dans "
+                 "graph.gexf (Gephi) et graph.graphml.",
+        "fig_network_map": "Qui amplifie qui : les groupes signalés en couleur, tous les autres "
+                           "comptes en gris.",
+        "fig_timeline": "Les actions dans le temps : chaque groupe signalé face à tous les autres ; "
+                        "la bande colorée marque ses deux heures les plus actives.",
+        "fig_delays": "La vitesse de relais : groupes signalés face à tous les autres comptes.",
+        "fig_cluster": "Groupe {c} : qui amplifie qui (épaisseur des flèches = nombre d’actions).",
+        "fig_raster": "Groupe {c} : un trait par action de chaque membre pendant sa période la "
+                      "plus active.",
+        "fig_matrix": "Groupe {c} : amplifications entre membres (la ligne amplifie la colonne).",
+    },
+}
+
+
+def _data_uri(png: bytes) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def render_html(result: Any, summary: dict[str, Any] | None = None, *, lang: str = "en",
+                figures: dict[str, bytes] | None = None, title: str | None = None,
+                max_members: int = 200) -> str:
+    """The analysis as one self-contained HTML page (``report.html``).
+
+    Figures are embedded as ``data:`` URIs and the CSS is inline, so the file opens
+    offline, on a phone (responsive layout) and prints cleanly (print style sheet). A
+    Content-Security-Policy forbids any network request and any script. Every value from
+    the data is HTML-escaped by the template engine (Jinja2 with autoescaping).
+
+    Parameters
+    ----------
+    result : coordnet.analyze.Result
+    summary : dict, optional
+        The run manifest (``summary.json``): adds the source file, period and row counts.
+    lang : {"en", "fr"}
+    figures : dict, optional
+        Figure name (``network_map``, ``timeline``, ``delays``, ``cluster_<n>``,
+        ``raster_<n>``, ``matrix_<n>``) → PNG bytes, as :func:`coordnet.plot.write_figures`
+        draws them. Missing figures are left out.
+    title : str, optional
+        Replaces the default title.
+    max_members : int
+        Members listed per cluster (all of them are in ``accounts.csv``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import coordnet
+    >>> res = coordnet.analyze(coordnet.datasets.campaign_actions())
+    >>> page = render_html(res, lang="fr")
+    >>> "Groupe 1 (indices forts)" in page, "<script" in page
+    (True, False)
+    """
+    if lang not in LANGS:
+        raise ConfigError(f"unknown report language {lang!r}.", hint="use --lang en or --lang fr")
+    import jinja2
+
+    from .plot import PALETTE
+
+    T, H = TEXT[lang], HTML_TEXT[lang]
+    figures = figures or {}
+    cfg = result.config
+
+    def fig(name: str, key: str, **kw: Any) -> list[dict[str, str]]:
+        return [{"src": _data_uri(figures[name]), "alt": H[key].format(**kw)}] if name in figures else []
+
+    what = "posts" if result.info.get("object_key", "object_id") == "object_id" else "accounts"
+    clusters = []
+    for k, (_, row) in enumerate(result.flagged.iterrows()):
+        c = int(row["cluster"])
+        mem = result.accounts.loc[result.accounts["cluster"] == c]
+        mem = mem.assign(_r=(mem["role"] != "amplifier").astype(int)).sort_values(
+            ["_r", "n_actions", "account"], ascending=[True, False, True])
+        lift = float(row["lift"])
+        base = "0" if lift == float("inf") else (_dec(row["co_actions"] / lift, lang, 1) if lift > 0 else "–")
+        clusters.append({
+            "id": c, "colour": PALETTE[k % len(PALETTE)],
+            "title": T["cluster"].format(id=c, tier=T.get(f"tier_{row['tier']}", row["tier"])),
+            "tier": str(row["tier"]), "tier_label": T.get(f"tier_{row['tier']}", str(row["tier"])),
+            "headline": headline(row, lang, what=what),
+            "bullets": evidence_sentences(row, cfg, lang),
+            "baseline": [
+                (H["m_sync"], _num(row["co_actions"], lang), base, _dec(row["p_value"], lang, 4)),
+                (H["m_block"], _num(row["block_observed"], lang), _dec(row["block_expected"], lang, 1),
+                 f"{row['block_p']:.1e}".replace(".", "," if lang == "fr" else ".")),
+            ],
+            "baseline_note": H["baseline_note"].format(n_null=_num(row["n_null"], lang),
+                                                       size=int(row["size"])),
+            "figures": fig(f"cluster_{c}", "fig_cluster", c=c) + fig(f"raster_{c}", "fig_raster", c=c)
+            + fig(f"matrix_{c}", "fig_matrix", c=c),
+            "members": [{"account": a, "role": H.get(f"role_{r}", r), "n_actions": _num(n, lang),
+                         "n_amplified": _num(m, lang)}
+                        for a, r, n, m in mem[["account", "role", "n_actions", "n_amplified"]]
+                        .head(max_members).itertuples(index=False)],
+            "more": H["more"].format(n=_num(len(mem) - max_members, lang)) if len(mem) > max_members else "",
+        })
+    s = summary or {}
+    inp, data = s.get("input", {}), s.get("data", {})
+    rows = ""
+    if "rows_kept" in s:
+        rows = T["rows"].format(kept=_num(s["rows_kept"], lang), rejected=_num(s["rows_rejected"], lang),
+                                dup=_num(s["rows_duplicate"], lang), accounts=_num(data.get("accounts", 0), lang))
+    period = ""
+    if data.get("first_time"):
+        t0, t1 = (pd.Timestamp(data[k]).strftime("%Y-%m-%d %H:%M") for k in ("first_time", "last_time"))
+        period = f"{t0} → {t1} UTC"
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True)
+    from importlib.resources import files
+
+    template = env.from_string((files("coordnet") / "templates" / "report.html.j2").read_text("utf-8"))
+    return template.render(
+        lang=lang, version=__version__, title=title or T["title"], T=T, H=H,
+        source=inp.get("input"), sha=inp.get("input_sha256"), period=period, rows=rows,
+        clusters=clusters, figures_drawn=bool(figures),
+        overview=fig("network_map", "fig_network_map") + fig("timeline", "fig_timeline")
+        + fig("delays", "fig_delays"),
+        method=method_text(cfg, lang), parameters=parameter_rows(cfg),
+        generated=T["generated"].format(version=__version__))

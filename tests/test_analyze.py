@@ -48,14 +48,14 @@ def test_flags_the_planted_squad_and_nothing_else(out):
 def test_outputs_and_manifest(out):
     d, _ = out
     for f in ("clusters.csv", "accounts.csv", "evidence.csv", "pairs.csv", "report.md",
-              "summary.json", "graph.gexf", "graph.graphml", "figures/network_map.png",
+              "report.html", "tables/actions.parquet", "summary.json", "graph.gexf", "graph.graphml", "figures/network_map.png",
               "figures/timeline.svg", "figures/raster_1.png", "figures/cluster_1.png",
               "figures/matrix_1.png", "figures/delays.png"):
         assert (d / f).is_file(), f
     s = json.loads((d / "summary.json").read_text())
     assert s["parameters"] == Config().to_dict()
     assert (s["rows_read"], s["rows_kept"], s["rows_rejected"]) == (1706, 1706, 0)
-    assert set(s["runtime_s"]) == {"read", "detect", "write", "figures"}
+    assert set(s["runtime_s"]) == {"read", "detect", "write", "figures", "report"}
     assert s["detection"]["flagged_clusters"] == 1
     ev = pd.read_csv(d / "evidence.csv")
     assert set(ev["account_a"]) | set(ev["account_b"]) <= SQUAD  # flagged clusters only

@@ -1,0 +1,196 @@
+"""Journalist-ready outputs: report.html (escaped, self-contained, rendered in Chromium),
+`coordnet plot` redrawing without recomputing, dynamic GEXF, spreadsheet-safe CSV."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import coordnet
+from coordnet.cli import cli
+
+CAMPAIGN = str(coordnet.datasets.campaign_path())
+SQUAD = {f"squad_{i}" for i in range(1, 9)}
+EVIL = {"squad_1": "<script>alert(1)</script>", "squad_2": '=HYPERLINK("http://x")',
+        "squad_3": "$\\alpha_{bad$"}
+G = "{http://gexf.net/1.3}"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def evil(tmp_path_factory):
+    """The campaign with hostile account names, analysed in French with figures."""
+    d = tmp_path_factory.mktemp("evil")
+    df = pd.read_csv(CAMPAIGN, dtype=str)
+    for col in ("source", "target"):
+        df[col] = df[col].replace(EVIL)
+    df.to_csv(d / "evil.csv", index=False)
+    r = run("analyze", d / "evil.csv", "-o", d / "o", "--lang", "fr")
+    assert r.exit_code == 0, r.output
+    return d / "o"
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    d = tmp_path_factory.mktemp("toy") / "o"
+    r = run("analyze", coordnet.datasets.toy_path(), "-o", d)
+    assert r.exit_code == 0, r.output
+    return d
+
+
+def test_report_html_escapes_every_name_and_is_self_contained(evil):
+    page = (evil / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "=HYPERLINK(&#34;http://x&#34;)" in page  # shown as text, never a live link
+    # nothing is fetched: images are data: URIs, no link/script elements, CSP forbids the rest
+    srcs = re.findall(r'src="([^"]*)"', page)
+    assert len(srcs) == 6 and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert not re.search(r"<link|https?://(?!x&#34;)", page)
+    assert "default-src 'none'" in page
+    assert '<html lang="fr">' in page and "Groupe 1 (indices forts)" in page
+    # the member table lists all 8 amplifiers, hostile names included
+    card = page[page.index('id="cluster-1"'):]
+    assert card.count("<td>amplificateur</td>") == 8
+
+
+def test_csv_cells_are_neutralised_for_spreadsheets(evil):
+    acc = pd.read_csv(evil / "accounts.csv", dtype=str, keep_default_na=False)
+    assert "'=HYPERLINK(\"http://x\")" in set(acc["account"])
+    assert not acc["account"].str.match(r"[=+\-@]").any()
+    ev = pd.read_csv(evil / "evidence.csv", dtype=str)
+    assert not pd.concat([ev["account_a"], ev["account_b"]]).str.match(r"[=+\-@]").any()
+    # the Parquet tables keep the exact names (what `coordnet plot` draws from)
+    exact = pd.read_parquet(evil / "tables" / "accounts.parquet")
+    assert set(EVIL.values()) <= set(exact["account"])
+
+
+def test_figures_draw_hostile_names_literally(evil):
+    svg = (evil / "figures" / "raster_1.svg").read_text()
+    assert "<script" not in svg
+    assert (evil / "figures" / "cluster_1.png").stat().st_size > 10_000
+
+
+def test_nothing_flagged_says_so_and_still_shows_the_overview(toy):
+    page = (toy / "report.html").read_text(encoding="utf-8")
+    assert "No coordinated cluster was found" in page
+    assert 'class="card"' not in page
+    alts = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)"', page)
+    assert [a.split(":")[0] for a in alts] == ["Who amplifies whom", "Actions over time"]
+    assert sorted(p.name for p in (toy / "figures").glob("*.png")) == ["network_map.png", "timeline.png"]
+
+
+def test_no_figures_report_says_how_to_add_them(tmp_path):
+    assert run("analyze", CAMPAIGN, "-o", tmp_path / "o", "--no-figures").exit_code == 0
+    page = (tmp_path / "o" / "report.html").read_text()
+    assert "data:image" not in page and "coordnet plot" in page
+    assert not (tmp_path / "o" / "figures").exists()
+
+
+def test_plot_redraws_without_recomputing(tmp_path, monkeypatch):
+    out = tmp_path / "o"
+    assert run("analyze", CAMPAIGN, "-o", out, "--no-figures").exit_code == 0
+    import sys
+
+    def boom(*a, **k):
+        pytest.fail("recomputed")
+
+    monkeypatch.setattr(sys.modules["coordnet.analyze"], "analyze", boom)
+    monkeypatch.setattr(sys.modules["coordnet.pipeline"], "build_graphs", boom)
+    monkeypatch.setattr(sys.modules["coordnet.pipeline"], "read_actions", boom)
+    r = run("plot", out, "--lang", "fr", "--title", "Opération <X>", "--size", "9")
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in (out / "figures").glob("*.png"))
+    assert names == ["cluster_1.png", "delays.png", "matrix_1.png", "network_map.png",
+                     "raster_1.png", "timeline.png"]
+    from PIL import Image
+
+    assert Image.open(out / "figures" / "timeline.png").size[0] == 9 * 200
+    page = (out / "report.html").read_text()
+    assert "<title>Opération &lt;X&gt;</title>" in page and page.count("data:image/png") == 6
+    r = run("plot", out, "--cluster", "7")
+    assert r.exit_code == 1 and "no flagged cluster 7" in r.output and "Fix:" in r.output
+    r = run("plot", tmp_path)
+    assert r.exit_code == 1 and "not a finished coordnet analysis" in r.output
+
+
+def test_load_result_gives_back_the_analysis(tmp_path):
+    run_ = coordnet.run_analyze(CAMPAIGN, tmp_path / "o", figures=False)
+    res = coordnet.load_result(tmp_path / "o")
+    pd.testing.assert_frame_equal(res.clusters, run_.result.clusters, check_dtype=False)
+    pd.testing.assert_frame_equal(res.accounts, run_.result.accounts)
+    assert res.config == run_.result.config and len(res.actions) == 1706
+    a = coordnet.plot.network_map(res)._coordnet
+    b = coordnet.plot.network_map(run_.result)._coordnet
+    assert a == b == {"highlighted": 8, "shown": 300, "total": 300}
+
+
+def test_gexf_is_dynamic_with_cluster_tier_role_activity(evil):
+    root = ET.parse(evil / "graph.gexf").getroot()
+    graph = root.find(f"{G}graph")
+    assert graph.get("mode") == "dynamic" and graph.get("timeformat") == "datetime"
+    titles = {a.get("id"): a.get("title") for a in root.iter(f"{G}attribute")
+              if a.get("id") is not None and a in graph.find(f"{G}attributes[@class='node']")}
+    assert {"cluster", "tier", "role", "activity"} <= set(titles.values())
+    assert "type" not in {a.get("title") for a in root.iter(f"{G}attribute")}
+    by_title = {v: k for k, v in titles.items()}
+    nodes = {}
+    for n in root.iter(f"{G}node"):
+        nodes[n.get("id")] = {titles[v.get("for")]: v.get("value") for v in n.iter(f"{G}attvalue")}
+    assert nodes["<script>alert(1)</script>"]["tier"] == "strong"
+    assert nodes["squad_4"]["cluster"] == "1" and nodes["squad_4"]["role"] == "amplifier"
+    acc = pd.read_parquet(evil / "tables" / "account_activity.parquet").set_index("account")
+    assert int(nodes["squad_4"]["activity"]) == acc.loc["squad_4", "n_actions"] + acc.loc["squad_4", "n_amplified"]
+    assert "tier" not in nodes["org_001"] and by_title["activity"] in {"0", "1", "2", "3", "4", "5"}
+    # each edge's spell is its first and last action
+    amp = pd.read_parquet(evil / "tables" / "amplification.parquet")
+    edges = list(root.iter(f"{G}edge"))
+    assert len(edges) == len(amp)
+    e = next(x for x in edges if x.get("source") == "squad_4" and x.get("target") == "squad_5")
+    row = amp[(amp["source"] == "squad_4") & (amp["target"] == "squad_5")].iloc[0]
+    assert pd.Timestamp(e.get("start")) == row["first_time"]
+    assert pd.Timestamp(e.get("end")) == row["last_time"]
+    assert float(e.get("weight")) == row["weight"]
+    h = nx.read_graphml(evil / "graph.graphml")
+    assert h.number_of_edges() == len(amp) and h.nodes["squad_4"]["tier"] == "strong"
+
+
+def _screenshot(page: Path, png: Path, width: int, height: int, tmp: Path) -> None:
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", "--hide-scrollbars", f"--user-data-dir={tmp / ('profile' + str(width))}",
+           f"--screenshot={png}", f"--window-size={width},{height}", page.as_uri()]
+    subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    assert png.is_file(), "Chromium wrote no screenshot"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install "
+                                              "chromium); .ci/run installs it")
+@pytest.mark.parametrize("width,height", [(1280, 2000), (390, 2400)])
+def test_report_renders_in_chromium(evil, tmp_path, width, height):
+    from PIL import Image
+
+    png = tmp_path / f"shot{width}.png"
+    _screenshot(evil / "report.html", png, width, height, tmp_path)
+    img = np.asarray(Image.open(png).convert("RGB"))
+    assert img.shape[:2] == (height, width)
+    non_white = (img < 245).any(axis=2).mean()
+    colours = len(np.unique(img.reshape(-1, 3) // 16, axis=0))
+    assert 0.05 < non_white < 0.9, non_white  # text and figures, not a blank or black page
+    assert colours > 40, colours  # figures and the orange accent drawn, not plain text
+    # the headline bar (Okabe-Ito orange) is drawn near the top
+    orange = (np.abs(img.astype(int) - [0xE6, 0x9F, 0x00]).sum(axis=2) < 40)
+    assert orange[: height // 3].sum() > 100
