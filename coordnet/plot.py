@@ -45,7 +45,8 @@ TEXT = {
     "en": {
         "map": "Who amplifies whom", "others": "other accounts", "cluster": "Cluster {c}",
         "closeup": "Cluster {c}: who amplifies whom (width = actions)",
-        "timeline": "Actions per {unit}", "everyone": "everyone else", "busiest": "busiest 2 h",
+        "timeline": "Actions per {unit}", "everyone": "everyone else", "all": "all accounts",
+        "map_co": "Who acts on the same posts within {w:g} s", "busiest": "busiest 2 h",
         "raster": "Cluster {c}: one tick per action", "account": "account", "time": "time (UTC)",
         "delays": "Time to amplify (seconds after the first action on the post)",
         "share": "share of actions", "rest": "all other accounts",
@@ -57,8 +58,9 @@ TEXT = {
     "fr": {
         "map": "Qui amplifie qui", "others": "autres comptes", "cluster": "Groupe {c}",
         "closeup": "Groupe {c} : qui amplifie qui (épaisseur = actions)",
-        "timeline": "Actions par {unit}", "everyone": "tous les autres", "busiest": "2 h les plus actives",
-        "raster": "Groupe {c} : un trait par action", "account": "compte", "time": "heure (UTC)",
+        "timeline": "Actions par {unit}", "everyone": "tous les autres", "all": "tous les comptes",
+        "map_co": "Qui relaie les mêmes publications à moins de {w:g} s", "busiest": "2 h les plus actives",
+        "raster": "Groupe {c} : un trait par action", "account": "compte", "time": "date et heure (UTC)",
         "delays": "Délai de relais (secondes après la première action sur la publication)",
         "share": "part des actions", "rest": "tous les autres comptes",
         "matrix": "Groupe {c} : amplifications (la ligne amplifie la colonne)", "minute": "minute",
@@ -103,7 +105,7 @@ def _caption(fig: Any, result: Any, source: str | None, lang: str, extra: str = 
     if lang == "fr":
         text = text.replace(",", "\u202f")
     if extra:
-        text += " · " + extra
+        text += "\n" + extra
     fig.get_layout_engine().set(h_pad=0.04)
     fig.supxlabel(text, fontsize=6, color="#555555")
 
@@ -120,19 +122,28 @@ def _members(result: Any, cluster: int, role: str | None = "amplifier") -> list[
     return sorted(a.loc[sel, "account"].astype(str))
 
 
-def _layout(n: int, edges: np.ndarray, seed: int, weights: np.ndarray | None = None) -> np.ndarray:
+def _layout(n: int, edges: np.ndarray, seed: int, weights: np.ndarray | None = None, *,
+            gravity: float = 0.0) -> np.ndarray:
+    """Seeded igraph layout scaled to [-1, 1]. ``gravity`` > 0 adds a hidden hub tied to every
+    node with that attraction, so disconnected groups sit near the rest instead of being
+    flung to a corner."""
     import igraph as ig
 
-    g = ig.Graph(n=n, edges=edges.tolist(), directed=False)
+    w = np.ones(len(edges)) if weights is None else np.asarray(weights, float)
+    if gravity > 0 and n > 1:
+        edges = np.vstack([edges.reshape(-1, 2), np.column_stack([np.full(n, n), np.arange(n)])])
+        w = np.concatenate([w, np.full(n, gravity)])
+    m = n + (1 if gravity > 0 and n > 1 else 0)
+    g = ig.Graph(n=m, edges=edges.tolist(), directed=False)
     ig.set_random_number_generator(random.Random(seed))
     try:
-        if n <= 3000:
-            lay = g.layout_fruchterman_reingold(niter=500, weights=weights.tolist() if weights is not None else None)
+        if m <= 3000:
+            lay = g.layout_fruchterman_reingold(niter=500, weights=w.tolist())
         else:
-            lay = g.layout_drl()
+            lay = g.layout_drl(weights=w.tolist())
     finally:
         ig.set_random_number_generator(random)
-    xy = np.asarray(lay.coords, dtype=float)
+    xy = np.asarray(lay.coords, dtype=float)[:n]
     if len(xy):
         xy -= xy.mean(axis=0)
         scale = np.abs(xy).max() or 1.0
@@ -153,7 +164,8 @@ def network_map(result: Any, *, lang: str = "en", max_nodes: int = 1500, source:
                 title: str | None = None) -> Any:
     """The amplification graph, flagged clusters in colour and everyone else in light grey.
 
-    Graphs with more than ``max_nodes`` accounts are thinned: the flagged clusters, their
+    When the data has no target accounts (only shares of posts), the co-action network is
+    drawn instead and the title says so. Graphs with more than ``max_nodes`` accounts are thinned: the flagged clusters, their
     targets, and then the most active remaining accounts are kept, and the caption says so.
     Layout: Fruchterman–Reingold (igraph), seeded with ``result.config.seed``.
 
@@ -189,7 +201,7 @@ def network_map(result: Any, *, lang: str = "en", max_nodes: int = 1500, source:
     e = e[e[u].isin(nodes) & e[v].isin(nodes)]
     pos = pd.Series(np.arange(len(nodes)), index=nodes)
     ed = np.column_stack([pos[e[u]].to_numpy(), pos[e[v]].to_numpy()]) if len(e) else np.zeros((0, 2), int)
-    xy = _layout(len(nodes), ed, result.config.seed)
+    xy = _layout(len(nodes), ed, result.config.seed, gravity=0.05)
     fig = _fig(5.2)
     ax = fig.add_subplot()
     ax.set_axis_off()
@@ -215,14 +227,16 @@ def network_map(result: Any, *, lang: str = "en", max_nodes: int = 1500, source:
                         zorder=3, label=T["cluster"].format(c=c))
         sc.set_gid(f"cluster-{c}")
         cx, cy = xy[m].mean(axis=0) if m.any() else (0, 0)
-        ax.annotate(T["cluster"].format(c=c), (cx, cy), xytext=(0, 14), textcoords="offset points",
-                    ha="center", fontsize=8, fontweight="bold", color=col, zorder=5)
-        top = activity.reindex(in_cluster.index[m]).sort_values(ascending=False).head(3)
-        for name in top.index:
-            i = pos[name]
-            ax.annotate(_label(name), xy[i], fontsize=6, xytext=(3, 3), textcoords="offset points",
-                        zorder=6)
-    ax.set_title(_label(title) if title else T["map"], fontsize=10, loc="left")
+        top = activity.reindex(in_cluster.index[m]).sort_values(ascending=False, kind="stable").head(3)
+        names = " · ".join(_label(a) for a in top.index)
+        ax.annotate(T["cluster"].format(c=c) + (f"\n{names}" if names else ""), (cx, cy),
+                    xytext=(0, 16), textcoords="offset points", va="bottom",
+                    ha="right" if cx > 0.4 else ("left" if cx < -0.4 else "center"),
+                    fontsize=7, color="#222222", zorder=6, linespacing=1.3,
+                    bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": col, "lw": 1.0, "alpha": 0.9},
+                    arrowprops={"arrowstyle": "-", "color": col, "lw": 0.8})
+    default = T["map"] if u == "source" else T["map_co"].format(w=result.config.window)
+    ax.set_title(_label(title) if title else default, fontsize=10, loc="left")
     if flagged:
         ax.legend(loc="lower right", fontsize=7, frameon=False, markerscale=1.5)
     ax.set_xlim(-1.08, 1.08)
@@ -322,7 +336,7 @@ def timeline(result: Any, *, lang: str = "en", source: str | None = None) -> Any
     x = table.index.tz_convert(None).to_numpy()
     width = pd.Timedelta(freq).total_seconds() / 86400.0
     bottom = np.zeros(len(table))
-    series = [("rest", GREY, T["everyone"])] + [(f"c{c}", PALETTE[k % len(PALETTE)],
+    series = [("rest", GREY, T["everyone"] if flagged else T["all"])] + [(f"c{c}", PALETTE[k % len(PALETTE)],
                                                  T["cluster"].format(c=c)) for k, c in enumerate(flagged)]
     for key, col, label in series:
         if key not in table.columns:

@@ -81,3 +81,54 @@ def test_saved_files_are_deterministic(res, tmp_path):
     b = plot.save_figure(plot.delay_distribution(res), tmp_path / "b")
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
     assert a[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_closeup_draws_every_member_and_every_internal_edge(res):
+    fig = plot.cluster_closeup(res, 1)
+    amp = res.graphs.amplification
+    inside = amp[amp["source"].str.startswith("squad_") & amp["target"].str.startswith("squad_")]
+    assert fig._coordnet == {"members": 8, "edges": len(inside)}
+    names = {t.get_text() for t in fig.axes[0].texts}
+    assert {f"squad_{i}" for i in range(1, 9)} <= names
+
+
+def test_delays_compare_the_cluster_with_everyone_else(res):
+    acts = res.actions
+    delay = (acts["timestamp"] - acts.groupby("object_id")["timestamp"].transform("min")).dt.total_seconds()
+    squad = acts["source"].str.startswith("squad_")
+    d = plot.delay_distribution(res)._coordnet
+    assert d["median_cluster"] == delay[squad & (delay > 0)].median()
+    assert d["median_rest"] == delay[~squad & (delay > 0)].median()
+
+
+def test_network_map_names_the_top_accounts_of_each_cluster(res):
+    fig = plot.network_map(res, lang="fr", title="Réseau $1")
+    label = [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("Groupe 1")]
+    acc = res.graphs.accounts.set_index("account")
+    top = (acc["n_actions"] + acc["n_amplified"]).filter(like="squad_").sort_values(
+        ascending=False, kind="stable").index[:3]
+    assert label == ["Groupe 1\n" + " · ".join(top)]
+    assert fig.axes[0].get_title(loc="left") == r"Réseau \$1"  # data never becomes mathtext
+
+
+@pytest.mark.parametrize("fn,text", [
+    (lambda r, lang: plot.cluster_closeup(r, 1, lang=lang), {"en": "Cluster 1: who", "fr": "Groupe 1 : qui"}),
+    (lambda r, lang: plot.lockstep_raster(r, 1, lang=lang), {"en": "Cluster 1: one tick", "fr": "Groupe 1 : un trait"}),
+    (lambda r, lang: plot.amplification_matrix(r, 1, lang=lang), {"en": "Cluster 1: ampl", "fr": "Groupe 1 : ampl"}),
+    (lambda r, lang: plot.network_map(r, lang=lang), {"en": "Who amplifies whom", "fr": "Qui amplifie qui"}),
+])
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_titles_in_both_languages(res, fn, text, lang):
+    fig = fn(res, lang)
+    assert fig.axes[0].get_title(loc="left").startswith(text[lang])
+    word = {"en": "actions by 300 accounts", "fr": "actions par 300 comptes"}[lang]
+    assert word in fig._supxlabel.get_text()
+
+
+def test_write_figures_width_and_cluster_choice(res, tmp_path):
+    from PIL import Image
+
+    files = plot.write_figures(res, tmp_path, width=4.0, cluster=1)
+    assert Image.open(files["figures/network_map.png"]).size[0] == 800
+    with pytest.raises(coordnet.ConfigError, match="no flagged cluster 2"):
+        plot.write_figures(res, tmp_path, cluster=2)
