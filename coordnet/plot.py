@@ -33,12 +33,14 @@ __all__ = [
     "amplification_matrix",
     "save_figure",
     "write_figures",
+    "figure_pngs",
     "redraw",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette (black last), and the grey of "everyone else".
 PALETTE = ["#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#C8C8C8"
+MAX_BOXED_LABELS = 4  # more flagged clusters than this: numbered tags instead of named boxes
 WIDTH_IN = 6.0  # a newspaper column at 200 dpi: 1,200 px wide
 
 TEXT = {
@@ -165,7 +167,9 @@ def network_map(result: Any, *, lang: str = "en", max_nodes: int = 1500, source:
     """The amplification graph, flagged clusters in colour and everyone else in light grey.
 
     When the data has no target accounts (only shares of posts), the co-action network is
-    drawn instead and the title says so. Graphs with more than ``max_nodes`` accounts are thinned: the flagged clusters, their
+    drawn instead and the title says so. Each flagged cluster is labelled with its number
+    and its three most active accounts (with more than four clusters, a numbered tag only:
+    the close-ups name the accounts). Graphs with more than ``max_nodes`` accounts are thinned: the flagged clusters, their
     targets, and then the most active remaining accounts are kept, and the caption says so.
     Layout: Fruchterman–Reingold (igraph), seeded with ``result.config.seed``.
 
@@ -220,6 +224,8 @@ def network_map(result: Any, *, lang: str = "en", max_nodes: int = 1500, source:
     sc = ax.scatter(xy[others, 0], xy[others, 1], s=size[others], c=GREY, linewidths=0, zorder=2,
                     label=T["others"])
     sc.set_gid("others")
+    boxed = len(flagged) <= MAX_BOXED_LABELS
+    placed: list[tuple[float, float]] = []
     for k, c in enumerate(flagged):
         m = (in_cluster == c).to_numpy()
         col = PALETTE[k % len(PALETTE)]
@@ -227,6 +233,17 @@ def network_map(result: Any, *, lang: str = "en", max_nodes: int = 1500, source:
                         zorder=3, label=T["cluster"].format(c=c))
         sc.set_gid(f"cluster-{c}")
         cx, cy = xy[m].mean(axis=0) if m.any() else (0, 0)
+        if not boxed:
+            # many clusters: a numbered tag each, nudged apart so that none hides another
+            ty = cy + 0.05
+            while any(abs(ty - py) < 0.05 and abs(cx - px) < 0.08 for px, py in placed):
+                ty += 0.05
+            placed.append((cx, ty))
+            ax.annotate(str(c), (cx, cy), xytext=(cx, ty), textcoords="data", ha="center",
+                        va="bottom", fontsize=6, fontweight="bold", color="#222222", zorder=6,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": col, "lw": 0.8},
+                        arrowprops={"arrowstyle": "-", "color": col, "lw": 0.5})
+            continue
         top = activity.reindex(in_cluster.index[m]).sort_values(ascending=False, kind="stable").head(3)
         names = " · ".join(_label(a) for a in top.index)
         ax.annotate(T["cluster"].format(c=c) + (f"\n{names}" if names else ""), (cx, cy),
@@ -333,23 +350,31 @@ def timeline(result: Any, *, lang: str = "en", source: str | None = None) -> Any
     table = table.reindex(idx, fill_value=0)
     fig = _fig(3.4)
     ax = fig.add_subplot()
-    x = table.index.tz_convert(None).to_numpy()
+    import matplotlib.dates as mdates
+
     width = pd.Timedelta(freq).total_seconds() / 86400.0
+    x = mdates.date2num(table.index.tz_convert(None).to_numpy())
+    edges = np.append(x, x[-1] + width)
     bottom = np.zeros(len(table))
-    series = [("rest", GREY, T["everyone"] if flagged else T["all"])] + [(f"c{c}", PALETTE[k % len(PALETTE)],
-                                                 T["cluster"].format(c=c)) for k, c in enumerate(flagged)]
+    series = [("rest", GREY, T["everyone"] if flagged else T["all"])] + [
+        (f"c{c}", PALETTE[k % len(PALETTE)], T["cluster"].format(c=c)) for k, c in enumerate(flagged)]
     for key, col, label in series:
         if key not in table.columns:
             continue
         y = table[key].to_numpy()
-        ax.bar(x, y, width=width, bottom=bottom, color=col, label=label, align="edge", linewidth=0)
+        # one filled step outline per series: constant cost whatever the number of bins
+        ax.stairs(bottom + y, edges, baseline=bottom.copy(), fill=True, color=col, label=label,
+                  linewidth=0)
         bottom = bottom + y
+    ax.xaxis_date()
     if flagged:
         row = result.flagged.iloc[0]
         if pd.notna(row["busiest_start"]):
-            ax.axvspan(row["busiest_start"].tz_convert(None), row["busiest_end"].tz_convert(None),
+            ax.axvspan(mdates.date2num(row["busiest_start"].tz_convert(None)),
+                       mdates.date2num(row["busiest_end"].tz_convert(None)),
                        color=PALETTE[0], alpha=0.15, lw=0, label=T["busiest"], zorder=0)
-    ax.set_xlim(x[0], x[-1] + np.timedelta64(int(width * 86400), "s"))
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0, max(1.0, float(bottom.max()) * 1.05))
     ax.set_ylabel(T["timeline"].format(unit=T[unit]), fontsize=8)
     ax.set_xlabel(T["time"], fontsize=8)
     ax.tick_params(labelsize=7)
@@ -503,7 +528,7 @@ def save_figure(fig: Any, stem: str | Path) -> list[Path]:
 
 def write_figures(result: Any, out_dir: str | Path, *, lang: str = "en", source: str | None = None,
                   cluster: int | None = None, max_nodes: int = 1500, title: str | None = None,
-                  width: float = WIDTH_IN) -> dict[str, Path]:
+                  width: float = WIDTH_IN, max_clusters: int = 10) -> dict[str, Path]:
     """Draw every figure of an analysis into ``out_dir/figures`` (PNG 200 dpi and SVG).
 
     Parameters
@@ -522,11 +547,21 @@ def write_figures(result: Any, out_dir: str | Path, *, lang: str = "en", source:
     width : float
         Figure width in inches (default 6: a newspaper column, 1,200 px at 200 dpi);
         heights scale with it.
+    max_clusters : int
+        Per-cluster figures are drawn for the first ``max_clusters`` flagged clusters only,
+        so the time figures take is bounded whatever the data (about 3 s per cluster);
+        ``cluster=N`` (``coordnet plot --cluster N``) draws any other.
 
     Returns
     -------
     dict
         File name (relative to ``out_dir``) → path.
+
+    Notes
+    -----
+    Every figure's cost is bounded: the network map keeps at most ``max_nodes`` accounts,
+    the per-cluster figures at most 60 (close-up, raster) or 40 (matrix) members, and the
+    timeline draws one outline per series whatever the number of time bins.
 
     Examples
     --------
@@ -555,8 +590,8 @@ def write_figures(result: Any, out_dir: str | Path, *, lang: str = "en", source:
 
     put("network_map", network_map(result, lang=lang, source=source, max_nodes=max_nodes, title=title))
     put("timeline", timeline(result, lang=lang, source=source))
-    clusters = [cluster] if cluster is not None else flagged
-    if clusters and result.actions["object_id"].notna().any():
+    clusters = [cluster] if cluster is not None else flagged[:max_clusters]
+    if flagged and result.actions["object_id"].notna().any():
         put("delays", delay_distribution(result, lang=lang, source=source))
     for c in clusters:
         put(f"cluster_{c}", cluster_closeup(result, c, lang=lang, source=source))

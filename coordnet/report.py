@@ -299,6 +299,8 @@ HTML_TEXT: dict[str, dict[str, str]] = {
         "account": "account", "role": "role", "actions": "actions", "received": "amplified by others",
         "role_amplifier": "amplifier", "role_target": "target",
         "more": "{n} more accounts in accounts.csv.",
+        "no_cluster_figures": "The figures of this cluster were not drawn (only the first clusters' "
+                              "are, to bound the time): run `coordnet plot FOLDER --cluster {c}`.",
         "shows_and_not": "What this shows and does not show",
         "shows": "What this shows",
         "shows_text": "The flagged accounts acted on the same posts within seconds of each other far "
@@ -333,6 +335,9 @@ HTML_TEXT: dict[str, dict[str, str]] = {
         "account": "compte", "role": "rôle", "actions": "actions", "received": "relayé par d’autres",
         "role_amplifier": "amplificateur", "role_target": "cible",
         "more": "{n} autres comptes dans accounts.csv.",
+        "no_cluster_figures": "Les graphiques de ce groupe n’ont pas été produits (seuls ceux des "
+                              "premiers groupes le sont, pour borner la durée) : lancez "
+                              "`coordnet plot DOSSIER --cluster {c}`.",
         "shows_and_not": "Ce que cela montre et ne montre pas",
         "shows": "Ce que cela montre",
         "shows_text": "Les comptes signalés ont relayé les mêmes publications à quelques secondes "
@@ -440,6 +445,8 @@ def render_html(result: Any, summary: dict[str, Any] | None = None, *, lang: str
                          "n_amplified": _num(m, lang)}
                         for a, r, n, m in mem[["account", "role", "n_actions", "n_amplified"]]
                         .head(max_members).itertuples(index=False)],
+            "no_figures": H["no_cluster_figures"].format(c=c) if figures and not any(
+                f"{k}_{c}" in figures for k in ("cluster", "raster", "matrix")) else "",
             "more": H["more"].format(n=_num(len(mem) - max_members, lang)) if len(mem) > max_members else "",
         })
     s = summary or {}

@@ -41,7 +41,7 @@ def test_timeline_covers_the_data_and_counts_every_action(res):
     assert lo <= t.min().floor("1h") + pd.Timedelta("1s") and hi >= t.max()
     assert fig._coordnet["total"] == len(res.actions)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["busiest 2 h", "everyone else", "Cluster 1"]
+    assert labels == ["everyone else", "Cluster 1", "busiest 2 h"]
 
 
 def test_raster_has_a_row_per_member_and_a_tick_per_action(res):
@@ -132,3 +132,13 @@ def test_write_figures_width_and_cluster_choice(res, tmp_path):
     assert Image.open(files["figures/network_map.png"]).size[0] == 800
     with pytest.raises(coordnet.ConfigError, match="no flagged cluster 2"):
         plot.write_figures(res, tmp_path, cluster=2)
+
+
+def test_per_cluster_figures_are_capped_and_the_report_says_how_to_get_them(res, tmp_path):
+    from coordnet.report import render_html
+
+    files = plot.write_figures(res, tmp_path, max_clusters=0)
+    assert sorted(f for f in files if f.endswith(".png")) == [
+        "figures/delays.png", "figures/network_map.png", "figures/timeline.png"]
+    page = render_html(res, figures=plot.figure_pngs(tmp_path))
+    assert page.count("data:image/png") == 3 and "coordnet plot FOLDER --cluster 1" in page
