@@ -142,3 +142,12 @@ def test_per_cluster_figures_are_capped_and_the_report_says_how_to_get_them(res,
         "figures/delays.png", "figures/network_map.png", "figures/timeline.png"]
     page = render_html(res, figures=plot.figure_pngs(tmp_path))
     assert page.count("data:image/png") == 3 and "coordnet plot FOLDER --cluster 1" in page
+
+
+def test_network_map_keeps_the_strongest_links(res):
+    amp = res.graphs.amplification
+    fig = plot.network_map(res, max_edges=100)
+    lines = [c for c in fig.axes[0].collections if c.get_gid() == "edges"][0]
+    assert fig._coordnet["links"] == len(lines.get_segments()) == 100
+    assert f"the 100 strongest of {len(amp):,} links" in fig._supxlabel.get_text()
+    assert plot.network_map(res)._coordnet["links"] == len(amp)
