@@ -8,6 +8,7 @@ Values from the data are escaped for Markdown/HTML.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -466,7 +467,9 @@ def render_html(result: Any, summary: dict[str, Any] | None = None, *, lang: str
     template = env.from_string((files("coordnet") / "templates" / "report.html.j2").read_text("utf-8"))
     return template.render(
         lang=lang, version=__version__, title=title or T["title"], T=T, H=H,
-        source=inp.get("input"), sha=inp.get("input_sha256"), period=period, rows=rows,
+        # the file name only: a local path (/Users/name/…) does not belong in a published page
+        source=Path(inp["input"]).name if inp.get("input") else None, sha=inp.get("input_sha256"),
+        period=period, rows=rows,
         clusters=clusters, figures_drawn=bool(figures),
         overview=fig("network_map", "fig_network_map") + fig("timeline", "fig_timeline")
         + fig("delays", "fig_delays"),

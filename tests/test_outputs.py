@@ -194,3 +194,8 @@ def test_report_renders_in_chromium(evil, tmp_path, width, height):
     # the headline bar (Okabe-Ito orange) is drawn near the top
     orange = (np.abs(img.astype(int) - [0xE6, 0x9F, 0x00]).sum(axis=2) < 40)
     assert orange[: height // 3].sum() > 100
+
+
+def test_report_html_names_the_input_file_without_its_folder(evil):
+    page = (evil / "report.html").read_text(encoding="utf-8")
+    assert "<code>evil.csv</code>" in page and str(evil.parent) not in page
