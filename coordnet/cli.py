@@ -113,8 +113,11 @@ def _config_from(params: dict[str, Any]) -> Config:
 def _input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--format", "fmt", default="auto", show_default=True,
-                     type=click.Choice(["auto", "csv", "tsv", "jsonl", "json", "parquet"]),
-                     help="Input format; auto decides from the file name and content."),
+                     type=click.Choice(["auto", "csv", "tsv", "jsonl", "json", "parquet",
+                                        "twitter-v1", "twitter-v2", "twarc-csv", "bluesky",
+                                        "mastodon", "telegram"]),
+                     help="Input format; auto decides from the file name and content (platform "
+                          "exports are recognised from their content)."),
         click.option("--delimiter", default=None,
                      help="Column delimiter of delimited text (',', ';', '|' or 'tab'); sniffed "
                           "when omitted."),

@@ -44,6 +44,7 @@ import pandas as pd
 
 from .config import ACTION_TYPES, Config
 from .errors import InputError
+from .platforms import PLATFORM_FORMATS, from_twarc_csv, parse_platform, sniff_platform
 
 __all__ = [
     "FIELDS",
@@ -109,7 +110,7 @@ TYPE_ALIASES: dict[str, str] = {
 }
 
 _GEPHI_DIRECTIONS = {"directed", "undirected", "mutual"}
-_FORMATS = ("auto", "csv", "tsv", "jsonl", "json", "parquet")
+_FORMATS = ("auto", "csv", "tsv", "jsonl", "json", "parquet", *PLATFORM_FORMATS)
 _TWITTER_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 # Timestamps outside this range are treated as errors (a unix-seconds column read as
 # milliseconds, a date typed by hand …). Social media did not exist before 2000.
@@ -132,7 +133,8 @@ class ReadResult:
     sha256 : str or None
         SHA-256 of the file's bytes as stored (``None`` for a DataFrame).
     format : str
-        ``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet`` or ``dataframe``.
+        ``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet``, ``dataframe`` or a platform
+        format (:data:`coordnet.platforms.PLATFORM_FORMATS`).
     compression : str or None
         ``gzip``, ``zstd``, ``bz2`` or ``None``.
     mapping : dict
@@ -461,12 +463,16 @@ def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: st
     actions, reason = _normalise(raw, mapping, default_type, notes)
     bad = reason.notna().to_numpy()
     rej_cols = list(dict.fromkeys(mapping.values()))
-    rejected = pd.DataFrame({"row": np.flatnonzero(bad) + 1, "reason": reason[bad].to_numpy()})
+    # platform exports (platforms.py) give each action its line or message number in "row"
+    rows = raw["row"].to_numpy()[bad] if "row" in raw.columns else np.flatnonzero(bad) + 1
+    rejected = pd.DataFrame({"row": rows, "reason": reason[bad].to_numpy()})
     for c in rej_cols:
         rejected[c] = raw.loc[bad, c].astype("str").to_numpy() if bad.any() else []
     if malformed:
         mal = pd.DataFrame(malformed)
         rejected = pd.concat([mal, rejected], ignore_index=True)
+    if "hashtags" in raw.columns:  # kept for a co-hashtag layer (platform exports)
+        actions["hashtags"] = _clean_str(raw["hashtags"])
     kept = actions.loc[~bad]
     n_dup = 0
     if "id" in mapping:
@@ -778,8 +784,13 @@ def read_actions(
         A CSV, TSV, JSON Lines, JSON or Parquet file (optionally gzip-, zstd- or
         bzip2-compressed, detected from its bytes), ``"-"`` for standard input, or a
         DataFrame already in memory.
-    format : {"auto", "csv", "tsv", "jsonl", "json", "parquet"}
-        ``auto`` decides from the file name and content.
+    format : str
+        ``auto``, ``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet``, ``twitter-v1``,
+        ``twitter-v2``, ``twarc-csv``, ``bluesky``, ``mastodon`` or ``telegram``.
+        ``auto`` decides from the file name and content. The platform exports (Twitter/X
+        API v1.1 and v2 / twarc2 JSON, twarc-csv, Bluesky, Mastodon, Telegram Desktop) are
+        recognised from their content; each post yields its actions and a ``hashtags``
+        column is added (:mod:`coordnet.platforms`).
     columns : mapping, optional
         Field → input column, for columns whose names are not recognised, e.g.
         ``{"source": "retweeter", "timestamp": "when"}``.
@@ -883,7 +894,7 @@ def read_actions(
     else:
         text_head = head
     if fmt == "auto":
-        fmt = _guess_format(where, text_head)
+        fmt = sniff_platform(text_head) or _guess_format(where, text_head)
     if fmt != "parquet":
         if not text_head.strip(b"\xef\xbb\xbf \t\r\n"):
             raise InputError(f"{where}: the file is empty.",
@@ -894,7 +905,7 @@ def read_actions(
                                   "gzip- or zstd-compressed; export your data in one of them")
     ignored: tuple[str, ...] = ()
     malformed: list[dict[str, Any]] = []
-    if fmt in ("csv", "tsv"):
+    if fmt in ("csv", "tsv", "twarc-csv"):
         try:
             head_text = text_head.decode(encoding, errors="strict")
         except UnicodeDecodeError as e:
@@ -909,7 +920,15 @@ def read_actions(
         delim = "\t" if fmt == "tsv" and delimiter is None else delimiter
         raw, malformed, used_delim = _read_csv(path, data, compression, where, delim, encoding,
                                                head_text)
-        fmt = "tsv" if used_delim == "\t" else "csv"
+        if fmt == "twarc-csv":  # platform export (coordnet/platforms.py)
+            raw = from_twarc_csv(raw)
+            notes.extend(raw.attrs.pop("notes", []))
+        else:
+            fmt = "tsv" if used_delim == "\t" else "csv"
+    elif fmt in PLATFORM_FORMATS:  # Twitter, Bluesky, Mastodon, Telegram (coordnet/platforms.py)
+        raw, malformed, pnotes = parse_platform(fmt, _read_all(path, data, compression, where),
+                                                where, encoding)
+        notes.extend(pnotes)
     elif fmt == "jsonl":
         raw, malformed = _read_jsonl(path, data, compression, where, encoding)
     elif fmt == "json":
@@ -926,6 +945,16 @@ def read_actions(
                  "rows with the same number of fields for CSV (see --format, --delimiter)")
         err.rejected = pd.DataFrame(malformed)  # type: ignore[attr-defined]
         raise err
+    if fmt in PLATFORM_FORMATS:
+        if len(raw) == 0 and not malformed:
+            raise InputError(f"{where}: no retweets, quotes, replies or mentions found in this "
+                             f"{fmt} export ({'; '.join(notes[1:]) or 'no posts'}).",
+                             hint="check that the export holds the posts (not only profiles or "
+                                  "likes), or choose the format with --format")
+        mapping = {f: f for f in FIELDS if f in raw.columns}
+        return _finish(raw, mapping, path=where, sha256=sha, fmt=fmt, compression=compression,
+                       malformed=malformed, default_type=default_type, max_rejected=max_rej,
+                       notes=notes, ignored=())
     if raw.shape[1] == 0 and not malformed:
         raise InputError(f"{where}: no columns found.",
                          hint="the file needs named columns (a header line, or keys in each JSON object)")
