@@ -641,11 +641,14 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     malformed: list[dict[str, Any]] = []
 
     def on_invalid(row: Any) -> str:
+        text = str(row.text)
+        why = (f"{row.actual_columns} fields where the header has {row.expected_columns}"
+               if text.count('"') % 2 == 0 else
+               'a quote (") opens a field that is never closed, so the lines after it became one field')
         malformed.append({
             "row": int(row.number) if row.number is not None and row.number >= 0 else -1,
-            "reason": f"malformed line: {row.actual_columns} fields where the header has "
-                      f"{row.expected_columns}",
-            "raw": str(row.text)[:500],
+            "reason": f"malformed line: {why}", "raw": text[:500],
+            "_first": text.split("\n", 1)[0].rstrip("\r"),
         })
         return "skip"
 
@@ -674,15 +677,35 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     except (OSError, EOFError) as e:
         raise InputError(f"{where}: the {compression or ''} file is truncated or corrupt ({e}).",
                          hint="download or export the file again") from None
+    _number_lines(path, data, compression, encoding, malformed)
     names = [n.lstrip("\ufeff") for n in table.column_names]
     table = table.rename_columns(names)
-    if len(names) == 1 and any(d in names[0] for d in ",;\t|" if d != delimiter):
+    if len(names) == 1 and any(d in names[0] for d in ",;\t| " if d != delimiter):
         raise InputError(
             f"{where}: only one column was found ({names[0][:80]!r}); the delimiter looks wrong.",
             hint="name the delimiter with --delimiter ';' (or ',', 'tab', '|')")
     df = table.to_pandas()
     # pyarrow reads every column as string; "" stands for a missing value
     return df, malformed, delimiter
+
+
+def _number_lines(path: Path | None, data: bytes | None, compression: str | None,
+                  encoding: str, malformed: list[dict[str, Any]]) -> None:
+    """Give malformed CSV lines their line number (pyarrow does not know it when fields may
+    hold newlines): one pass over the file, only when there are malformed lines."""
+    todo = [m for m in malformed if m["row"] < 0]
+    if todo:
+        k = 0
+        with _open_decompressed(path, data, compression) as fh:
+            text = _io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+            for lineno, line in enumerate(text, start=1):
+                if line.rstrip("\r\n").lstrip("\ufeff") == todo[k]["_first"]:
+                    todo[k]["row"] = lineno
+                    k += 1
+                    if k == len(todo):
+                        break
+    for m in malformed:
+        m.pop("_first", None)
 
 
 def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
@@ -891,6 +914,9 @@ def read_actions(
         except Exception as e:
             raise InputError(f"{where}: the {compression} file is truncated or corrupt ({e}).",
                              hint="download or export the file again") from None
+        if not text_head:  # e.g. a zstd frame cut before its first block
+            raise InputError(f"{where}: the {compression} file is truncated or corrupt (it holds "
+                             "no complete data).", hint="download or export the file again")
     else:
         text_head = head
     if fmt == "auto":

@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import re
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -33,8 +33,6 @@ __all__ = [
 ]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def prepare_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
@@ -53,10 +51,11 @@ def prepare_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> 
     if out.is_dir() and any(out.iterdir()) and not force:
         raise OutputError(f"{out}: the output folder is not empty.",
                           hint="choose a new folder with -o, or pass --force to overwrite its files")
+    probe = out / f".coordnet-check-{os.getpid()}"
     try:
         out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".coordnet-check-"):
-            pass
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.unlink(probe)
     except OSError as e:
         raise OutputError(f"{out}: cannot write to the output folder ({e.strerror}).",
                           hint="choose a folder you can write to with -o") from None
@@ -67,15 +66,29 @@ def prepare_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> 
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kw: Any) -> Iterator[Any]:
     """Open a temporary file beside ``path``; rename it into place on success."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # The temporary name is known before the file exists, so that an interrupt (Ctrl-C,
+    # SIGTERM) arriving at any point, even inside the creation, still removes it.
+    tmp: Path | None = None
+    fd = -1
     try:
-        with os.fdopen(fd, mode, **kw) as fh:
+        while fd < 0:
+            tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                             0o666)  # the usual permissions (umask applies)
+            except FileExistsError:
+                tmp = None
+        fh = os.fdopen(fd, mode, **kw)
+        fd = -1  # closed by fh from now on
+        with fh:
             yield fh
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; use the usual permissions
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if fd >= 0:
+            os.close(fd)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
 
 
