@@ -713,11 +713,13 @@ def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
     import pyarrow as pa
     import pyarrow.json as pajson
 
-    if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+    blob = _read_all(path, data, compression, where)
+    # pyarrow's reader only when every line is an object: pyarrow 26 crashes (segfault) on a
+    # block that starts with a JSON null; the careful path rejects such lines one by one
+    if encoding.lower().replace("-", "") in ("utf8", "utf8sig") and \
+            not re.search(rb"(?m)^[ \t]*[^{ \t\r\n]", blob):
         try:
-            stream = (pa.input_stream(str(path), compression=compression) if path is not None
-                      else pa.input_stream(pa.py_buffer(data or b""), compression=compression))
-            table = pajson.read_json(stream)
+            table = pajson.read_json(pa.BufferReader(blob))
             flat = [c for c in table.column_names
                     if not (pa.types.is_struct(table.schema.field(c).type)
                             or pa.types.is_list(table.schema.field(c).type))]
@@ -725,7 +727,6 @@ def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
             pass  # mixed types or bad lines: the careful path below says which
     # careful path: one line at a time, so that a bad line is rejected, not fatal
-    blob = _read_all(path, data, compression, where)
     try:
         text = blob.decode(encoding)
     except UnicodeDecodeError as e:
@@ -935,7 +936,7 @@ def read_actions(
         try:
             head_text = text_head.decode(encoding, errors="strict")
         except UnicodeDecodeError as e:
-            if e.start > len(text_head) - 4:  # cut inside a multi-byte character
+            if e.start > len(text_head) - 4 and len(text_head) == 1 << 16:  # we cut a character
                 head_text = text_head[: e.start].decode(encoding)
             else:
                 raise InputError(

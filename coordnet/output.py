@@ -69,23 +69,18 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kw: Any) -> It
     # The temporary name is known before the file exists, so that an interrupt (Ctrl-C,
     # SIGTERM) arriving at any point, even inside the creation, still removes it.
     tmp: Path | None = None
-    fd = -1
     try:
-        while fd < 0:
+        while True:
             tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                             0o666)  # the usual permissions (umask applies)
+            try:  # "x": create, never reuse an existing file; the usual permissions (umask)
+                fh = open(tmp, mode.replace("w", "x"), **kw)
+                break
             except FileExistsError:
                 tmp = None
-        fh = os.fdopen(fd, mode, **kw)
-        fd = -1  # closed by fh from now on
         with fh:
             yield fh
         os.replace(tmp, path)
     except BaseException:
-        if fd >= 0:
-            os.close(fd)
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

@@ -52,6 +52,7 @@ CASES = {
                        "truncated or corrupt"),
     "truncated bzip2": ("t.csv.bz2", bz2.compress(GOOD.encode())[:60], "truncated or corrupt"),
     "not UTF-8": ("l.csv", "source,target\ncaf\xe9,b\n".encode("latin-1"), "not valid utf-8"),
+    "not UTF-8, last bytes of a short file": ("z.csv", b"source,target\na,\x80", "not valid utf-8"),
     "unparseable timestamps": ("u.csv", "source,target,time\n" + "a,b,soon\n" * 5,
                                "row 1: 'time': unrecognised timestamp 'soon'"),
     "out-of-range timestamps": ("r.csv", "source,target,time\n" + "a,b,1\n" * 5,
@@ -210,3 +211,58 @@ def test_existing_output_folder_is_refused_unless_force(tmp_path):
     assert "Fix: choose a new folder with -o, or pass --force" in r.output
     assert run("graph", p, "-o", out, "--force").exit_code == 0
     assert (out / "notes.txt").read_text() == "mine"  # --force overwrites only coordnet's files
+
+
+EVIL = {
+    "squad_1": '=HYPERLINK("http://evil.example","click")',
+    "squad_2": "<script>alert(1)</script>",
+    "squad_3": "@SUM(A1:A9)",
+    "squad_4": "+33 6 12",
+    "squad_5": "-2+3",
+    "org_088": '=cmd|"/C calc"!A0',
+}
+
+
+def test_markup_and_formulas_in_account_names_are_neutralised(tmp_path):
+    import csv
+    import xml.etree.ElementTree as ET
+
+    import pandas as pd
+
+    df = pd.read_csv(coordnet.datasets.campaign_path(), dtype=str)
+    for c in ("source", "target"):
+        df[c] = df[c].replace(EVIL)
+    p = tmp_path / "evil.csv"
+    df.to_csv(p, index=False)
+    out = tmp_path / "o"
+    r = run("analyze", p, "-o", out, "--no-figures")
+    assert r.exit_code == 0, r.output
+    seen = set()
+    for f in out.glob("*.csv"):
+        with open(f, newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                        float(cell)  # only numbers may start like a formula
+                    if cell.startswith("'") and cell[1:] in EVIL.values():
+                        seen.add(cell[1:])
+                    if cell == EVIL["squad_2"]:  # markup is harmless text in a CSV
+                        seen.add(cell)
+    assert seen == set(EVIL.values())  # every name written, each formula neutralised
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    # the Gephi files keep the exact names (XML-escaped, parsed back unchanged)
+    labels = {n.get("label") for n in ET.parse(out / "graph.gexf").getroot().iter(
+        "{http://gexf.net/1.3}node")}
+    assert set(EVIL.values()) <= labels
+
+
+def test_json_null_lines_are_rejected_not_a_crash(tmp_path):
+    # pyarrow 26's JSON reader segfaults on a block starting with null: never reach it
+    lines = [json.dumps({"source": f"u{i}", "target": "v", "time": 1634764436 + i}) for i in range(40)]
+    p = make(tmp_path, "n.jsonl", "null\n" + "\n".join(lines) + "\n")
+    res = coordnet.read_actions(p)
+    assert (res.rows_read, res.rows_kept, res.rows_rejected) == (41, 40, 1)
+    assert res.rejected.iloc[0]["row"] == 1 and "not a JSON object" in res.rejected.iloc[0]["reason"]
+    with pytest.raises(coordnet.InputError, match="none of the 1 records"):
+        coordnet.read_actions(make(tmp_path, "only.jsonl", "null"))
