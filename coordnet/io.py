@@ -464,14 +464,14 @@ def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: st
     bad = reason.notna().to_numpy()
     rej_cols = list(dict.fromkeys(mapping.values()))
     # platform exports (platforms.py) give each action its line or message number in "row"
-    rows = raw["row"].to_numpy()[bad] if "row" in raw.columns else np.flatnonzero(bad) + 1
+    rows = raw["row"].to_numpy()[bad] if fmt in PLATFORM_FORMATS else np.flatnonzero(bad) + 1
     rejected = pd.DataFrame({"row": rows, "reason": reason[bad].to_numpy()})
     for c in rej_cols:
         rejected[c] = raw.loc[bad, c].astype("str").to_numpy() if bad.any() else []
     if malformed:
         mal = pd.DataFrame(malformed)
         rejected = pd.concat([mal, rejected], ignore_index=True)
-    if "hashtags" in raw.columns:  # kept for a co-hashtag layer (platform exports)
+    if fmt in PLATFORM_FORMATS:  # hashtags kept for a co-hashtag layer
         actions["hashtags"] = _clean_str(raw["hashtags"])
     kept = actions.loc[~bad]
     n_dup = 0

@@ -175,3 +175,11 @@ def test_forcing_a_platform_format_on_an_edge_list_is_explained(tmp_path):
     p2.write_text('{"name": "x"}')
     r = CliRunner().invoke(cli, ["graph", str(p2), "-o", str(tmp_path / "o2"), "--format", "telegram"])
     assert r.exit_code == 1 and "not a Telegram Desktop export" in r.output
+
+
+def test_edge_lists_with_row_or_hashtags_columns_are_unchanged(tmp_path):
+    p = tmp_path / "e.csv"
+    p.write_text("row,hashtags,source,target,time\n7,#a,x,y,1634764436\n8,#b,z,,1634764437\n")
+    res = coordnet.read_actions(p, max_rejected=1)
+    assert list(res.actions.columns) == list(coordnet.io.FIELDS)
+    assert res.rejected["row"].tolist() == [2]  # the data row, not the file's "row" column
