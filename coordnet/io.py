@@ -680,10 +680,12 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     _number_lines(path, data, compression, encoding, malformed)
     names = [n.lstrip("\ufeff") for n in table.column_names]
     table = table.rename_columns(names)
-    if len(names) == 1 and any(d in names[0] for d in ",;\t| " if d != delimiter):
+    seps = [d for d in ",;\t| " if d != delimiter and d in names[0]] if len(names) == 1 else []
+    if seps:
+        cand = {"\t": "tab", " ": "' '"}.get(seps[0], f"'{seps[0]}'")
         raise InputError(
             f"{where}: only one column was found ({names[0][:80]!r}); the delimiter looks wrong.",
-            hint="name the delimiter with --delimiter ';' (or ',', 'tab', '|')")
+            hint=f"name the delimiter with --delimiter {cand} (or ',', ';', 'tab', '|')")
     df = table.to_pandas()
     # pyarrow reads every column as string; "" stands for a missing value
     return df, malformed, delimiter

@@ -137,7 +137,8 @@ def test_wrong_delimiter_is_explained(tmp_path):
     p = make(tmp_path, "d.csv", "source|target|time\n" + "a|b|1634764436\n" * 3)
     # the pipe is sniffed; forcing a comma leaves one column, and the message says why
     r = run("graph", p, "-o", tmp_path / "o", "--delimiter", ",")
-    assert r.exit_code == 1 and "delimiter looks wrong" in r.output and "--delimiter" in r.output
+    assert r.exit_code == 1 and "delimiter looks wrong" in r.output
+    assert "Fix: name the delimiter with --delimiter '|'" in r.output  # the one in the header
     assert run("graph", p, "-o", tmp_path / "o2").exit_code == 0
 
 
@@ -161,6 +162,10 @@ def test_output_folder_problems(tmp_path):
     f = make(tmp_path, "afile", "x")
     r = run("graph", p, "-o", f)
     assert r.exit_code == 1 and "is a file" in r.output
+    # a folder that cannot be created, whoever runs the test (root can write anywhere else)
+    r = run("graph", p, "-o", f / "sub")
+    assert r.exit_code == 1 and r.output.startswith(f"Error: {f / 'sub'}: cannot write to the output folder")
+    assert "Fix: choose a folder you can write to with -o" in r.output
     if os.geteuid() != 0:  # root can write anywhere
         ro = tmp_path / "ro"
         ro.mkdir()
