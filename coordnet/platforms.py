@@ -61,6 +61,8 @@ def _classify(obj: Any) -> str | None:
         return next((c for c in (_classify(o) for o in obj[:5]) if c), None)
     if not isinstance(obj, dict):
         return None
+    if isinstance(obj.get("statuses"), list):  # v1.1 search/tweets, Mastodon search results
+        return _classify(obj["statuses"])
     keys = obj.keys()
     if isinstance(obj.get("messages"), list) or isinstance(obj.get("chats"), dict):
         return "telegram"
@@ -211,6 +213,8 @@ def _records(blob: bytes, where: str, encoding: str,
             malformed.append({"row": lineno, "reason": f"invalid JSON ({getattr(e, 'msg', e)})",
                               "raw": line[:500]})
             continue
+        if isinstance(obj, dict) and isinstance(obj.get("statuses"), list):
+            obj = obj["statuses"]  # a search response (Twitter v1.1, Mastodon): its statuses
         if isinstance(obj, list):  # a line holding a page (list) of records
             for o in obj:
                 yield lineno, o

@@ -183,3 +183,15 @@ def test_edge_lists_with_row_or_hashtags_columns_are_unchanged(tmp_path):
     res = coordnet.read_actions(p, max_rejected=1)
     assert list(res.actions.columns) == list(coordnet.io.FIELDS)
     assert res.rejected["row"].tolist() == [2]  # the data row, not the file's "row" column
+
+
+def test_search_responses_holding_statuses_are_read(tmp_path):
+    # Twitter v1.1 search/tweets and Mastodon search answer {"statuses": [...], ...}
+    lines = (DATA / "twitter_v1.jsonl").read_text().splitlines()[:3]
+    page = {"statuses": [json.loads(x) for x in lines], "search_metadata": {"count": 3}}
+    p = tmp_path / "search.json"
+    p.write_text(json.dumps(page))
+    res = coordnet.read_actions(p)
+    assert res.format == "twitter-v1"
+    assert acts(res) == CASES["twitter-v1"][1][:5]
+    assert res.rejected["row"].tolist() == []
