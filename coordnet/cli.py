@@ -2,7 +2,7 @@
 
 Exit status: 0 success; 1 an error in the data, parameters or environment (a short
 message says what and how to fix it); 2 a usage error (unknown option, bad value);
-130 interrupted.
+130 interrupted (Ctrl-C), 143 killed (SIGTERM); no output file is left half-written.
 """
 
 from __future__ import annotations
@@ -64,9 +64,11 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             if debug:
                 traceback.print_exc()
             raise click.ClickException(str(e)) from None
-        except KeyboardInterrupt:
-            click.echo("\nInterrupted: no output file was left half-written.", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as e:
+            click.echo("\nInterrupted: no output file was left half-written; the output folder "
+                       "holds only the files finished before. Run again with --force to redo it.",
+                       err=True)
+            sys.exit(getattr(e, "exit_code", 130))
         except MemoryError:
             raise click.ClickException(
                 "out of memory.\nFix: use a smaller window, or a machine with more memory.") from None
@@ -113,8 +115,11 @@ def _config_from(params: dict[str, Any]) -> Config:
 def _input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--format", "fmt", default="auto", show_default=True,
-                     type=click.Choice(["auto", "csv", "tsv", "jsonl", "json", "parquet"]),
-                     help="Input format; auto decides from the file name and content."),
+                     type=click.Choice(["auto", "csv", "tsv", "jsonl", "json", "parquet",
+                                        "twitter-v1", "twitter-v2", "twarc-csv", "bluesky",
+                                        "mastodon", "telegram"]),
+                     help="Input format; auto decides from the file name and content (platform "
+                          "exports are recognised from their content)."),
         click.option("--delimiter", default=None,
                      help="Column delimiter of delimited text (',', ';', '|' or 'tab'); sniffed "
                           "when omitted."),
@@ -314,7 +319,21 @@ def _print_read(ctx: click.Context, read: Any) -> None:
         _say(ctx, f"Note:     {note}")
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``), raised like Ctrl-C so that temporary files are removed."""
+
+    exit_code = 143
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
 def main() -> None:  # pragma: no cover - console-script entry point
+    import signal
+
+    # kill (SIGTERM) unwinds like Ctrl-C: atomic writes delete their temporary file
+    signal.signal(signal.SIGTERM, _on_sigterm)
     cli(prog_name="coordnet")
 
 

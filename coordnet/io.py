@@ -44,6 +44,7 @@ import pandas as pd
 
 from .config import ACTION_TYPES, Config
 from .errors import InputError
+from .platforms import PLATFORM_FORMATS, from_twarc_csv, parse_platform, sniff_platform
 
 __all__ = [
     "FIELDS",
@@ -109,7 +110,7 @@ TYPE_ALIASES: dict[str, str] = {
 }
 
 _GEPHI_DIRECTIONS = {"directed", "undirected", "mutual"}
-_FORMATS = ("auto", "csv", "tsv", "jsonl", "json", "parquet")
+_FORMATS = ("auto", "csv", "tsv", "jsonl", "json", "parquet", *PLATFORM_FORMATS)
 _TWITTER_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 # Timestamps outside this range are treated as errors (a unix-seconds column read as
 # milliseconds, a date typed by hand …). Social media did not exist before 2000.
@@ -132,7 +133,8 @@ class ReadResult:
     sha256 : str or None
         SHA-256 of the file's bytes as stored (``None`` for a DataFrame).
     format : str
-        ``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet`` or ``dataframe``.
+        ``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet``, ``dataframe`` or a platform
+        format (:data:`coordnet.platforms.PLATFORM_FORMATS`).
     compression : str or None
         ``gzip``, ``zstd``, ``bz2`` or ``None``.
     mapping : dict
@@ -461,12 +463,16 @@ def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: st
     actions, reason = _normalise(raw, mapping, default_type, notes)
     bad = reason.notna().to_numpy()
     rej_cols = list(dict.fromkeys(mapping.values()))
-    rejected = pd.DataFrame({"row": np.flatnonzero(bad) + 1, "reason": reason[bad].to_numpy()})
+    # platform exports (platforms.py) give each action its line or message number in "row"
+    rows = raw["row"].to_numpy()[bad] if fmt in PLATFORM_FORMATS else np.flatnonzero(bad) + 1
+    rejected = pd.DataFrame({"row": rows, "reason": reason[bad].to_numpy()})
     for c in rej_cols:
         rejected[c] = raw.loc[bad, c].astype("str").to_numpy() if bad.any() else []
     if malformed:
         mal = pd.DataFrame(malformed)
         rejected = pd.concat([mal, rejected], ignore_index=True)
+    if fmt in PLATFORM_FORMATS:  # hashtags kept for a co-hashtag layer
+        actions["hashtags"] = _clean_str(raw["hashtags"])
     kept = actions.loc[~bad]
     n_dup = 0
     if "id" in mapping:
@@ -635,11 +641,14 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     malformed: list[dict[str, Any]] = []
 
     def on_invalid(row: Any) -> str:
+        text = str(row.text)
+        why = (f"{row.actual_columns} fields where the header has {row.expected_columns}"
+               if text.count('"') % 2 == 0 else
+               'a quote (") opens a field that is never closed, so the lines after it became one field')
         malformed.append({
             "row": int(row.number) if row.number is not None and row.number >= 0 else -1,
-            "reason": f"malformed line: {row.actual_columns} fields where the header has "
-                      f"{row.expected_columns}",
-            "raw": str(row.text)[:500],
+            "reason": f"malformed line: {why}", "raw": text[:500],
+            "_first": text.split("\n", 1)[0].rstrip("\r"),
         })
         return "skip"
 
@@ -668,15 +677,37 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     except (OSError, EOFError) as e:
         raise InputError(f"{where}: the {compression or ''} file is truncated or corrupt ({e}).",
                          hint="download or export the file again") from None
+    _number_lines(path, data, compression, encoding, malformed)
     names = [n.lstrip("\ufeff") for n in table.column_names]
     table = table.rename_columns(names)
-    if len(names) == 1 and any(d in names[0] for d in ",;\t|" if d != delimiter):
+    seps = [d for d in ",;\t| " if d != delimiter and d in names[0]] if len(names) == 1 else []
+    if seps:
+        cand = {"\t": "tab", " ": "' '"}.get(seps[0], f"'{seps[0]}'")
         raise InputError(
             f"{where}: only one column was found ({names[0][:80]!r}); the delimiter looks wrong.",
-            hint="name the delimiter with --delimiter ';' (or ',', 'tab', '|')")
+            hint=f"name the delimiter with --delimiter {cand} (or ',', ';', 'tab', '|')")
     df = table.to_pandas()
     # pyarrow reads every column as string; "" stands for a missing value
     return df, malformed, delimiter
+
+
+def _number_lines(path: Path | None, data: bytes | None, compression: str | None,
+                  encoding: str, malformed: list[dict[str, Any]]) -> None:
+    """Give malformed CSV lines their line number (pyarrow does not know it when fields may
+    hold newlines): one pass over the file, only when there are malformed lines."""
+    todo = [m for m in malformed if m["row"] < 0]
+    if todo:
+        k = 0
+        with _open_decompressed(path, data, compression) as fh:
+            text = _io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+            for lineno, line in enumerate(text, start=1):
+                if line.rstrip("\r\n").lstrip("\ufeff") == todo[k]["_first"]:
+                    todo[k]["row"] = lineno
+                    k += 1
+                    if k == len(todo):
+                        break
+    for m in malformed:
+        m.pop("_first", None)
 
 
 def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
@@ -684,11 +715,13 @@ def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
     import pyarrow as pa
     import pyarrow.json as pajson
 
-    if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+    blob = _read_all(path, data, compression, where)
+    # pyarrow's reader only when every line is an object: pyarrow 26 crashes (segfault) on a
+    # block that starts with a JSON null; the careful path rejects such lines one by one
+    if encoding.lower().replace("-", "") in ("utf8", "utf8sig") and \
+            not re.search(rb"(?m)^[ \t]*[^{ \t\r\n]", blob):
         try:
-            stream = (pa.input_stream(str(path), compression=compression) if path is not None
-                      else pa.input_stream(pa.py_buffer(data or b""), compression=compression))
-            table = pajson.read_json(stream)
+            table = pajson.read_json(pa.BufferReader(blob))
             flat = [c for c in table.column_names
                     if not (pa.types.is_struct(table.schema.field(c).type)
                             or pa.types.is_list(table.schema.field(c).type))]
@@ -696,7 +729,6 @@ def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
             pass  # mixed types or bad lines: the careful path below says which
     # careful path: one line at a time, so that a bad line is rejected, not fatal
-    blob = _read_all(path, data, compression, where)
     try:
         text = blob.decode(encoding)
     except UnicodeDecodeError as e:
@@ -778,8 +810,13 @@ def read_actions(
         A CSV, TSV, JSON Lines, JSON or Parquet file (optionally gzip-, zstd- or
         bzip2-compressed, detected from its bytes), ``"-"`` for standard input, or a
         DataFrame already in memory.
-    format : {"auto", "csv", "tsv", "jsonl", "json", "parquet"}
-        ``auto`` decides from the file name and content.
+    format : str
+        ``auto``, ``csv``, ``tsv``, ``jsonl``, ``json``, ``parquet``, ``twitter-v1``,
+        ``twitter-v2``, ``twarc-csv``, ``bluesky``, ``mastodon`` or ``telegram``.
+        ``auto`` decides from the file name and content. The platform exports (Twitter/X
+        API v1.1 and v2 / twarc2 JSON, twarc-csv, Bluesky, Mastodon, Telegram Desktop) are
+        recognised from their content; each post yields its actions and a ``hashtags``
+        column is added (:mod:`coordnet.platforms`).
     columns : mapping, optional
         Field → input column, for columns whose names are not recognised, e.g.
         ``{"source": "retweeter", "timestamp": "when"}``.
@@ -880,10 +917,13 @@ def read_actions(
         except Exception as e:
             raise InputError(f"{where}: the {compression} file is truncated or corrupt ({e}).",
                              hint="download or export the file again") from None
+        if not text_head:  # e.g. a zstd frame cut before its first block
+            raise InputError(f"{where}: the {compression} file is truncated or corrupt (it holds "
+                             "no complete data).", hint="download or export the file again")
     else:
         text_head = head
     if fmt == "auto":
-        fmt = _guess_format(where, text_head)
+        fmt = sniff_platform(text_head) or _guess_format(where, text_head)
     if fmt != "parquet":
         if not text_head.strip(b"\xef\xbb\xbf \t\r\n"):
             raise InputError(f"{where}: the file is empty.",
@@ -894,11 +934,11 @@ def read_actions(
                                   "gzip- or zstd-compressed; export your data in one of them")
     ignored: tuple[str, ...] = ()
     malformed: list[dict[str, Any]] = []
-    if fmt in ("csv", "tsv"):
+    if fmt in ("csv", "tsv", "twarc-csv"):
         try:
             head_text = text_head.decode(encoding, errors="strict")
         except UnicodeDecodeError as e:
-            if e.start > len(text_head) - 4:  # cut inside a multi-byte character
+            if e.start > len(text_head) - 4 and len(text_head) == 1 << 16:  # we cut a character
                 head_text = text_head[: e.start].decode(encoding)
             else:
                 raise InputError(
@@ -909,7 +949,15 @@ def read_actions(
         delim = "\t" if fmt == "tsv" and delimiter is None else delimiter
         raw, malformed, used_delim = _read_csv(path, data, compression, where, delim, encoding,
                                                head_text)
-        fmt = "tsv" if used_delim == "\t" else "csv"
+        if fmt == "twarc-csv":  # platform export (coordnet/platforms.py)
+            raw = from_twarc_csv(raw)
+            notes.extend(raw.attrs.pop("notes", []))
+        else:
+            fmt = "tsv" if used_delim == "\t" else "csv"
+    elif fmt in PLATFORM_FORMATS:  # Twitter, Bluesky, Mastodon, Telegram (coordnet/platforms.py)
+        raw, malformed, pnotes = parse_platform(fmt, _read_all(path, data, compression, where),
+                                                where, encoding)
+        notes.extend(pnotes)
     elif fmt == "jsonl":
         raw, malformed = _read_jsonl(path, data, compression, where, encoding)
     elif fmt == "json":
@@ -926,6 +974,16 @@ def read_actions(
                  "rows with the same number of fields for CSV (see --format, --delimiter)")
         err.rejected = pd.DataFrame(malformed)  # type: ignore[attr-defined]
         raise err
+    if fmt in PLATFORM_FORMATS:
+        if len(raw) == 0 and not malformed:
+            raise InputError(f"{where}: no retweets, quotes, replies or mentions found in this "
+                             f"{fmt} export ({'; '.join(notes[1:]) or 'no posts'}).",
+                             hint="check that the export holds the posts (not only profiles or "
+                                  "likes), or choose the format with --format")
+        mapping = {f: f for f in FIELDS if f in raw.columns}
+        return _finish(raw, mapping, path=where, sha256=sha, fmt=fmt, compression=compression,
+                       malformed=malformed, default_type=default_type, max_rejected=max_rej,
+                       notes=notes, ignored=())
     if raw.shape[1] == 0 and not malformed:
         raise InputError(f"{where}: no columns found.",
                          hint="the file needs named columns (a header line, or keys in each JSON object)")

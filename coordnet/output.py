@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import re
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -34,8 +34,6 @@ __all__ = [
 ]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def prepare_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
@@ -54,10 +52,11 @@ def prepare_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> 
     if out.is_dir() and any(out.iterdir()) and not force:
         raise OutputError(f"{out}: the output folder is not empty.",
                           hint="choose a new folder with -o, or pass --force to overwrite its files")
+    probe = out / f".coordnet-check-{os.getpid()}"
     try:
         out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".coordnet-check-"):
-            pass
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.unlink(probe)
     except OSError as e:
         raise OutputError(f"{out}: cannot write to the output folder ({e.strerror}).",
                           hint="choose a folder you can write to with -o") from None
@@ -68,15 +67,24 @@ def prepare_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> 
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kw: Any) -> Iterator[Any]:
     """Open a temporary file beside ``path``; rename it into place on success."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # The temporary name is known before the file exists, so that an interrupt (Ctrl-C,
+    # SIGTERM) arriving at any point, even inside the creation, still removes it.
+    tmp: Path | None = None
     try:
-        with os.fdopen(fd, mode, **kw) as fh:
+        while True:
+            tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+            try:  # "x": create, never reuse an existing file; the usual permissions (umask)
+                fh = open(tmp, mode.replace("w", "x"), **kw)
+                break
+            except FileExistsError:
+                tmp = None
+        with fh:
             yield fh
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; use the usual permissions
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
 
 

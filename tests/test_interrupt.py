@@ -1,0 +1,89 @@
+"""An interrupted run (Ctrl-C = SIGINT, kill = SIGTERM) leaves no half-written output file.
+
+A real ``coordnet analyze`` runs in a subprocess on a generated input; the signal is sent
+the moment a temporary output file is seen in the folder, i.e. in the middle of a write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends POSIX signals")
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory):
+    n = 100_000
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({
+        "source": pd.Series(rng.integers(0, 20_000, n)).map("u{}".format),
+        "target": pd.Series(rng.integers(0, 300, n)).map("t{}".format),
+        "object_id": pd.Series(rng.integers(0, 30_000, n)).map("p{}".format),
+        "timestamp": 1634764436 + rng.integers(0, 86_400 * 7, n),
+    })
+    p = tmp_path_factory.mktemp("big") / "big.csv"
+    df.to_csv(p, index=False)
+    return p
+
+
+def _complete(path: Path) -> None:
+    """Raise if the file is not a whole file of its kind."""
+    data = path.read_bytes()
+    assert data, f"{path.name} is empty"
+    if path.suffix == ".csv":
+        assert data.endswith(b"\n")
+        pd.read_csv(path)
+    elif path.suffix == ".json":
+        json.loads(data)
+    elif path.suffix in (".gexf", ".graphml", ".svg"):
+        ET.fromstring(data)
+    elif path.suffix == ".png":
+        assert data.endswith(b"IEND\xaeB`\x82")
+    elif path.suffix in (".md", ".html"):
+        assert data.endswith(b"\n")
+
+
+def _interrupt(input: Path, out: Path, sig: int, min_done: int) -> tuple[int, str, list[str]]:
+    """Run analyze; send ``sig`` when a temporary file is being written and at least
+    ``min_done`` files are finished. Returns (exit code, stderr, what was seen then)."""
+    proc = subprocess.Popen([sys.executable, "-m", "coordnet", "analyze", str(input), "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen: list[str] = []
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        names = os.listdir(out) if out.is_dir() else []
+        if any(n.endswith(".tmp") for n in names) and \
+                sum(not n.startswith(".") for n in names) >= min_done:
+            seen = names
+            proc.send_signal(sig)
+            break
+        time.sleep(0.0005)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err.decode(), seen
+
+
+@pytest.mark.parametrize("sig, code, min_done", [(signal.SIGINT, 130, 0), (signal.SIGTERM, 143, 2)])
+def test_interrupted_run_leaves_only_complete_files(big_input, tmp_path, sig, code, min_done):
+    out = tmp_path / "out"
+    rc, err, seen = _interrupt(big_input, out, sig, min_done)
+    assert seen, f"the run finished before a write could be interrupted (exit {rc})"
+    assert rc == code, (seen, err)
+    assert "Interrupted: no output file was left half-written" in err
+    assert "Traceback" not in err
+    left = [p for p in out.rglob("*")]
+    assert not [p.name for p in left if p.name.endswith(".tmp") or p.name.startswith(".")], left
+    done = [p for p in left if p.is_file()]
+    assert len(done) >= min_done
+    for p in done:  # (the file being written may have been renamed just before the signal)
+        _complete(p)
