@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .detect import (amplification_pairs, block_amplification, find_clusters, synchrony_pairs,
-                     validate_clusters)
+from .detect import (amplification_pairs, block_amplification, cluster_statistics, find_clusters,
+                     synchrony_pairs, time_to_amplify, validate_clusters)
 from .graphs import Graphs, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -82,13 +82,6 @@ CLUSTER_COLUMNS = [
 def _empty_clusters() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in CLUSTER_COLUMNS}).astype(
         {"flagged": "bool", "size": "int64"})
-
-
-def _delays(actions: pd.DataFrame) -> pd.Series:
-    """Seconds since the first action on the same object in the data (NaN without object)."""
-    t = actions["timestamp"]
-    first = t.groupby(actions["object_id"]).transform("min")
-    return (t - first).dt.total_seconds()
 
 
 def _busiest(times_cluster: np.ndarray, times_all: np.ndarray, width_ms: int) -> tuple[int, int, int, int]:
@@ -201,46 +194,30 @@ def analyze(
 
     step("cluster statistics", 5)
     acts = actions
-    total = float(acts["weight"].sum())
     times_all = np.sort(acts["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64"))
-    delays = _delays(acts) if acts["object_id"].notna().any() else pd.Series(np.nan, index=acts.index)
+    delays = time_to_amplify(acts)
     rows = []
     for new_id, cid in enumerate(cand_ids, start=1):
         mem = amplifiers[cid]
         mset = set(mem)
         tg = roles_df.loc[(roles_df["community"] == cid) & (roles_df["role"] == "target"), "account"].tolist()
-        cluster_accts = mset | set(tg)
         own = acts.loc[acts["source"].isin(mset)]
         n_actions = float(own["weight"].sum())
-        internal = float(own.loc[own["target"].isin(cluster_accts), "weight"].sum())
-        e = graphs.amplification
-        ein = e[e["source"].isin(mset) & e["target"].isin(mset)]
-        recip = 0.0
-        if len(ein):
-            back = set(zip(ein["target"], ein["source"]))
-            recip = float(np.mean([(s, t) in back for s, t in zip(ein["source"], ein["target"])]))
         n = len(mem)
-        un = union[union["account_a"].isin(mset) & union["account_b"].isin(mset)]
-        density = len(un) / (n * (n - 1) / 2) if n > 1 else 0.0
-        d = delays.loc[own.index].dropna()
-        # share of co-shared objects (member pairs) that were co-timed within 60 s
-        ao = own.loc[own["object_id"].notna(), ["source", "object_id"]].drop_duplicates()
-        m_o = ao.groupby("object_id").size()
-        coshared = float((m_o * (m_o - 1) / 2).sum())
-        kin = k60[k60["account_a"].isin(mset) & k60["account_b"].isin(mset)]["k"].sum()
         if co is not None:
             evm = co.evidence
             gaps = evm.loc[evm["account_a"].isin(mset) & evm["account_b"].isin(mset), "gap_s"]
             median_gap = float(gaps.median()) if len(gaps) else np.nan
         else:
             median_gap = np.nan
-        share60 = float(kin) / coshared if coshared else np.nan
         tc = own["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64")
         b0, b1, bn, ball = _busiest(tc, times_all, int(BUSY_WINDOW_S * 1000))
         # targets: the accounts the members amplify most (outside the member set)
         top = (own.loc[own["target"].notna() & ~own["target"].isin(mset)]
                .groupby("target")["weight"].sum().sort_values(ascending=False, kind="stable"))
         top = top[top >= max(config.min_repeat, 0.05 * n_actions)].head(5)
+        st = cluster_statistics(acts, graphs.amplification, union, k60, mem,
+                                sorted(set(tg) | set(top.index)), delays)
         # layers
         sig_t_in = sig_t[sig_t["account_a"].isin(mset) & sig_t["account_b"].isin(mset)]
         layer_t = len(sig_t_in) / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
@@ -257,12 +234,12 @@ def analyze(
         persistence = hits / len(sweep)
         v = val.set_index("cluster").loc[cid]
         rows.append({
-            "cluster": new_id, "size": n, "n_targets": len(tg), "actions": int(n_actions),
-            "internal_actions": int(internal), "share_of_volume": n_actions / total if total else 0.0,
-            "reciprocity": recip, "density": density,
-            "median_delay_s": float(d.median()) if len(d) else np.nan,
-            "p10_delay_s": float(d.quantile(0.1)) if len(d) else np.nan,
-            "share_within_60s": share60, "co_actions": int(kin), "median_gap_s": median_gap,
+            "cluster": new_id, "size": n, "n_targets": len(tg), "actions": int(st["actions"]),
+            "internal_actions": int(st["internal_actions"]), "share_of_volume": st["share_of_volume"],
+            "reciprocity": st["reciprocity"], "density": st["density"],
+            "median_delay_s": st["median_delay_s"], "p10_delay_s": st["p10_delay_s"],
+            "share_within_60s": st["share_within_60s"], "co_actions": int(st["co_actions"]),
+            "median_gap_s": median_gap,
             "first_time": own["timestamp"].min(), "last_time": own["timestamp"].max(),
             "busiest_start": pd.Timestamp(b0, unit="ms", tz="UTC") if bn else pd.NaT,
             "busiest_end": pd.Timestamp(b1, unit="ms", tz="UTC") if bn else pd.NaT,

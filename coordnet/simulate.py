@@ -131,7 +131,10 @@ class SimParams:
         Friend circles: ``circle_size`` friends each write ``circle_posts`` posts that the
         others retweet with probability 0.8, at human pace.
     n_hyperactive, hyperactive_actions : int
-        Hyperactive individuals and their number of retweets each (human pace).
+        Hyperactive individuals and their number of retweets each.
+    hyperactive_delay_s : float
+        Median delay of the hyperactive accounts (each one's own median varies around it,
+        lognormal σ 0.5); the default is human pace, a small value makes them fast.
     groups : tuple of GroupSpec
         Planted coordinated groups (empty for a null run).
     start : str
@@ -157,6 +160,7 @@ class SimParams:
     circle_posts: int = 12
     n_hyperactive: int = 10
     hyperactive_actions: int = 400
+    hyperactive_delay_s: float = 1800.0
     groups: tuple[GroupSpec, ...] = field(default_factory=lambda: (GroupSpec(),))
     start: str = "2024-03-08T00:00:00Z"
     seed: int = 0
@@ -287,7 +291,8 @@ def simulate(params: SimParams | None = None, **changes: Any) -> Simulation:
     hyper = rng.choice(n, min(p.n_hyperactive, n), replace=False)
     if len(hyper):
         src = np.repeat(hyper, p.hyperactive_actions)
-        own_median = np.repeat(_lognormal(rng, p.delay_median_s, 0.5, len(hyper)), p.hyperactive_actions)
+        own_median = np.repeat(_lognormal(rng, p.hyperactive_delay_s, 0.5, len(hyper)),
+                               p.hyperactive_actions)
         organic(src, own_median, p.delay_sigma, True)
     # 3. viral posts: many accounts within the hour
     n_post_ids = p.n_posts

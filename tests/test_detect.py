@@ -116,3 +116,71 @@ def test_busiest_window_by_hand():
     start, last, n_c, n_all = _busiest(cluster, everyone, 7200 * ms)
     # the first three cluster actions (0–20 s) are the densest 2 h; all 5 actions up to 20 s
     assert (start, last, n_c, n_all) == (0, 20 * ms, 3, 5)
+
+
+def test_cluster_statistics_by_hand():
+    # Members a, b, c; outside target t; bystander z.
+    # Amplification: a→b ×2, b→a ×1, a→c ×1, c→t ×3, z→a ×1   (M = 8 actions in all)
+    #   member→member directed edges: a→b, b→a, a→c → reverse exists for a→b and b→a: 2/3
+    # Significant links among members: (a, b) only → density 1 / (3·2/2) = 1/3
+    # Members' actions: 7 of 8 → share 0.875; aimed at members or t: 7 (z's is not a member's)
+    # Objects: p1 shared by a (t=0), b (t=20), z (t=5) → delays a 0, b 20
+    #          p2 shared by a (t=100), c (t=400)       → delays a 0, c 300
+    #          a→b on q1, c→t on q2 and q3: their own objects → delay 0
+    #   member delays: 0, 20, 0, 300, 0, 0, 0 → median 0, p10 0 
+    #   member pairs co-sharing an object: (a,b) on p1, (a,c) on p2 → 2; co-timed within 60 s:
+    #   (a,b) on p1 only → share_within_60s = 1/2
+    rows = [("a", "b", "p1", 0), ("z", "a", "p1", 5), ("b", "a", "p1", 20), ("a", "c", "p2", 100),
+            ("c", "t", "p2", 400), ("c", "t", "q2", 500), ("c", "t", "q3", 600), ("a", "b", "q1", 700)]
+    df = pd.DataFrame(rows, columns=["source", "target", "object_id", "timestamp"])
+    df["timestamp"] = pd.to_datetime(T0 + df["timestamp"], unit="s", utc=True)
+    df["weight"] = 1
+    amp = df.groupby(["source", "target"], as_index=False)["weight"].sum()
+    assert sorted(map(tuple, amp.values.tolist())) == [("a", "b", 2), ("a", "c", 1), ("b", "a", 1),
+                                                       ("c", "t", 3), ("z", "a", 1)]
+    links = pd.DataFrame({"account_a": ["a"], "account_b": ["b"]})
+    k = pd.DataFrame({"account_a": ["a", "a"], "account_b": ["b", "c"], "k": [1, 0]})
+    st = detect.cluster_statistics(df, amp, links, k, ["a", "b", "c"], ["t"])
+    assert st["reciprocity"] == pytest.approx(2 / 3)
+    assert st["density"] == pytest.approx(1 / 3)
+    assert st["actions"] == 7 and st["internal_actions"] == 7
+    assert st["share_of_volume"] == pytest.approx(7 / 8)
+    assert st["share_within_60s"] == pytest.approx(0.5) and st["co_actions"] == 1
+    assert (st["median_delay_s"], st["p10_delay_s"]) == (0.0, 0.0)
+    # without the target among receivers, c's 3 actions on t are not internal
+    assert detect.cluster_statistics(df, amp, links, k, ["a", "b", "c"])["internal_actions"] == 4
+
+
+def test_time_to_amplify_quantiles_by_hand():
+    # one object, 11 actions at 0, 10, 20, …, 100 s → delays 0..100; median 50, p10 10
+    df = pd.DataFrame({"object_id": ["p"] * 11,
+                       "timestamp": pd.to_datetime(T0 + np.arange(11) * 10, unit="s", utc=True)})
+    d = detect.time_to_amplify(df)
+    assert d.tolist() == [float(x) for x in range(0, 101, 10)]
+    assert (d.median(), d.quantile(0.1)) == (50.0, 10.0)
+
+
+def test_bh_counts_every_pair_that_could_be_significant():
+    # Tarone: pairs co-sharing ≥ min_repeat objects are the hypotheses. Here (a,b) co-share
+    # 4 objects within 5 s; (c,d) co-share 3 objects 1,000 s apart; (e,f) co-share 2 objects
+    # (cannot reach k ≥ 3: not counted). n_tested = 2.
+    rows = []
+    for i in range(4):
+        rows += [("a", f"x{i}", 10_000 * i), ("b", f"x{i}", 10_000 * i + 5)]
+    for i in range(3):
+        rows += [("c", f"y{i}", 10_000 * i), ("d", f"y{i}", 10_000 * i + 1000)]
+    for i in range(2):
+        rows += [("e", f"w{i}", 10_000 * i), ("f", f"w{i}", 10_000 * i + 2)]
+    pairs, info = detect.synchrony_pairs(acts(rows), coordnet.Config(min_repeat=3, alpha=0.5))
+    assert info["n_tested"] == 2 and info["n_coacting"] == 3
+    ab = pairs.set_index(["account_a", "account_b"]).loc[("a", "b")]
+    # BH with m = 2: ab has the smallest p → q = p·2/1
+    assert ab["q_value"] == pytest.approx(min(1.0, ab["p"] * 2))
+
+
+def test_n_pairs_sharing_by_hand_and_by_blocks():
+    ao = pd.DataFrame({"source": list("aaabbbccd"), "object_id": [1, 2, 3, 1, 2, 4, 1, 3, 9]})
+    # (a,b) share {1,2}; (a,c) {1,3}; (b,c) {1}; d shares nothing
+    assert detect._n_pairs_sharing(ao, 2) == 2
+    assert detect._n_pairs_sharing(ao, 1) == 3
+    assert detect._n_pairs_sharing(ao, 2, block_nnz=1) == 2  # one account per block
