@@ -184,3 +184,29 @@ def test_n_pairs_sharing_by_hand_and_by_blocks():
     assert detect._n_pairs_sharing(ao, 2) == 2
     assert detect._n_pairs_sharing(ao, 1) == 3
     assert detect._n_pairs_sharing(ao, 2, block_nnz=1) == 2  # one account per block
+
+
+def test_speed_null_does_not_link_accounts_for_both_being_fast():
+    # Every object: a first account x_i at 0 s and a late one y_i at 600 s. a and b each act
+    # on 20 objects of their own 5 s after x_i, and on 10 shared objects at 5 s and 6 s.
+    # q(10) = (40 objects × 3 accounts × 1/3 + 10 × 4 × 3/6) / (40·3 + 10·4) = 60/160 = 0.375;
+    # (a, b) co-timed on 10 of 10 shared objects: p = 4 · 0.375^10 ≈ 2.2e-4, the only testable
+    # pair → significant against the data's rate. But a and b are always 5 s late on their own
+    # posts too: P(|D_a − D_b| ≤ 10 s) = 1 from their own habits → p = 1 with speed_null.
+    rows = []
+    for i in range(40):
+        who = "a" if i < 20 else "b"
+        rows += [(f"x{i}", f"o{i}", 100_000 * i), (who, f"o{i}", 100_000 * i + 5),
+                 (f"y{i}", f"o{i}", 100_000 * i + 600)]
+    for j in range(10):
+        t = 10_000_000 + 100_000 * j
+        rows += [(f"xs{j}", f"s{j}", t), ("a", f"s{j}", t + 5), ("b", f"s{j}", t + 6),
+                 (f"ys{j}", f"s{j}", t + 600)]
+    a = acts(rows)
+    plain, info = detect.synchrony_pairs(a, coordnet.Config(speed_null=False))
+    assert info["q"][10.0] == pytest.approx(0.375) and info["n_tested"] == 1
+    ab = plain.set_index(["account_a", "account_b"]).loc[("a", "b")]
+    assert ab["p"] == pytest.approx(4 * 0.375 ** 10) and bool(ab["significant"])
+    adj, info2 = detect.synchrony_pairs(a, coordnet.Config())
+    ab2 = adj.set_index(["account_a", "account_b"]).loc[("a", "b")]
+    assert not bool(ab2["significant"]) and ab2["p"] == 1.0 and info2["speed_adjusted"] == 1
