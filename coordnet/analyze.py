@@ -74,7 +74,7 @@ CLUSTER_COLUMNS = [
     "cluster", "flagged", "tier", "size", "n_targets", "actions", "internal_actions",
     "share_of_volume", "reciprocity", "density", "median_delay_s", "p10_delay_s",
     "share_within_60s", "co_actions", "median_gap_s", "first_time", "last_time", "busiest_start", "busiest_end", "busiest_actions", "busiest_share",
-    "lift", "p_value", "p_adjusted", "n_null", "persistence", "layer_t", "layer_r",
+    "lift", "p_value", "p_adjusted", "n_null", "sync_p", "persistence", "layer_t", "layer_r",
     "block_observed", "block_expected", "block_p", "top_targets",
 ]
 
@@ -82,6 +82,21 @@ CLUSTER_COLUMNS = [
 def _empty_clusters() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in CLUSTER_COLUMNS}).astype(
         {"flagged": "bool", "size": "int64"})
+
+
+def _cluster_sync_p(st: dict[str, float], q: dict[float, float], window: float) -> float:
+    """P(Binomial(co_shared, q(window)) ≥ co_actions): are the members' co-shared posts
+    co-timed within the window more often than the data's own rate? NaN without post ids."""
+    from scipy.stats import binom
+
+    if not st["co_shared"] or not q:
+        return float("nan")
+    qs = sorted(q)
+    w = min(float(window), qs[-1])
+    qw = q.get(w, q[max([x for x in qs if x <= w], default=qs[0])])
+    n = int(round(st["co_shared"]))
+    k = int(round(min(st["co_actions"], n)))
+    return float(binom.sf(k - 1, n, max(qw, 1e-12))) if k > 0 else 1.0
 
 
 def _busiest(times_cluster: np.ndarray, times_all: np.ndarray, width_ms: int) -> tuple[int, int, int, int]:
@@ -245,6 +260,7 @@ def analyze(
             "busiest_end": pd.Timestamp(b1, unit="ms", tz="UTC") if bn else pd.NaT,
             "busiest_actions": ball, "busiest_share": bn / ball if ball else 0.0,
             "lift": float(v["lift"]), "p_value": float(v["p_value"]),
+            "sync_p": _cluster_sync_p(st, info["q"], config.window),
             "persistence": persistence, "layer_t": bool(layer_t), "layer_r": bool(layer_r),
             "block_observed": r_obs, "block_expected": r_exp, "block_p": r_p,
             "n_null": int(v["n_null"]),
@@ -257,7 +273,11 @@ def analyze(
         flagged_ids: list[int] = []
     else:
         clusters["p_adjusted"] = np.minimum(clusters["p_value"] * len(clusters), 1.0)
-        clusters["flagged"] = (clusters["p_adjusted"] <= config.alpha_cluster) & clusters["layer_t"]
+        # the co-shared posts of the members must also be co-timed within `window` more often
+        # than the data's own rate (binomial, Bonferroni over candidates); skipped (NaN) when
+        # the data has no post ids
+        sync_ok = (clusters["sync_p"] * len(clusters) <= config.alpha_cluster) | clusters["sync_p"].isna()
+        clusters["flagged"] = (clusters["p_adjusted"] <= config.alpha_cluster) & clusters["layer_t"] & sync_ok
         strong = clusters["layer_t"] & clusters["layer_r"] & (clusters["persistence"] >= 0.8)
         moderate = clusters["layer_r"] | (clusters["persistence"] >= 0.8)
         clusters["tier"] = np.where(~clusters["flagged"], "", np.where(strong, "strong",

@@ -184,7 +184,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     pairs_o = (n_acc * (n_acc - 1) / 2)
     multi = pairs_o[pairs_o > 0]
     q = {}
-    for w in windows:
+    # q at each test window, and at the co-action window (for the cluster-level test)
+    for w in sorted(set(windows) | {min(float(config.window), windows[-1])}):
         k_o = pd.Series(gaps <= w).groupby(ev["object_id"].to_numpy()).sum()
         q_o = (k_o.reindex(multi.index).fillna(0) / multi).clip(upper=1.0)
         q[float(w)] = float(np.average(q_o, weights=n_acc.reindex(multi.index)))
@@ -702,5 +703,6 @@ def cluster_statistics(
         "reciprocity": recip, "density": density,
         "median_delay_s": float(d.median()) if len(d) else np.nan,
         "p10_delay_s": float(d.quantile(0.1)) if len(d) else np.nan,
-        "co_actions": kin, "share_within_60s": kin / coshared if coshared else np.nan,
+        "co_actions": kin, "co_shared": coshared,
+        "share_within_60s": kin / coshared if coshared else np.nan,
     }

@@ -382,8 +382,9 @@ def simulate(params: SimParams | None = None, **changes: Any) -> Simulation:
     t = np.concatenate([x[3] for x in parts])
     keep = (src != tgt) & (t < span + 7 * 86400)
     src, tgt, obj, t = src[keep], tgt[keep], obj[keep], t[keep]
-    # one retweet per account and post (the first)
-    o = np.lexsort((t, obj, src))
+    # one retweet per account and post: a random one of the draws (keeping the earliest
+    # would make heavy accounts artificially fast on the popular posts they drew repeatedly)
+    o = np.lexsort((rng.random(len(src)), obj, src))
     src, tgt, obj, t = src[o], tgt[o], obj[o], t[o]
     first = np.ones(len(src), dtype=bool)
     first[1:] = (src[1:] != src[:-1]) | (obj[1:] != obj[:-1])

@@ -210,3 +210,16 @@ def test_speed_null_does_not_link_accounts_for_both_being_fast():
     adj, info2 = detect.synchrony_pairs(a, coordnet.Config())
     ab2 = adj.set_index(["account_a", "account_b"]).loc[("a", "b")]
     assert not bool(ab2["significant"]) and ab2["p"] == 1.0 and info2["speed_adjusted"] == 1
+
+
+def test_cluster_sync_p_by_hand():
+    from coordnet.analyze import _cluster_sync_p
+
+    # 10 co-shares, 3 co-timed, q(60) = 0.1: P(Bin(10, .1) ≥ 3) = 1 − (.9^10 + 10·.1·.9^9
+    # + 45·.01·.9^8) = 1 − (.34868 + .38742 + .19371) = .07019
+    q = {10.0: 0.02, 60.0: 0.1, 300.0: 0.3}
+    assert _cluster_sync_p({"co_shared": 10, "co_actions": 3}, q, 60.0) == pytest.approx(0.07019, abs=1e-5)
+    # a window between the test windows uses the rate of the largest one below it
+    assert _cluster_sync_p({"co_shared": 10, "co_actions": 3}, q, 100.0) == pytest.approx(0.07019, abs=1e-5)
+    assert _cluster_sync_p({"co_shared": 10, "co_actions": 0}, q, 60.0) == 1.0
+    assert np.isnan(_cluster_sync_p({"co_shared": 0, "co_actions": 0}, q, 60.0))  # no post ids
