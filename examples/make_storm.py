@@ -2,7 +2,7 @@
 
 No real account, no real post. A hashtag storm: 36 accounts retweet each other's 65 posts
 within about a minute, ~2,000 retweets between 20:06 and 21:51 UTC, pushing the hashtag up
-the trends, among 1,500 organic participants over the day (like-minded communities, a
+the trends, among about 1,350 organic participants over the day (like-minded communities, a
 viral post, friend circles, hyperactive accounts, organic retweets of the storm's posts).
 The planted accounts are listed in examples/storm_truth.csv (account, group, role).
 
