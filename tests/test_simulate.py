@@ -90,13 +90,16 @@ def test_cli_simulate_writes_data_and_truth(tmp_path):
     assert again.exit_code == 1 and "Fix:" in again.output
 
 
-def test_storm_example_is_current_and_flags_exactly_the_planted_group():
+def test_storm_example_is_current_and_flags_exactly_the_planted_group(tmp_path):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("make_storm", ROOT / "examples" / "make_storm.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     sim = coordnet.simulate(mod.PARAMS)
+    data, truth_file = coordnet.write_simulation(sim, tmp_path / "storm.csv")
+    assert data.read_bytes() == (ROOT / "examples" / "storm.csv").read_bytes()
+    assert truth_file.read_bytes() == (ROOT / "examples" / "storm_truth.csv").read_bytes()
     read = coordnet.read_actions(ROOT / "examples" / "storm.csv")
     assert read.rows_rejected == 0 and read.rows_kept == len(sim.actions)
     truth = pd.read_csv(ROOT / "examples" / "storm_truth.csv")
