@@ -14,6 +14,7 @@ from .graphs import (CoAction, Graphs, account_table, amplification_edges, build
 from .io import ReadResult, from_dataframe, read_actions
 from .pipeline import AnalyzeRun, GraphRun, load_result, run_analyze, run_graph
 from .analyze import Result, analyze
+from .simulate import GroupSpec, SimParams, Simulation, simulate, write_simulation
 
 __all__ = [
     "__version__", "datasets", "plot", "ACTION_TYPES", "Config",
@@ -23,4 +24,5 @@ __all__ = [
     "CoAction", "Graphs", "account_table", "amplification_edges", "build_graphs", "coaction",
     "to_igraph", "to_networkx",
     "GraphRun", "run_graph", "AnalyzeRun", "run_analyze", "load_result", "Result", "analyze",
+    "GroupSpec", "SimParams", "Simulation", "simulate", "write_simulation",
 ]

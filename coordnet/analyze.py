@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .detect import (amplification_pairs, block_amplification, find_clusters, synchrony_pairs,
-                     validate_clusters)
+from .detect import (amplification_pairs, block_amplification, cluster_statistics, find_clusters,
+                     synchrony_pairs, time_to_amplify, validate_clusters)
 from .graphs import Graphs, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -74,7 +74,7 @@ CLUSTER_COLUMNS = [
     "cluster", "flagged", "tier", "size", "n_targets", "actions", "internal_actions",
     "share_of_volume", "reciprocity", "density", "median_delay_s", "p10_delay_s",
     "share_within_60s", "co_actions", "median_gap_s", "first_time", "last_time", "busiest_start", "busiest_end", "busiest_actions", "busiest_share",
-    "lift", "p_value", "p_adjusted", "n_null", "persistence", "layer_t", "layer_r",
+    "lift", "p_value", "p_adjusted", "n_null", "sync_p", "persistence", "layer_t", "layer_r",
     "block_observed", "block_expected", "block_p", "top_targets",
 ]
 
@@ -84,11 +84,19 @@ def _empty_clusters() -> pd.DataFrame:
         {"flagged": "bool", "size": "int64"})
 
 
-def _delays(actions: pd.DataFrame) -> pd.Series:
-    """Seconds since the first action on the same object in the data (NaN without object)."""
-    t = actions["timestamp"]
-    first = t.groupby(actions["object_id"]).transform("min")
-    return (t - first).dt.total_seconds()
+def _cluster_sync_p(st: dict[str, float], q: dict[float, float], window: float) -> float:
+    """P(Binomial(co_shared, q(window)) ≥ co_actions): are the members' co-shared posts
+    co-timed within the window more often than the data's own rate? NaN without post ids."""
+    from scipy.stats import binom
+
+    if not st["co_shared"] or not q:
+        return float("nan")
+    qs = sorted(q)
+    w = min(float(window), qs[-1])
+    qw = q.get(w, q[max([x for x in qs if x <= w], default=qs[0])])
+    n = int(round(st["co_shared"]))
+    k = int(round(min(st["co_actions"], n)))
+    return float(binom.sf(k - 1, n, max(qw, 1e-12))) if k > 0 else 1.0
 
 
 def _busiest(times_cluster: np.ndarray, times_all: np.ndarray, width_ms: int) -> tuple[int, int, int, int]:
@@ -201,46 +209,30 @@ def analyze(
 
     step("cluster statistics", 5)
     acts = actions
-    total = float(acts["weight"].sum())
     times_all = np.sort(acts["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64"))
-    delays = _delays(acts) if acts["object_id"].notna().any() else pd.Series(np.nan, index=acts.index)
+    delays = time_to_amplify(acts)
     rows = []
     for new_id, cid in enumerate(cand_ids, start=1):
         mem = amplifiers[cid]
         mset = set(mem)
         tg = roles_df.loc[(roles_df["community"] == cid) & (roles_df["role"] == "target"), "account"].tolist()
-        cluster_accts = mset | set(tg)
         own = acts.loc[acts["source"].isin(mset)]
         n_actions = float(own["weight"].sum())
-        internal = float(own.loc[own["target"].isin(cluster_accts), "weight"].sum())
-        e = graphs.amplification
-        ein = e[e["source"].isin(mset) & e["target"].isin(mset)]
-        recip = 0.0
-        if len(ein):
-            back = set(zip(ein["target"], ein["source"]))
-            recip = float(np.mean([(s, t) in back for s, t in zip(ein["source"], ein["target"])]))
         n = len(mem)
-        un = union[union["account_a"].isin(mset) & union["account_b"].isin(mset)]
-        density = len(un) / (n * (n - 1) / 2) if n > 1 else 0.0
-        d = delays.loc[own.index].dropna()
-        # share of co-shared objects (member pairs) that were co-timed within 60 s
-        ao = own.loc[own["object_id"].notna(), ["source", "object_id"]].drop_duplicates()
-        m_o = ao.groupby("object_id").size()
-        coshared = float((m_o * (m_o - 1) / 2).sum())
-        kin = k60[k60["account_a"].isin(mset) & k60["account_b"].isin(mset)]["k"].sum()
         if co is not None:
             evm = co.evidence
             gaps = evm.loc[evm["account_a"].isin(mset) & evm["account_b"].isin(mset), "gap_s"]
             median_gap = float(gaps.median()) if len(gaps) else np.nan
         else:
             median_gap = np.nan
-        share60 = float(kin) / coshared if coshared else np.nan
         tc = own["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64")
         b0, b1, bn, ball = _busiest(tc, times_all, int(BUSY_WINDOW_S * 1000))
         # targets: the accounts the members amplify most (outside the member set)
         top = (own.loc[own["target"].notna() & ~own["target"].isin(mset)]
                .groupby("target")["weight"].sum().sort_values(ascending=False, kind="stable"))
         top = top[top >= max(config.min_repeat, 0.05 * n_actions)].head(5)
+        st = cluster_statistics(acts, graphs.amplification, union, k60, mem,
+                                sorted(set(tg) | set(top.index)), delays)
         # layers
         sig_t_in = sig_t[sig_t["account_a"].isin(mset) & sig_t["account_b"].isin(mset)]
         layer_t = len(sig_t_in) / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
@@ -257,17 +249,18 @@ def analyze(
         persistence = hits / len(sweep)
         v = val.set_index("cluster").loc[cid]
         rows.append({
-            "cluster": new_id, "size": n, "n_targets": len(tg), "actions": int(n_actions),
-            "internal_actions": int(internal), "share_of_volume": n_actions / total if total else 0.0,
-            "reciprocity": recip, "density": density,
-            "median_delay_s": float(d.median()) if len(d) else np.nan,
-            "p10_delay_s": float(d.quantile(0.1)) if len(d) else np.nan,
-            "share_within_60s": share60, "co_actions": int(kin), "median_gap_s": median_gap,
+            "cluster": new_id, "size": n, "n_targets": len(tg), "actions": int(st["actions"]),
+            "internal_actions": int(st["internal_actions"]), "share_of_volume": st["share_of_volume"],
+            "reciprocity": st["reciprocity"], "density": st["density"],
+            "median_delay_s": st["median_delay_s"], "p10_delay_s": st["p10_delay_s"],
+            "share_within_60s": st["share_within_60s"], "co_actions": int(st["co_actions"]),
+            "median_gap_s": median_gap,
             "first_time": own["timestamp"].min(), "last_time": own["timestamp"].max(),
             "busiest_start": pd.Timestamp(b0, unit="ms", tz="UTC") if bn else pd.NaT,
             "busiest_end": pd.Timestamp(b1, unit="ms", tz="UTC") if bn else pd.NaT,
             "busiest_actions": ball, "busiest_share": bn / ball if ball else 0.0,
             "lift": float(v["lift"]), "p_value": float(v["p_value"]),
+            "sync_p": _cluster_sync_p(st, info["q"], config.window),
             "persistence": persistence, "layer_t": bool(layer_t), "layer_r": bool(layer_r),
             "block_observed": r_obs, "block_expected": r_exp, "block_p": r_p,
             "n_null": int(v["n_null"]),
@@ -280,7 +273,11 @@ def analyze(
         flagged_ids: list[int] = []
     else:
         clusters["p_adjusted"] = np.minimum(clusters["p_value"] * len(clusters), 1.0)
-        clusters["flagged"] = (clusters["p_adjusted"] <= config.alpha_cluster) & clusters["layer_t"]
+        # the co-shared posts of the members must also be co-timed within `window` more often
+        # than the data's own rate (binomial, Bonferroni over candidates); skipped (NaN) when
+        # the data has no post ids
+        sync_ok = (clusters["sync_p"] * len(clusters) <= config.alpha_cluster) | clusters["sync_p"].isna()
+        clusters["flagged"] = (clusters["p_adjusted"] <= config.alpha_cluster) & clusters["layer_t"] & sync_ok
         strong = clusters["layer_t"] & clusters["layer_r"] & (clusters["persistence"] >= 0.8)
         moderate = clusters["layer_r"] | (clusters["persistence"] >= 0.8)
         clusters["tier"] = np.where(~clusters["flagged"], "", np.where(strong, "strong",

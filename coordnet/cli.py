@@ -302,6 +302,55 @@ def plot(folder: str, lang: str | None, title: str | None, cluster: int | None, 
     _say(ctx, f"Wrote {len(files)} files to {folder}/: {', '.join(files)}")
 
 
+@cli.command(context_settings=CONTEXT)
+@click.option("-o", "--output", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="Actions file to write (CSV, .csv.gz compressed); the ground truth goes beside "
+                   "it as <stem>_truth.csv (account, group, role).")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed: same seed, same data.")
+@click.option("--accounts", type=int, default=3000, show_default=True, help="Organic accounts.")
+@click.option("--actions", type=int, default=20000, show_default=True,
+              help="Organic retweets (before viral posts, friend circles, hyperactive accounts).")
+@click.option("--hours", type=float, default=24.0, show_default=True, help="Length of the data.")
+@click.option("--no-group", is_flag=True, help="Plant no coordinated group (a null data set).")
+@click.option("--group-size", type=int, default=30, show_default=True, help="Members of the planted group.")
+@click.option("--group-posts", type=int, default=40, show_default=True,
+              help="Coordinated posts (bursts) of the planted group.")
+@click.option("--participation", type=float, default=0.8, show_default=True,
+              help="Probability that a member joins a burst.")
+@click.option("--targets", type=click.Choice(["own", "outside"]), default="own", show_default=True,
+              help="The group boosts its own posts, or the posts of outside accounts.")
+@click.option("--jitter", type=float, default=30.0, show_default=True, metavar="SECONDS",
+              help="Mean delay between a post and each member's retweet.")
+@click.option("--camouflage", type=float, default=0.0, show_default=True,
+              help="Normal-looking retweets of popular posts, as a multiple of the coordinated volume.")
+@click.option("--rotation", type=int, default=1, show_default=True,
+              help="Shifts the members are split into (each burst done by one shift).")
+@_handle_errors
+def simulate(out_file: str, force: bool, seed: int, accounts: int, actions: int, hours: float,
+             no_group: bool, group_size: int, group_posts: int, participation: float, targets: str,
+             jitter: float, camouflage: float, rotation: int) -> None:
+    """Write a SYNTHETIC retweet data set with a planted coordinated group, and its truth.
+
+    The organic background has heavy-tailed activity and popularity, like-minded
+    communities, viral posts, friend circles and hyperactive accounts; the planted group
+    follows the knobs below. For benchmarks and demonstrations only: no real account.
+
+    Python equivalent: coordnet.write_simulation(coordnet.simulate(...), FILE).
+    """
+    from .simulate import GroupSpec, SimParams, simulate as sim_fn, write_simulation
+
+    ctx = click.get_current_context()
+    groups = () if no_group else (GroupSpec(size=group_size, n_posts=group_posts,
+                                            participation=participation, targets=targets,
+                                            jitter=jitter, camouflage=camouflage, rotation=rotation),)
+    sim = sim_fn(SimParams(n_accounts=accounts, n_actions=actions, n_posts=max(1, accounts),
+                           hours=hours, groups=groups, seed=seed))
+    data, truth = write_simulation(sim, out_file, force=force)
+    _say(ctx, f"Wrote {len(sim.actions):,} retweets by {sim.actions['source'].nunique():,} accounts "
+              f"to {data}; ground truth ({len(sim.truth)} planted accounts) to {truth}")
+
+
 def _print_read(ctx: click.Context, read: Any) -> None:
     s = read.summary()
     _say(ctx, f"Read:     {s['input']} ({s['format']}{', ' + s['compression'] if s['compression'] else ''})")

@@ -60,6 +60,8 @@ class Config:
         Cluster-level significance (Bonferroni over candidate clusters).
     n_null : int
         Activity-matched random groups per cluster.
+    speed_null : bool
+        Re-test significant pairs against the accounts' own timing habits.
 
     Examples
     --------
@@ -97,6 +99,10 @@ class Config:
                                 "flagged.", metavar="P", stage="detect")
     n_null: int = _opt(500, "Activity-matched random groups drawn per candidate cluster.",
                        stage="detect")
+    speed_null: bool = _opt(True, "Also test each significant pair against the two accounts' own "
+                            "timing habits (their delays on posts outside their suspected group), "
+                            "so that accounts are not linked merely for both being fast.",
+                            stage="detect")
 
     def __post_init__(self) -> None:
         try:
@@ -124,6 +130,9 @@ class Config:
             raise ConfigError(f"max_rejected must be between 0 and 1, got {self.max_rejected!r}.",
                               hint="use for example --max-rejected 0.05 (5 %)")
         object.__setattr__(self, "max_rejected", mr)
+        if not isinstance(self.speed_null, (bool, np.bool_)):
+            raise ConfigError(f"speed_null must be true or false, got {self.speed_null!r}.")
+        object.__setattr__(self, "speed_null", bool(self.speed_null))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError(f"seed must be an integer, got {self.seed!r}.")
         ws = self.windows

@@ -9,7 +9,8 @@ clustering, then validation of each cluster as a whole (see ``docs/method.md``):
     5 min, 30 min). Under the null, a co-shared object is co-timed with the dataset's own
     probability ``q(τ)`` (the share of all co-shared (pair, object) combinations that are
     within τ): ``k ~ Binomial(s, q(τ))``. The smallest p over τ (Bonferroni) is kept; pairs
-    need ``k ≥ min_repeat`` and Benjamini–Hochberg FDR ≤ ``alpha``. Objects acted on by more
+    need ``k ≥ min_repeat`` and Benjamini–Hochberg FDR ≤ ``alpha``, over the pairs that
+    co-shared at least ``min_repeat`` objects (the only testable ones; Tarone 1990). Objects acted on by more
     than ``max_object_accounts`` accounts (organic virality) are left out of this layer.
     A pair that shares everything at once is significant; a pair that is merely fast on
     popular posts, or co-shares a lot at human pace (friends, like-minded communities), is
@@ -45,6 +46,7 @@ camouflage. *KDD*.
 Traag, V. A., Waltman, L., & van Eck, N. J. (2019). From Louvain to Leiden: guaranteeing
 well-connected communities. *Scientific Reports*, 9, 5233.
 Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate. *JRSS B*, 57(1).
+Tarone, R. E. (1990). A modified Bonferroni method for discrete data. *Biometrics*, 46(2).
 Schoch, D., Keller, F. B., Stier, S., & Yang, J. (2022). Coordination patterns reveal online
 political astroturfing across the world. *Scientific Reports*, 12, 4572.
 """
@@ -68,6 +70,8 @@ __all__ = [
     "find_clusters",
     "validate_clusters",
     "block_amplification",
+    "cluster_statistics",
+    "time_to_amplify",
 ]
 
 log = logging.getLogger("coordnet")
@@ -126,7 +130,9 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
         ``account_a, account_b, s`` (co-shared objects), ``k_<τ>`` for each window,
         ``p`` (min over windows × number of windows), ``q_value`` (BH), ``significant``.
     info : dict
-        ``q`` (the null co-timing probability per window), ``n_tested``,
+        ``q`` (the null co-timing probability per window), ``n_tested`` (pairs that
+        co-shared at least ``min_repeat`` objects: the hypotheses of the BH correction),
+        ``n_coacting`` (pairs with a co-action within the largest window),
         ``objects_skipped`` (too viral), ``n_objects``.
 
     Examples
@@ -161,6 +167,7 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
                           "significant": pd.Series(dtype="bool")})
     info["q"] = {float(w): 0.0 for w in windows}
     info["n_tested"] = 0
+    info["n_coacting"] = 0
     if total_coshares == 0:
         return empty, info
     co = coaction(sub.assign(type="retweet", target=pd.NA, id=pd.NA, weight=1)
@@ -177,7 +184,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     pairs_o = (n_acc * (n_acc - 1) / 2)
     multi = pairs_o[pairs_o > 0]
     q = {}
-    for w in windows:
+    # q at each test window, and at the co-action window (for the cluster-level test)
+    for w in sorted(set(windows) | {min(float(config.window), windows[-1])}):
         k_o = pd.Series(gaps <= w).groupby(ev["object_id"].to_numpy()).sum()
         q_o = (k_o.reindex(multi.index).fillna(0) / multi).clip(upper=1.0)
         q[float(w)] = float(np.average(q_o, weights=n_acc.reindex(multi.index)))
@@ -186,7 +194,13 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     kt = pd.DataFrame({f"k_{w:g}": (gaps <= w) for w in windows})
     kt[key] = ev[key]
     k = kt.groupby(key, sort=True).sum().reset_index()
-    info["n_tested"] = len(k)
+    info["n_coacting"] = len(k)
+    # hypotheses counted by BH: the pairs that could be significant at all, i.e. that
+    # co-shared at least min_repeat objects (at any time). Conditional on s, that filter is
+    # independent of the timing under the null, so the FDR stays controlled (Tarone 1990);
+    # pairs that co-shared fewer objects can never reach k ≥ min_repeat.
+    info["n_tested"] = max(_n_pairs_sharing(acc_obj, config.min_repeat),
+                           int((k[f"k_{windows[-1]:g}"] >= config.min_repeat).sum()))
     cand = k.loc[k[f"k_{windows[-1]:g}"] >= config.min_repeat].reset_index(drop=True)
     if cand.empty:
         return empty, info
@@ -205,9 +219,136 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
         pw = np.where(kw >= config.min_repeat, _binom_sf(kw, cand["s"].to_numpy(), max(q[w], 1e-12)), 1.0)
         pmin = np.minimum(pmin, pw)
     cand["p"] = np.minimum(pmin * len(windows), 1.0)
-    cand["q_value"] = bh_adjust(cand["p"].to_numpy(), m=len(k))
+    cand["q_value"] = bh_adjust(cand["p"].to_numpy(), m=info["n_tested"])
     cand["significant"] = cand["q_value"] <= config.alpha
+    info["speed_adjusted"] = 0
+    if config.speed_null and cand["significant"].any():
+        sig = cand["significant"].to_numpy()
+        qab = _pair_speed_q(sub, cand.loc[sig, key].reset_index(drop=True), windows)
+        pmin = np.ones(int(sig.sum()))
+        for w in windows:
+            kw = cand.loc[sig, f"k_{w:g}"].to_numpy()
+            qw = np.maximum(qab[w], max(q[w], 1e-12))
+            pw = np.where(kw >= config.min_repeat, _binom_sf(kw, cand.loc[sig, "s"].to_numpy(), qw), 1.0)
+            pmin = np.minimum(pmin, pw)
+        p2 = np.minimum(pmin * len(windows), 1.0)
+        cand.loc[sig, "p"] = np.maximum(cand.loc[sig, "p"].to_numpy(), p2)
+        cand["q_value"] = bh_adjust(cand["p"].to_numpy(), m=info["n_tested"])
+        still = sig & (cand["q_value"].to_numpy() <= config.alpha)
+        info["speed_adjusted"] = int(sig.sum() - still.sum())
+        cand["significant"] = still
     return cand[list(empty.columns)], info
+
+
+#: Least number of a suspected account's own delays (on posts outside its suspected group)
+#: for its timing habit to enter the speed null.
+MIN_OWN_DELAYS = 10
+#: Least number of accounts on an object for its delays to enter the speed null.
+MIN_OBJECT_ACCOUNTS = 3
+_MAX_OWN_DELAYS = 1000
+
+
+def _pair_speed_q(sub: pd.DataFrame, pairs: pd.DataFrame, windows: list[float]) -> dict[float, np.ndarray]:
+    """Chance that two accounts act within τ of each other given their own timing habits.
+
+    For each pair (a, b), ``P(|D_a − D_b| ≤ τ)`` where ``D_a`` is drawn from a's delays (seconds
+    after the first action on the object) on the objects with at least
+    :data:`MIN_OBJECT_ACCOUNTS` accounts that none of a's partners in ``pairs`` acted on — its
+    habit outside the suspected group. Pairs where either account has fewer
+    than :data:`MIN_OWN_DELAYS` such delays get 0 (no adjustment).
+
+    Examples
+    --------
+    a and b each retweet 20 posts without the other, always 5 s after account x's first
+    action on them (y comes 10 minutes later); together they share post s:
+
+    >>> rows = [("x", f"p{i}", 0) for i in range(40)]
+    >>> rows += [("y", f"p{i}", 600) for i in range(40)]
+    >>> rows += [("a", f"p{i}", 5) for i in range(20)] + [("b", f"p{i}", 5) for i in range(20, 40)]
+    >>> rows += [("a", "s", 0), ("b", "s", 1)]
+    >>> sub = pd.DataFrame(rows, columns=["source", "object_id", "timestamp"])
+    >>> sub["timestamp"] = pd.to_datetime(sub["timestamp"], unit="s", utc=True)
+    >>> q = _pair_speed_q(sub, pd.DataFrame({"account_a": ["a"], "account_b": ["b"]}), [10.0])
+    >>> q[10.0].tolist()  # both always 5 s late: always within 10 s of each other
+    [1.0]
+    """
+    out = {float(w): np.zeros(len(pairs)) for w in windows}
+    if pairs.empty:
+        return out
+    first = sub.groupby(["source", "object_id"], sort=False, observed=True)["timestamp"].min().reset_index()
+    # an object needs a few accounts for a delay to mean anything (alone, one is always first)
+    first = first.loc[first.groupby("object_id", sort=False)["source"].transform("size") >= MIN_OBJECT_ACCOUNTS]
+    t0 = first.groupby("object_id", sort=False)["timestamp"].transform("min")
+    first["delay"] = (first["timestamp"] - t0).dt.total_seconds().clip(0, 4e6)
+    links = pd.concat([pairs.rename(columns={"account_a": "a", "account_b": "p"}),
+                       pairs.rename(columns={"account_b": "a", "account_a": "p"})])[["a", "p"]]
+    accts = pd.Index(links["a"].unique())
+    mine = first.loc[first["source"].isin(accts), ["source", "object_id", "delay"]]
+    # objects on which a partner of the account also acted
+    partner_objs = links.merge(first[["source", "object_id"]], left_on="p", right_on="source")[["a", "object_id"]]
+    partner_objs = partner_objs.drop_duplicates().assign(_shared=True)
+    own = mine.merge(partner_objs, left_on=["source", "object_id"], right_on=["a", "object_id"], how="left")
+    own = own.loc[own["_shared"].isna(), ["source", "object_id", "delay"]]
+    # bound the work per account: at most _MAX_OWN_DELAYS objects (by object id, deterministic)
+    own = own.sort_values(["source", "object_id"], kind="stable")
+    own = own.loc[own.groupby("source", sort=False).cumcount() < _MAX_OWN_DELAYS]
+    n_own = own.groupby("source").size()
+    code = pd.Series(np.arange(len(n_own)), index=n_own.index)
+    big = 1e7
+    keys = np.sort(code.reindex(own["source"]).to_numpy() * big + own["delay"].to_numpy())
+    na = n_own.reindex(pairs["account_a"]).fillna(0).to_numpy()
+    nb = n_own.reindex(pairs["account_b"]).fillna(0).to_numpy()
+    ok = (na >= MIN_OWN_DELAYS) & (nb >= MIN_OWN_DELAYS)
+    if not ok.any():
+        return out
+    idx = np.flatnonzero(ok)
+    pa = pairs["account_a"].to_numpy()[idx]
+    pb = pairs["account_b"].to_numpy()[idx]
+    # a's delays, one row per (pair, delay)
+    da = own.loc[own["source"].isin(pa), ["source", "delay"]]
+    ex = pd.DataFrame({"i": np.arange(len(idx)), "source": pa}).merge(da, on="source")
+    base = code.reindex(pb).to_numpy()[ex["i"].to_numpy()] * big
+    d = ex["delay"].to_numpy()
+    for w in windows:
+        tau = min(float(w), 4e6)
+        cnt = (np.searchsorted(keys, base + d + tau, side="right")
+               - np.searchsorted(keys, base + d - tau, side="left"))
+        tot = np.bincount(ex["i"].to_numpy(), weights=cnt, minlength=len(idx))
+        out[float(w)][idx] = tot / (na[idx] * nb[idx])
+    return out
+
+
+def _n_pairs_sharing(acc_obj: pd.DataFrame, min_s: int, block_nnz: int = 20_000_000) -> int:
+    """Number of account pairs that acted on at least ``min_s`` common objects.
+
+    Sparse product of the account × object incidence matrix with its transpose, by blocks
+    of accounts so that memory stays bounded.
+
+    Examples
+    --------
+    >>> ao = pd.DataFrame({"source": list("aabbbcc"), "object_id": [1, 2, 1, 2, 3, 1, 3]})
+    >>> _n_pairs_sharing(ao, 2), _n_pairs_sharing(ao, 1)  # (a,b) share 1,2; (b,c) share 1,3
+    (2, 3)
+    """
+    import scipy.sparse as sp
+
+    if acc_obj.empty:
+        return 0
+    r, _ = pd.factorize(acc_obj["source"], sort=True)
+    c, objs = pd.factorize(acc_obj["object_id"])
+    n = int(r.max()) + 1
+    a = sp.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(n, len(objs)))
+    at = a.T.tocsr()
+    # rows per block from the expected output size: Σ over the block's objects of their sizes
+    per_row = np.asarray(a @ np.asarray(at.sum(axis=1)).ravel()).ravel()
+    bounds = np.searchsorted(np.cumsum(per_row), np.arange(block_nnz, per_row.sum() + block_nnz,
+                                                           block_nnz), side="right")
+    edges = np.unique(np.r_[0, np.minimum(bounds, n), n]).tolist()
+    total = 0
+    for lo, hi in zip(edges[:-1], edges[1:]):  # a few blocks, not a loop per account
+        blk = (a[lo:hi] @ at).tocoo()
+        total += int(((blk.data >= min_s) & (blk.row + lo < blk.col)).sum())
+    return total
 
 
 def amplification_pairs(amplification: pd.DataFrame, config: Config | None = None) -> pd.DataFrame:
@@ -447,3 +588,121 @@ def _group_k(groups: np.ndarray, lookup: pd.Series, n: int) -> np.ndarray:
     key = np.minimum(a, b) * n + np.maximum(a, b)
     vals = lookup.reindex(key.ravel()).fillna(0).to_numpy().reshape(key.shape)
     return vals.sum(axis=1)
+
+
+def time_to_amplify(actions: pd.DataFrame) -> pd.Series:
+    """Seconds from the first action on the same object in the data to each action.
+
+    NaN for actions without an object id (the original post's own time is not in the
+    data, so the first amplification stands for it).
+
+    Examples
+    --------
+    >>> acts = pd.DataFrame({"object_id": ["p", "p", "q", None],
+    ...                      "timestamp": pd.to_datetime([5, 65, 0, 9], unit="s", utc=True)})
+    >>> time_to_amplify(acts).tolist()
+    [0.0, 60.0, 0.0, nan]
+    """
+    has_obj = actions["object_id"].notna()
+    out = pd.Series(np.nan, index=actions.index, dtype="float64")
+    if has_obj.any():
+        t = actions.loc[has_obj, "timestamp"]
+        first = t.groupby(actions.loc[has_obj, "object_id"]).transform("min")
+        out.loc[has_obj] = (t - first).dt.total_seconds()
+    return out
+
+
+def cluster_statistics(
+    actions: pd.DataFrame,
+    amplification: pd.DataFrame,
+    links: pd.DataFrame,
+    coaction_k: pd.DataFrame,
+    members: list[str],
+    receivers: list[str] = (),
+    delays: pd.Series | None = None,
+) -> dict[str, float]:
+    """Descriptive statistics of one cluster (the columns of ``clusters.csv``).
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame
+        Canonical actions (``source, target, object_id, timestamp, weight``).
+    amplification : pandas.DataFrame
+        Amplification edges ``source, target, weight``.
+    links : pandas.DataFrame
+        Significant undirected links ``account_a, account_b`` (either layer).
+    coaction_k : pandas.DataFrame
+        ``account_a, account_b, k``: objects co-acted on within the co-action window.
+    members : list of str
+        The cluster's amplifiers.
+    receivers : list of str
+        Accounts the cluster amplifies besides its members (its targets).
+    delays : pandas.Series, optional
+        Time-to-amplify of every action (index of ``actions``), when already computed.
+
+    Returns
+    -------
+    dict
+        ``actions`` (members' actions), ``internal_actions`` (of them, aimed at members or
+        targets), ``share_of_volume`` (members' actions / all actions), ``reciprocity``
+        (share of the directed member→member amplification edges whose reverse edge
+        exists), ``density`` (significant links among members / n(n−1)/2),
+        ``median_delay_s`` and ``p10_delay_s`` (members' time-to-amplify: seconds since
+        the first action on the same object in the data), ``co_actions`` (Σ k over member
+        pairs) and ``share_within_60s`` (``co_actions`` / member pairs co-sharing an object:
+        the share of co-shares that were co-timed within the window).
+
+    Examples
+    --------
+    a and b retweet each other, c retweets a; a and b act on post 1 within 10 s, on post 2
+    within 500 s:
+
+    >>> acts = pd.DataFrame({"source": ["a", "b", "a", "b", "c", "z"],
+    ...                      "target": ["b", "a", "x", "x", "a", "x"],
+    ...                      "object_id": ["p1", "p1", "p2", "p2", "p3", "p2"],
+    ...                      "timestamp": pd.to_datetime([0, 10, 0, 500, 40, 1000], unit="s", utc=True),
+    ...                      "weight": 1})
+    >>> amp = acts.groupby(["source", "target"], as_index=False)["weight"].sum()
+    >>> links = pd.DataFrame({"account_a": ["a"], "account_b": ["b"]})
+    >>> k = pd.DataFrame({"account_a": ["a"], "account_b": ["b"], "k": [1]})
+    >>> st = cluster_statistics(acts, amp, links, k, ["a", "b"], ["x"])
+    >>> st["reciprocity"], st["density"], st["share_within_60s"], st["internal_actions"]
+    (1.0, 1.0, 0.5, 4.0)
+    """
+    mset = pd.Index(list(dict.fromkeys(members)))
+    recv = mset.union(pd.Index(list(receivers)))
+    n = len(mset)
+    own = actions.loc[actions["source"].isin(mset)]
+    total = float(actions["weight"].sum())
+    n_actions = float(own["weight"].sum())
+    internal = float(own.loc[own["target"].isin(recv), "weight"].sum())
+    ein = amplification.loc[amplification["source"].isin(mset) & amplification["target"].isin(mset)
+                            & (amplification["source"] != amplification["target"]), ["source", "target"]]
+    if len(ein):
+        back = ein.merge(ein.rename(columns={"source": "target", "target": "source"}), how="left",
+                         on=["source", "target"], indicator=True)
+        recip = float((back["_merge"] == "both").mean())
+    else:
+        recip = 0.0
+    un = links.loc[links["account_a"].isin(mset) & links["account_b"].isin(mset)
+                   & (links["account_a"] != links["account_b"]), ["account_a", "account_b"]]
+    un = pd.DataFrame({"a": np.minimum(un["account_a"].astype(str), un["account_b"].astype(str)),
+                       "b": np.maximum(un["account_a"].astype(str), un["account_b"].astype(str))})
+    density = len(un.drop_duplicates()) / (n * (n - 1) / 2) if n > 1 else 0.0
+    if delays is None:
+        delays = time_to_amplify(actions)
+    d = delays.reindex(own.index).dropna()
+    ao = own.loc[own["object_id"].notna(), ["source", "object_id"]].drop_duplicates()
+    m_o = ao.groupby("object_id").size()
+    coshared = float((m_o * (m_o - 1) / 2).sum())
+    kin = float(coaction_k.loc[coaction_k["account_a"].isin(mset) & coaction_k["account_b"].isin(mset),
+                               "k"].sum())
+    return {
+        "actions": n_actions, "internal_actions": internal,
+        "share_of_volume": n_actions / total if total else 0.0,
+        "reciprocity": recip, "density": density,
+        "median_delay_s": float(d.median()) if len(d) else np.nan,
+        "p10_delay_s": float(d.quantile(0.1)) if len(d) else np.nan,
+        "co_actions": kin, "co_shared": coshared,
+        "share_within_60s": kin / coshared if coshared else np.nan,
+    }

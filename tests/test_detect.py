@@ -116,3 +116,110 @@ def test_busiest_window_by_hand():
     start, last, n_c, n_all = _busiest(cluster, everyone, 7200 * ms)
     # the first three cluster actions (0–20 s) are the densest 2 h; all 5 actions up to 20 s
     assert (start, last, n_c, n_all) == (0, 20 * ms, 3, 5)
+
+
+def test_cluster_statistics_by_hand():
+    # Members a, b, c; outside target t; bystander z.
+    # Amplification: a→b ×2, b→a ×1, a→c ×1, c→t ×3, z→a ×1   (M = 8 actions in all)
+    #   member→member directed edges: a→b, b→a, a→c → reverse exists for a→b and b→a: 2/3
+    # Significant links among members: (a, b) only → density 1 / (3·2/2) = 1/3
+    # Members' actions: 7 of 8 → share 0.875; aimed at members or t: 7 (z's is not a member's)
+    # Objects: p1 shared by a (t=0), b (t=20), z (t=5) → delays a 0, b 20
+    #          p2 shared by a (t=100), c (t=400)       → delays a 0, c 300
+    #          a→b on q1, c→t on q2 and q3: their own objects → delay 0
+    #   member delays: 0, 20, 0, 300, 0, 0, 0 → median 0, p10 0 
+    #   member pairs co-sharing an object: (a,b) on p1, (a,c) on p2 → 2; co-timed within 60 s:
+    #   (a,b) on p1 only → share_within_60s = 1/2
+    rows = [("a", "b", "p1", 0), ("z", "a", "p1", 5), ("b", "a", "p1", 20), ("a", "c", "p2", 100),
+            ("c", "t", "p2", 400), ("c", "t", "q2", 500), ("c", "t", "q3", 600), ("a", "b", "q1", 700)]
+    df = pd.DataFrame(rows, columns=["source", "target", "object_id", "timestamp"])
+    df["timestamp"] = pd.to_datetime(T0 + df["timestamp"], unit="s", utc=True)
+    df["weight"] = 1
+    amp = df.groupby(["source", "target"], as_index=False)["weight"].sum()
+    assert sorted(map(tuple, amp.values.tolist())) == [("a", "b", 2), ("a", "c", 1), ("b", "a", 1),
+                                                       ("c", "t", 3), ("z", "a", 1)]
+    links = pd.DataFrame({"account_a": ["a"], "account_b": ["b"]})
+    k = pd.DataFrame({"account_a": ["a", "a"], "account_b": ["b", "c"], "k": [1, 0]})
+    st = detect.cluster_statistics(df, amp, links, k, ["a", "b", "c"], ["t"])
+    assert st["reciprocity"] == pytest.approx(2 / 3)
+    assert st["density"] == pytest.approx(1 / 3)
+    assert st["actions"] == 7 and st["internal_actions"] == 7
+    assert st["share_of_volume"] == pytest.approx(7 / 8)
+    assert st["share_within_60s"] == pytest.approx(0.5) and st["co_actions"] == 1
+    assert (st["median_delay_s"], st["p10_delay_s"]) == (0.0, 0.0)
+    # without the target among receivers, c's 3 actions on t are not internal
+    assert detect.cluster_statistics(df, amp, links, k, ["a", "b", "c"])["internal_actions"] == 4
+
+
+def test_time_to_amplify_quantiles_by_hand():
+    # one object, 11 actions at 0, 10, 20, …, 100 s → delays 0..100; median 50, p10 10
+    df = pd.DataFrame({"object_id": ["p"] * 11,
+                       "timestamp": pd.to_datetime(T0 + np.arange(11) * 10, unit="s", utc=True)})
+    d = detect.time_to_amplify(df)
+    assert d.tolist() == [float(x) for x in range(0, 101, 10)]
+    assert (d.median(), d.quantile(0.1)) == (50.0, 10.0)
+
+
+def test_bh_counts_every_pair_that_could_be_significant():
+    # Tarone: pairs co-sharing ≥ min_repeat objects are the hypotheses. Here (a,b) co-share
+    # 4 objects within 5 s; (c,d) co-share 3 objects 1,000 s apart; (e,f) co-share 2 objects
+    # (cannot reach k ≥ 3: not counted). n_tested = 2.
+    rows = []
+    for i in range(4):
+        rows += [("a", f"x{i}", 10_000 * i), ("b", f"x{i}", 10_000 * i + 5)]
+    for i in range(3):
+        rows += [("c", f"y{i}", 10_000 * i), ("d", f"y{i}", 10_000 * i + 1000)]
+    for i in range(2):
+        rows += [("e", f"w{i}", 10_000 * i), ("f", f"w{i}", 10_000 * i + 2)]
+    pairs, info = detect.synchrony_pairs(acts(rows), coordnet.Config(min_repeat=3, alpha=0.5))
+    assert info["n_tested"] == 2 and info["n_coacting"] == 3
+    ab = pairs.set_index(["account_a", "account_b"]).loc[("a", "b")]
+    # BH with m = 2: ab has the smallest p → q = p·2/1
+    assert ab["q_value"] == pytest.approx(min(1.0, ab["p"] * 2))
+
+
+def test_n_pairs_sharing_by_hand_and_by_blocks():
+    ao = pd.DataFrame({"source": list("aaabbbccd"), "object_id": [1, 2, 3, 1, 2, 4, 1, 3, 9]})
+    # (a,b) share {1,2}; (a,c) {1,3}; (b,c) {1}; d shares nothing
+    assert detect._n_pairs_sharing(ao, 2) == 2
+    assert detect._n_pairs_sharing(ao, 1) == 3
+    assert detect._n_pairs_sharing(ao, 2, block_nnz=1) == 2  # one account per block
+
+
+def test_speed_null_does_not_link_accounts_for_both_being_fast():
+    # Every object: a first account x_i at 0 s and a late one y_i at 600 s. a and b each act
+    # on 20 objects of their own 5 s after x_i, and on 10 shared objects at 5 s and 6 s.
+    # q(10) = (40 objects × 3 accounts × 1/3 + 10 × 4 × 3/6) / (40·3 + 10·4) = 60/160 = 0.375;
+    # (a, b) co-timed on 10 of 10 shared objects: p = 4 · 0.375^10 ≈ 2.2e-4, the only testable
+    # pair → significant against the data's rate. But a and b are always 5 s late on their own
+    # posts too: P(|D_a − D_b| ≤ 10 s) = 1 from their own habits → p = 1 with speed_null.
+    rows = []
+    for i in range(40):
+        who = "a" if i < 20 else "b"
+        rows += [(f"x{i}", f"o{i}", 100_000 * i), (who, f"o{i}", 100_000 * i + 5),
+                 (f"y{i}", f"o{i}", 100_000 * i + 600)]
+    for j in range(10):
+        t = 10_000_000 + 100_000 * j
+        rows += [(f"xs{j}", f"s{j}", t), ("a", f"s{j}", t + 5), ("b", f"s{j}", t + 6),
+                 (f"ys{j}", f"s{j}", t + 600)]
+    a = acts(rows)
+    plain, info = detect.synchrony_pairs(a, coordnet.Config(speed_null=False))
+    assert info["q"][10.0] == pytest.approx(0.375) and info["n_tested"] == 1
+    ab = plain.set_index(["account_a", "account_b"]).loc[("a", "b")]
+    assert ab["p"] == pytest.approx(4 * 0.375 ** 10) and bool(ab["significant"])
+    adj, info2 = detect.synchrony_pairs(a, coordnet.Config())
+    ab2 = adj.set_index(["account_a", "account_b"]).loc[("a", "b")]
+    assert not bool(ab2["significant"]) and ab2["p"] == 1.0 and info2["speed_adjusted"] == 1
+
+
+def test_cluster_sync_p_by_hand():
+    from coordnet.analyze import _cluster_sync_p
+
+    # 10 co-shares, 3 co-timed, q(60) = 0.1: P(Bin(10, .1) ≥ 3) = 1 − (.9^10 + 10·.1·.9^9
+    # + 45·.01·.9^8) = 1 − (.34868 + .38742 + .19371) = .07019
+    q = {10.0: 0.02, 60.0: 0.1, 300.0: 0.3}
+    assert _cluster_sync_p({"co_shared": 10, "co_actions": 3}, q, 60.0) == pytest.approx(0.07019, abs=1e-5)
+    # a window between the test windows uses the rate of the largest one below it
+    assert _cluster_sync_p({"co_shared": 10, "co_actions": 3}, q, 100.0) == pytest.approx(0.07019, abs=1e-5)
+    assert _cluster_sync_p({"co_shared": 10, "co_actions": 0}, q, 60.0) == 1.0
+    assert np.isnan(_cluster_sync_p({"co_shared": 0, "co_actions": 0}, q, 60.0))  # no post ids
