@@ -278,7 +278,11 @@ def analyze(
         # the data has no post ids
         sync_ok = (clusters["sync_p"] * len(clusters) <= config.alpha_cluster) | clusters["sync_p"].isna()
         clusters["flagged"] = (clusters["p_adjusted"] <= config.alpha_cluster) & clusters["layer_t"] & sync_ok
-        strong = clusters["layer_t"] & clusters["layer_r"] & (clusters["persistence"] >= 0.8)
+        # "strong" needs the cluster-level synchrony test, which needs post ids: without them
+        # "the same object" is the same amplified account, a much weaker proxy (docs/method.md)
+        has_posts = info.get("object_key", "object_id") == "object_id"
+        strong = (clusters["layer_t"] & clusters["layer_r"] & (clusters["persistence"] >= 0.8)
+                  & has_posts)
         moderate = clusters["layer_r"] | (clusters["persistence"] >= 0.8)
         clusters["tier"] = np.where(~clusters["flagged"], "", np.where(strong, "strong",
                                     np.where(moderate, "moderate", "weak")))

@@ -32,8 +32,9 @@ clustering, then validation of each cluster as a whole (see ``docs/method.md``):
     is compared with ``n_null`` random groups of the same size drawn among accounts of the
     same activity decile: p-value, lift. A cluster is flagged when that p-value, after
     Bonferroni over the candidate clusters, is ≤ ``alpha_cluster`` and it has at least
-    ``min_cluster_size`` amplifiers. Its tier: *strong* when both layers support it and it
-    persists across the γ sweep (0.3/0.5/0.7), *moderate* with one of those, *weak* else.
+    ``min_cluster_size`` amplifiers. Its tier: *strong* when both layers support it, it
+    persists across the γ sweep (0.3/0.5/0.7) and the data has post ids (without them the
+    synchrony layer is a weak proxy), *moderate* with one of those, *weak* else.
 
 References
 ----------

@@ -609,13 +609,18 @@ def _sniff_delimiter(text: str, where: str) -> str:
     lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
     if not lines:
         return ","
+    header = lines[0]
+    counts = {d: header.count(d) for d in ",\t;|"}
+    best = max(counts, key=counts.__getitem__)
     try:
-        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",\t;|").delimiter
+        sniffed = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",\t;|").delimiter
     except csv.Error:
-        header = lines[0]
-        counts = {d: header.count(d) for d in ",\t;|"}
-        best = max(counts, key=counts.__getitem__)
         return best if counts[best] else ","
+    # the header line decides when the sniffer picks a character it does not contain (data
+    # values such as an account named '"|' can mislead the sniffer; column names rarely do)
+    if counts.get(sniffed, 0) == 0 and counts[best]:
+        return best
+    return sniffed
 
 
 # ---------------------------------------------------------------------------- readers

@@ -35,6 +35,12 @@ TEXT: dict[str, dict[str, str]] = {
         "headline_sync": "{size} accounts amplified the same {what} within {gap} of each other "
                          "{n} times between {start} and {end} UTC.",
         "what_posts": "posts", "what_accounts": "accounts",
+        "caveat_noposts": "Caution: this data has no post ids, so \u201cacting on the same post\u201d "
+                          "could only be measured as amplifying the same account within seconds. "
+                          "That is much weaker evidence: accounts that often amplify the same "
+                          "popular account can look synchronised by chance. No cluster is rated "
+                          "strong on such data; treat these as leads and check evidence.csv "
+                          "before publishing.",
         "cluster": "Cluster {id} ({tier} evidence)",
         "tier_strong": "strong", "tier_moderate": "moderate", "tier_weak": "weak",
         "shows": "What the evidence shows",
@@ -79,6 +85,13 @@ TEXT: dict[str, dict[str, str]] = {
         "headline_sync": "{size} comptes ont relayé les mêmes {what} à moins de {gap} d’intervalle, "
                          "{n} fois entre le {start} et le {end} UTC.",
         "what_posts": "publications", "what_accounts": "comptes",
+        "caveat_noposts": "Prudence : ces données n\u2019ont pas d\u2019identifiants de publication ; "
+                          "\u00ab relayer la même publication \u00bb n\u2019a pu être mesuré que comme "
+                          "relayer le même compte à quelques secondes d\u2019intervalle. C\u2019est un "
+                          "indice bien plus faible : des comptes qui relaient souvent le même compte "
+                          "populaire peuvent sembler synchronisés par hasard. Aucun groupe n\u2019est "
+                          "classé « indices forts » sur de telles données ; ce sont des pistes à "
+                          "vérifier dans evidence.csv avant toute publication.",
         "cluster": "Groupe {id} (indices {tier})",
         "tier_strong": "forts", "tier_moderate": "modérés", "tier_weak": "faibles",
         "shows": "Ce que montrent les indices",
@@ -262,6 +275,8 @@ def render_markdown(result: Any, read: Any = None, *, lang: str = "en", max_memb
         for _, row in flagged.iterrows():
             out.append(f"**{headline(row, lang, what=what)}**")
             out.append("")
+        if what == "accounts":
+            out += [f"> {T['caveat_noposts']}", ""]
         for _, row in flagged.iterrows():
             tier = T.get(f"tier_{row['tier']}", row["tier"])
             out += [f"## {T['cluster'].format(id=int(row['cluster']), tier=tier)}", "",
@@ -471,6 +486,7 @@ def render_html(result: Any, summary: dict[str, Any] | None = None, *, lang: str
         source=Path(inp["input"]).name if inp.get("input") else None, sha=inp.get("input_sha256"),
         period=period, rows=rows,
         clusters=clusters, figures_drawn=bool(figures),
+        caveat=T["caveat_noposts"] if clusters and what == "accounts" else "",
         overview=fig("network_map", "fig_network_map") + fig("timeline", "fig_timeline")
         + fig("delays", "fig_delays"),
         method=method_text(cfg, lang), parameters=parameter_rows(cfg),

@@ -120,3 +120,30 @@ def test_library_api_matches_cli(out):
     cli_clusters = pd.read_csv(d / "clusters.csv")
     assert res.clusters["size"].tolist() == cli_clusters["size"].tolist()
     assert res.clusters["p_value"].tolist() == pytest.approx(cli_clusters["p_value"].tolist())
+
+
+def test_without_post_ids_no_cluster_is_strong_and_the_report_says_why():
+    """Without post ids "the same object" is the same amplified account, a weaker proxy: the
+    squad is still found, but rated moderate at most, and both reports carry the caution."""
+    import markupsafe
+
+    from coordnet.report import TEXT, render_html, render_markdown
+
+    df = pd.read_csv(CAMPAIGN)
+    with_ids = coordnet.analyze(coordnet.from_dataframe(df).actions)
+    read = coordnet.from_dataframe(df.drop(columns=["object_id", "id"]))
+    res = coordnet.analyze(read.actions)
+    assert res.info["object_key"] == "target"
+    f = res.flagged
+    assert set(res.accounts.loc[res.accounts["cluster"].isin(f["cluster"])
+                                & (res.accounts["role"] == "amplifier"), "account"]) == SQUAD
+    # the same evidence that is "strong" with post ids is capped without them
+    assert with_ids.flagged["tier"].tolist() == ["strong"]
+    assert (f["layer_t"] & f["layer_r"] & (f["persistence"] >= 0.8)).all()
+    assert (f["tier"] != "strong").all()
+    for lang in ("en", "fr"):
+        caveat = TEXT[lang]["caveat_noposts"]
+        assert caveat in render_markdown(res, read, lang=lang)
+        html = render_html(res, lang=lang)
+        assert str(markupsafe.escape(caveat)) in html
+        assert caveat not in render_markdown(with_ids, lang=lang)

@@ -246,3 +246,14 @@ def test_utf8_bom_and_latin1(tmp_path):
         coordnet.read_actions(p)
     assert "--encoding" in e.value.hint
     assert coordnet.read_actions(p, encoding="latin-1").actions["source"].iloc[-1] == "café"
+
+
+def test_delimiter_follows_the_header_when_values_hold_other_delimiters(tmp_path):
+    """Found by hypothesis: an account named '"|' led the sniffer to '|' though the header is
+    comma-separated; every row and value must survive."""
+    p = tmp_path / "t.csv"
+    pd.DataFrame({"source": ['"|', "a|b", "c"], "target": ["0", "x", "y"],
+                  "timestamp": [1_600_000_000] * 3}).to_csv(p, index=False)
+    r = coordnet.read_actions(p)
+    assert r.rows_kept == 3 and r.rows_rejected == 0
+    assert r.actions["source"].tolist() == ['"|', "a|b", "c"]
