@@ -19,6 +19,7 @@ import click
 from ._version import __version__
 from .config import Config
 from .errors import CoordnetError
+from .simulate import GroupSpec as _GroupSpec, SimParams as _SimParams
 
 log = logging.getLogger("coordnet")
 
@@ -302,29 +303,37 @@ def plot(folder: str, lang: str | None, title: str | None, cluster: int | None, 
     _say(ctx, f"Wrote {len(files)} files to {folder}/: {', '.join(files)}")
 
 
+def _field_defaults(cls: type) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(cls)}
+
+
+# the simulator's defaults live in its parameter dataclasses; the options below read them
+_SIM, _GROUP = _field_defaults(_SimParams), _field_defaults(_GroupSpec)
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("-o", "--output", "out_file", required=True, type=click.Path(dir_okay=False),
               help="Actions file to write (CSV, .csv.gz compressed); the ground truth goes beside "
                    "it as <stem>_truth.csv (account, group, role).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed: same seed, same data.")
-@click.option("--accounts", type=int, default=3000, show_default=True, help="Organic accounts.")
-@click.option("--actions", type=int, default=20000, show_default=True,
+@click.option("--seed", type=int, default=_SIM["seed"], show_default=True, help="Seed: same seed, same data.")
+@click.option("--accounts", type=int, default=_SIM["n_accounts"], show_default=True, help="Organic accounts.")
+@click.option("--actions", type=int, default=_SIM["n_actions"], show_default=True,
               help="Organic retweets (before viral posts, friend circles, hyperactive accounts).")
-@click.option("--hours", type=float, default=24.0, show_default=True, help="Length of the data.")
+@click.option("--hours", type=float, default=_SIM["hours"], show_default=True, help="Length of the data.")
 @click.option("--no-group", is_flag=True, help="Plant no coordinated group (a null data set).")
-@click.option("--group-size", type=int, default=30, show_default=True, help="Members of the planted group.")
-@click.option("--group-posts", type=int, default=40, show_default=True,
+@click.option("--group-size", type=int, default=_GROUP["size"], show_default=True, help="Members of the planted group.")
+@click.option("--group-posts", type=int, default=_GROUP["n_posts"], show_default=True,
               help="Coordinated posts (bursts) of the planted group.")
-@click.option("--participation", type=float, default=0.8, show_default=True,
+@click.option("--participation", type=float, default=_GROUP["participation"], show_default=True,
               help="Probability that a member joins a burst.")
-@click.option("--targets", type=click.Choice(["own", "outside"]), default="own", show_default=True,
+@click.option("--targets", type=click.Choice(["own", "outside"]), default=_GROUP["targets"], show_default=True,
               help="The group boosts its own posts, or the posts of outside accounts.")
-@click.option("--jitter", type=float, default=30.0, show_default=True, metavar="SECONDS",
+@click.option("--jitter", type=float, default=_GROUP["jitter"], show_default=True, metavar="SECONDS",
               help="Mean delay between a post and each member's retweet.")
-@click.option("--camouflage", type=float, default=0.0, show_default=True,
+@click.option("--camouflage", type=float, default=_GROUP["camouflage"], show_default=True,
               help="Normal-looking retweets of popular posts, as a multiple of the coordinated volume.")
-@click.option("--rotation", type=int, default=1, show_default=True,
+@click.option("--rotation", type=int, default=_GROUP["rotation"], show_default=True,
               help="Shifts the members are split into (each burst done by one shift).")
 @_handle_errors
 def simulate(out_file: str, force: bool, seed: int, accounts: int, actions: int, hours: float,

@@ -9,6 +9,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import click
 import networkx as nx
 import pandas as pd
 import pytest
@@ -176,3 +177,16 @@ def test_only_cli_imports_click():
     pkg = Path(coordnet.__file__).parent
     offenders = [p.name for p in pkg.glob("*.py") if p.name != "cli.py" and "import click" in p.read_text()]
     assert offenders == []
+
+
+def test_simulate_options_come_from_the_simulation_dataclasses():
+    """`coordnet simulate` shows and uses the defaults of SimParams / GroupSpec."""
+    cmd = cli.get_command(click.Context(cli), "simulate")
+    opts = {p.name: p.default for p in cmd.params if isinstance(p, click.Option)}
+    sim, group = coordnet.SimParams(groups=()), coordnet.GroupSpec()
+    for opt, value in [("seed", sim.seed), ("accounts", sim.n_accounts), ("actions", sim.n_actions),
+                       ("hours", sim.hours), ("group_size", group.size),
+                       ("group_posts", group.n_posts), ("participation", group.participation),
+                       ("targets", group.targets), ("jitter", group.jitter),
+                       ("camouflage", group.camouflage), ("rotation", group.rotation)]:
+        assert opts[opt] == value, opt
