@@ -113,7 +113,10 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
     return primary
 
 
-def _read_or_report(input: str | os.PathLike[str] | pd.DataFrame, out: Path, **kw: Any) -> ReadResult:
+def _read_or_report(input: str | os.PathLike[str] | pd.DataFrame, out: Path, created: bool,
+                    **kw: Any) -> ReadResult:
+    """Read; on failure write rejected.csv if there are bad rows, else remove the output folder
+    this run created (a failed run leaves no empty folder behind)."""
     try:
         return read_actions(input, **kw)
     except InputError as e:
@@ -121,6 +124,11 @@ def _read_or_report(input: str | os.PathLike[str] | pd.DataFrame, out: Path, **k
         if rej is not None and len(rej):
             write_csv(rej, out / "rejected.csv")
             e.hint = (e.hint or "") + f" (every bad row and its reason: {out / 'rejected.csv'})"
+        elif created:
+            try:
+                out.rmdir()
+            except OSError:  # not empty after all: leave it
+                pass
         raise
 
 
@@ -173,11 +181,12 @@ def run_graph(
     """
     t0 = time.perf_counter()
     config = config or Config()
+    created = not Path(out_dir).exists()
     out = prepare_output_dir(out_dir, force=force)
     if progress:
         progress("read", 0, 1)
-    read = _read_or_report(input, out, format=format, columns=columns, delimiter=delimiter,
-                           encoding=encoding, config=config)
+    read = _read_or_report(input, out, created, format=format, columns=columns,
+                           delimiter=delimiter, encoding=encoding, config=config)
     if progress:
         progress("read", 1, 1)
     t_read = time.perf_counter()
@@ -297,11 +306,12 @@ def run_analyze(
 
     t0 = time.perf_counter()
     config = config or Config()
+    created = not Path(out_dir).exists()
     out = prepare_output_dir(out_dir, force=force)
     if progress:
         progress("read", 0, 1)
-    read = _read_or_report(input, out, format=format, columns=columns, delimiter=delimiter,
-                           encoding=encoding, config=config)
+    read = _read_or_report(input, out, created, format=format, columns=columns,
+                           delimiter=delimiter, encoding=encoding, config=config)
     t_read = time.perf_counter()
     result = analyze(read.actions, config, progress=progress)
     t_detect = time.perf_counter()

@@ -271,3 +271,15 @@ def test_json_null_lines_are_rejected_not_a_crash(tmp_path):
     assert res.rejected.iloc[0]["row"] == 1 and "not a JSON object" in res.rejected.iloc[0]["reason"]
     with pytest.raises(coordnet.InputError, match="none of the 1 records"):
         coordnet.read_actions(make(tmp_path, "only.jsonl", "null"))
+
+
+@pytest.mark.parametrize("command", ["graph", "analyze"])
+def test_a_failed_read_leaves_no_empty_output_folder(tmp_path, command):
+    out = tmp_path / "new_out"
+    r = CliRunner().invoke(cli, [command, str(tmp_path / "missing.csv"), "-o", str(out)])
+    assert r.exit_code == 1 and "no such file" in r.output
+    assert not out.exists()
+    # an existing folder given by the user is left where it is
+    out.mkdir()
+    r = CliRunner().invoke(cli, [command, str(tmp_path / "missing.csv"), "-o", str(out)])
+    assert r.exit_code == 1 and out.is_dir()
