@@ -19,6 +19,7 @@ import click
 from ._version import __version__
 from .config import Config
 from .errors import CoordnetError
+from .platforms import PLATFORM_FORMATS
 from .simulate import GroupSpec as _GroupSpec, SimParams as _SimParams
 
 log = logging.getLogger("coordnet")
@@ -363,8 +364,13 @@ def simulate(out_file: str, force: bool, seed: int, accounts: int, actions: int,
 def _print_read(ctx: click.Context, read: Any) -> None:
     s = read.summary()
     _say(ctx, f"Read:     {s['input']} ({s['format']}{', ' + s['compression'] if s['compression'] else ''})")
-    _say(ctx, "Columns:  " + ", ".join(f"{c!r} → {f}" for f, c in s["mapping"].items())
-         + (f"; ignored: {', '.join(map(repr, s['ignored_columns']))}" if s["ignored_columns"] else ""))
+    if s["format"] in PLATFORM_FORMATS:
+        _say(ctx, f"Columns:  actions derived from each post of the {s['format']} export "
+                  "(author → source, amplified author → target, amplified post → object_id; "
+                  "see the input formats in the docs)")
+    else:
+        _say(ctx, "Columns:  " + ", ".join(f"{c!r} → {f}" for f, c in s["mapping"].items())
+             + (f"; ignored: {', '.join(map(repr, s['ignored_columns']))}" if s["ignored_columns"] else ""))
     _say(ctx, f"Rows:     {read.rows_read:,} read, {read.rows_kept:,} kept, {read.rows_rejected:,} "
               f"rejected, {read.rows_duplicate:,} duplicate")
     for reason, n in s["rejected_by_reason"].items():

@@ -500,12 +500,16 @@ def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: st
         counts = _reason_counts(rejected)
         top = "; ".join(f"{v} × {k}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:5])
         first = rejected.iloc[0]
+        platform = fmt in PLATFORM_FORMATS  # records of an export, numbered by line
+        unit, where = ("records", "line") if platform else ("rows", "row")
+        cause = ("fix or remove the bad lines" if platform else
+                 "fix the file (the column mapping may be wrong: see --source-col, --time-col …)")
         err = InputError(
-            f"{path}: {n_rej} of {rows_read} rows ({n_rej / rows_read:.0%}) cannot be used, more than "
-            f"the {max_rejected:.0%} allowed. Reasons: {top}. First: row {first['row']}: "
+            f"{path}: {n_rej} of {rows_read} {unit} ({n_rej / rows_read:.0%}) cannot be used, more "
+            f"than the {max_rejected:.0%} allowed. Reasons: {top}. First: {where} {first['row']}: "
             f"{first['reason']}.",
-            hint="fix the file (the column mapping may be wrong: see --source-col, --time-col …), "
-                 f"or pass --max-rejected 1 to analyse the {rows_read - n_rej} good rows anyway")
+            hint=f"{cause}, or pass --max-rejected 1 to analyse the {rows_read - n_rej} good "
+                 f"{unit} anyway")
         err.rejected = rejected  # type: ignore[attr-defined]
         raise err
     if kept.empty:

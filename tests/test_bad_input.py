@@ -64,7 +64,7 @@ CASES = {
     "JSON not a list of objects": ("y.json", "[1, 2, 3]", "not a list of objects"),
     "duplicated column names": ("dup.csv", "source,source,target\na,b,c\n", "more than once"),
     "platform: malformed JSON lines": ("tw.jsonl", "\n".join(PLATFORM_OK + ["{cut"] * 2),
-                                       "2 of 5 rows (40%) cannot be used"),
+                                       "2 of 5 records (40%) cannot be used"),
     "platform: nothing amplified": ("p.jsonl", '{"id_str": "1", "user": {"screen_name": "a"}, '
                                     '"text": "hi"}\n', "no retweets, quotes, replies or mentions"),
     "platform: truncated Telegram export": ("result.json", '{"name": "c", "type": '

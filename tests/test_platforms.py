@@ -153,7 +153,7 @@ def test_platform_export_through_the_cli_keeps_bad_lines_in_rejected_csv(tmp_pat
     # above the threshold: an error naming the line, rejected.csv still written
     p.write_text("\n".join(good[:3] + ["{broken"] * 2) + "\n")
     r = CliRunner().invoke(cli, ["graph", str(p), "-o", str(tmp_path / "o2")])
-    assert r.exit_code == 1 and "2 of 5 rows" in r.output and "row 4: invalid JSON" in r.output
+    assert r.exit_code == 1 and "2 of 5 records" in r.output and "line 4: invalid JSON" in r.output
     assert (tmp_path / "o2" / "rejected.csv").exists()
 
 
@@ -195,3 +195,14 @@ def test_search_responses_holding_statuses_are_read(tmp_path):
     assert res.format == "twitter-v1"
     assert acts(res) == CASES["twitter-v1"][1][:5]
     assert res.rejected["row"].tolist() == []
+
+
+def test_cli_says_how_actions_were_derived_from_an_export(tmp_path):
+    from click.testing import CliRunner
+
+    from coordnet.cli import cli
+
+    r = CliRunner().invoke(cli, ["graph", str(DATA / "mastodon.json"), "-o", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    assert "Columns:  actions derived from each post of the mastodon export" in r.output
+    assert "'source' → source" not in r.output
