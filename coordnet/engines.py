@@ -1,0 +1,164 @@
+"""Relational engines for the heavy step: the windowed co-action join.
+
+One SQL text (:func:`coaction_sql`) computes the co-action evidence and edges; it runs
+embedded in **DuckDB** (the default: multi-threaded, spills to disk beyond its memory
+limit) or on **Apache Spark** (``engine="spark"``: a cluster takes the join and the
+aggregations; only the reduced evidence and edge tables come back to the driver).
+``engine="numpy"`` keeps the in-memory sorted sweep of :func:`coordnet.graphs.coaction`.
+All three give identical tables (tested).
+
+The join never forms all pairs of an object. Time is cut into buckets of width τ (the
+window); two actions at most τ apart fall into the same bucket or into adjacent ones, so
+the join pairs an action only with actions of the same object in its own bucket (later
+row id) and in the next bucket, then keeps the pairs at most τ apart. The work is bounded
+by the pairs within 2τ, never by an object's total number of sharers squared.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, MissingDependencyError
+
+__all__ = ["ENGINES", "coaction_sql", "run_coaction_sql"]
+
+log = logging.getLogger("coordnet")
+
+#: Engines :func:`coordnet.coaction` accepts.
+ENGINES: tuple[str, ...] = ("duckdb", "numpy", "spark")
+
+
+def coaction_sql(window_ms: int, multi: bool, table: str = "acts") -> tuple[str, str]:
+    """The evidence and edge queries over ``table(s, o, t, rid)``.
+
+    ``s`` account, ``o`` object, ``t`` time in integer milliseconds, ``rid`` a unique row
+    id. Returns ``(evidence_sql, edges_sql)``; the edge query reads the evidence as
+    ``ev``. With ``multi`` (an account acts more than once on one object) the distinct
+    actions of each side are counted; otherwise every (pair, object) has one action each.
+    """
+    w = int(window_ms)
+    b = max(w, 1)
+    pair = (
+        "SELECT r1.s AS s1, r2.s AS s2, r1.o AS o, r1.rid AS rid1, r2.rid AS rid2, "
+        "abs(r2.t - r1.t) AS gap, least(r1.t, r2.t) AS tm "
+        "FROM x r1 JOIN x r2 ON r1.o = r2.o AND {cond} "
+        f"WHERE r1.s <> r2.s AND abs(r2.t - r1.t) <= {w}")
+    if multi:
+        na = ("count(DISTINCT CASE WHEN s1 < s2 THEN rid1 ELSE rid2 END) AS n_actions_a, "
+              "count(DISTINCT CASE WHEN s1 < s2 THEN rid2 ELSE rid1 END) AS n_actions_b")
+    else:
+        na = "CAST(1 AS BIGINT) AS n_actions_a, CAST(1 AS BIGINT) AS n_actions_b"
+    evidence = (
+        f"WITH m AS (SELECT min(t) AS t0 FROM {table}), "
+        f"x AS (SELECT s, o, t, rid, CAST(floor((t - m.t0) / {b}) AS BIGINT) AS bk FROM {table}, m), "
+        "p AS (" + pair.format(cond="r2.bk = r1.bk AND r1.rid < r2.rid")
+        + " UNION ALL " + pair.format(cond="r2.bk = r1.bk + 1") + ") "
+        "SELECT least(s1, s2) AS account_a, greatest(s1, s2) AS account_b, o AS object_id, "
+        "min(gap) AS gap, count(*) AS n_action_pairs, " + na + ", min(tm) AS time "
+        "FROM p GROUP BY least(s1, s2), greatest(s1, s2), o")
+    edges = (
+        "SELECT account_a, account_b, count(*) AS n_objects, "
+        "CAST(sum(n_action_pairs) AS BIGINT) AS n_action_pairs, "
+        "CAST(sum(n_actions_a) AS BIGINT) AS n_actions_a, "
+        "CAST(sum(n_actions_b) AS BIGINT) AS n_actions_b, "
+        "min(gap) AS min_gap, min(time) AS first_time, max(time) AS last_time "
+        "FROM ev GROUP BY account_a, account_b")
+    return evidence, edges
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        raise MissingDependencyError("the DuckDB engine needs the duckdb package.",
+                                     hint="pip install duckdb (or use engine='numpy')") from None
+    return duckdb
+
+
+def duckdb_connect(memory_limit: str | None = None, temp_dir: str | None = None) -> Any:
+    """An in-memory DuckDB connection that spills to ``temp_dir`` beyond ``memory_limit``."""
+    con = _duckdb().connect(":memory:")
+    con.execute("SET preserve_insertion_order = false")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    if temp_dir:
+        con.execute(f"SET temp_directory = '{temp_dir}'")
+    return con
+
+
+def _arrow_input(s: pd.Series, o: pd.Series, t: np.ndarray) -> Any:
+    import pyarrow as pa
+
+    return pa.table({"s": pa.array(s.astype("str"), type=pa.large_string()),
+                     "o": pa.array(o.astype("str"), type=pa.large_string()),
+                     "t": pa.array(t, type=pa.int64()),
+                     "rid": pa.array(np.arange(len(t), dtype=np.int64))})
+
+
+def _is_multi_duck(con: Any) -> bool:
+    n, d = con.execute("SELECT count(*), count(DISTINCT (s, o)) FROM acts").fetchone()
+    return bool(n > d)
+
+
+def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, *,
+                     engine: str = "duckdb", spark_master: str | None = None,
+                     memory_limit: str | None = None) -> tuple[Any, Any]:
+    """Evidence and edge tables (pyarrow) of the co-action join on one engine.
+
+    Parameters
+    ----------
+    s, o : pandas.Series
+        Account and object of each action (no missing values).
+    t : numpy.ndarray
+        Times in integer milliseconds.
+    window_ms : int
+        τ in milliseconds (inclusive).
+    engine : {"duckdb", "spark"}
+    spark_master : str, optional
+        Spark master URL (``local[*]`` when omitted; ``spark://host:7077``, ``yarn``…).
+    memory_limit : str, optional
+        DuckDB memory limit (e.g. ``"4GB"``); beyond it DuckDB spills to a temporary
+        folder.
+
+    Returns
+    -------
+    (pyarrow.Table, pyarrow.Table)
+        Evidence ``account_a, account_b, object_id, gap, n_action_pairs, n_actions_a,
+        n_actions_b, time`` and edges ``account_a, account_b, n_objects,
+        n_action_pairs, n_actions_a, n_actions_b, min_gap, first_time, last_time``
+        (times and gaps in ms), unsorted.
+    """
+    if engine == "spark":
+        from .spark import run_coaction_spark
+
+        return run_coaction_spark(s, o, t, window_ms, master=spark_master)
+    if engine != "duckdb":
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
+    tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-")
+    try:
+        con = duckdb_connect(memory_limit, tmp)
+        con.register("acts", _arrow_input(s, o, t))
+        ev_sql, ed_sql = coaction_sql(window_ms, _is_multi_duck(con))
+        con.execute(f"CREATE TEMP TABLE ev AS {ev_sql}")
+        ev = con.sql("SELECT * FROM ev").to_arrow_table()
+        ed = con.sql(ed_sql).to_arrow_table()
+        con.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ev, ed
+
+
+def default_memory_limit() -> str:
+    """Half the machine's memory, as DuckDB's memory limit (it spills beyond)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return "4GB"
+    return f"{max(total // 2 // 2**20, 256)}MB"
