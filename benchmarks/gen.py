@@ -3,7 +3,7 @@
 A stand-in until ``coordnet.simulate`` (issue 3) lands: the lead can switch
 :func:`generate` to it. Everything is numpy, no Python loop per row: accounts with
 heavy-tailed activity retweet posts with heavy-tailed popularity, at log-normal
-delays (median 3 h) after the post; a few planted groups retweet the same posts within
+delays (median 3 h) after the post; 20 planted groups of 10 accounts retweet the same posts within
 seconds of each other (the coordinated signal).
 """
 
@@ -37,7 +37,7 @@ def generate(n: int, seed: int = 0) -> pa.Table:
     # planted groups of 10 accounts, each group retweets 'its' posts within ~20 s
     gsize = 10
     n_events = max(n_coord // gsize, 1)
-    n_groups = max(n_acc // 1000, 1)
+    n_groups = 20  # a collection holds a handful of campaigns, whatever its size
     ev_group = rng.integers(0, n_groups, n_events)
     ev_post = rng.integers(0, n_posts, n_events)
     ev_time = post_time[ev_post] + rng.integers(0, 600, n_events)

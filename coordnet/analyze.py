@@ -150,7 +150,7 @@ def analyze(
             progress(name, i, n)
 
     step("graphs", 0)
-    graphs = build_graphs(actions, config, progress=None)
+    graphs = build_graphs(actions, config, progress=progress)
     step("synchrony tests", 1)
     sync, info = synchrony_pairs(actions, config)
     step("amplification tests", 2)

@@ -166,7 +166,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     co = coaction(sub.assign(type="retweet", target=pd.NA, id=pd.NA, weight=1)
                   [["source", "target", "timestamp", "type", "id", "object_id", "weight"]]
                   .astype({"type": actions["type"].dtype}),
-                  window=windows[-1], action_types=("retweet",), key="object_id")
+                  window=windows[-1], action_types=("retweet",), key="object_id",
+                  engine=config.engine, spark_master=config.spark_master)
     ev = co.evidence
     if ev.empty:
         return empty, info

@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -35,11 +35,12 @@ log = logging.getLogger("coordnet")
 ENGINES: tuple[str, ...] = ("duckdb", "numpy", "spark")
 
 
-def coaction_sql(window_ms: int, multi: bool, table: str = "acts") -> tuple[str, str]:
+def coaction_sql(window_ms: int, multi: bool, table: str = "acts", where: str = "TRUE"
+                 ) -> tuple[str, str]:
     """The evidence and edge queries over ``table(s, o, t, rid)``.
 
     ``s`` account, ``o`` object, ``t`` time in integer milliseconds, ``rid`` a unique row
-    id. Returns ``(evidence_sql, edges_sql)``; the edge query reads the evidence as
+    id; ``where`` restricts the actions (a partition of the objects). Returns ``(evidence_sql, edges_sql)``; the edge query reads the evidence as
     ``ev``. With ``multi`` (an account acts more than once on one object) the distinct
     actions of each side are counted; otherwise every (pair, object) has one action each.
     """
@@ -57,7 +58,8 @@ def coaction_sql(window_ms: int, multi: bool, table: str = "acts") -> tuple[str,
         na = "CAST(1 AS BIGINT) AS n_actions_a, CAST(1 AS BIGINT) AS n_actions_b"
     evidence = (
         f"WITH m AS (SELECT min(t) AS t0 FROM {table}), "
-        f"x AS (SELECT s, o, t, rid, CAST(floor((t - m.t0) / {b}) AS BIGINT) AS bk FROM {table}, m), "
+        f"x AS (SELECT s, o, t, rid, CAST(floor((t - m.t0) / {b}) AS BIGINT) AS bk "
+        f"FROM {table}, m WHERE {where}), "
         "p AS (" + pair.format(cond="r2.bk = r1.bk AND r1.rid < r2.rid")
         + " UNION ALL " + pair.format(cond="r2.bk = r1.bk + 1") + ") "
         "SELECT least(s1, s2) AS account_a, greatest(s1, s2) AS account_b, o AS object_id, "
@@ -103,13 +105,20 @@ def _arrow_input(s: pd.Series, o: pd.Series, t: np.ndarray) -> Any:
 
 
 def _is_multi_duck(con: Any) -> bool:
-    n, d = con.execute("SELECT count(*), count(DISTINCT (s, o)) FROM acts").fetchone()
+    n = con.execute("SELECT count(*) FROM acts").fetchone()[0]
+    d = con.execute("SELECT count(*) FROM (SELECT 1 FROM acts GROUP BY s, o)").fetchone()[0]
     return bool(n > d)
+
+
+#: Actions per partition of the DuckDB join (objects split by hash): bounds the memory of
+#: one join and gives the progress callback real steps.
+PARTITION_ROWS = 4_000_000
 
 
 def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, *,
                      engine: str = "duckdb", spark_master: str | None = None,
-                     memory_limit: str | None = None) -> tuple[Any, Any]:
+                     memory_limit: str | None = None,
+                     progress: Callable[[str, int, int], None] | None = None) -> tuple[Any, Any]:
     """Evidence and edge tables (pyarrow) of the co-action join on one engine.
 
     Parameters
@@ -124,8 +133,11 @@ def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, 
     spark_master : str, optional
         Spark master URL (``local[*]`` when omitted; ``spark://host:7077``, ``yarn``…).
     memory_limit : str, optional
-        DuckDB memory limit (e.g. ``"4GB"``); beyond it DuckDB spills to a temporary
-        folder.
+        DuckDB memory limit (e.g. ``"4GB"``; default: the ``COORDNET_DUCKDB_MEMORY``
+        environment variable, else DuckDB's own, 80 % of RAM); beyond it DuckDB spills
+        to a temporary folder.
+    progress : callable, optional
+        ``progress("co-action join (ENGINE)", done, total)`` per partition of objects.
 
     Returns
     -------
@@ -143,10 +155,18 @@ def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, 
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
     tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-")
     try:
-        con = duckdb_connect(memory_limit, tmp)
+        con = duckdb_connect(memory_limit or os.environ.get("COORDNET_DUCKDB_MEMORY"), tmp)
         con.register("acts", _arrow_input(s, o, t))
-        ev_sql, ed_sql = coaction_sql(window_ms, _is_multi_duck(con))
-        con.execute(f"CREATE TEMP TABLE ev AS {ev_sql}")
+        multi = _is_multi_duck(con)
+        k = max(1, -(-len(t) // PARTITION_ROWS))
+        stage = "co-action join (duckdb)"
+        for part in range(k):
+            if progress:
+                progress(stage, part, k)
+            where = "TRUE" if k == 1 else f"hash(o) % {k} = {part}"
+            ev_sql, ed_sql = coaction_sql(window_ms, multi, where=where)
+            con.execute(f"CREATE TEMP TABLE ev AS {ev_sql}" if part == 0 else
+                        f"INSERT INTO ev {ev_sql}")
         ev = con.sql("SELECT * FROM ev").to_arrow_table()
         ed = con.sql(ed_sql).to_arrow_table()
         con.close()

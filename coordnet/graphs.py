@@ -383,7 +383,7 @@ def _coaction_relational(s: pd.Series, o: pd.Series, t: np.ndarray, window: floa
     if progress:
         progress(f"co-action join ({engine})", 0, 1)
     ev, ed = run_coaction_sql(s, o, t, int(round(window * 1000)), engine=engine,
-                              spark_master=spark_master)
+                              spark_master=spark_master, progress=progress)
     if progress:
         progress(f"co-action join ({engine})", 1, 1)
     if ev.num_rows == 0:
@@ -514,7 +514,7 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
     else:
         notes.append("no timestamps in the data: no co-action network")
     if progress:
-        progress("amplification graph", 1, 1)
+        progress("account table", 0, 1)
     return Graphs(account_table(actions), amp, co, self_loops, tuple(notes))
 
 

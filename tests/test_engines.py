@@ -80,3 +80,44 @@ def test_engines_agree_on_random_data_with_bucket_edges():
 def test_unknown_engine_is_a_config_error():
     with pytest.raises(ConfigError, match="engine"):
         coordnet.coaction(_acts([("a", "p", 0), ("b", "p", 1)]), engine="oracle")
+
+
+def test_partitioned_duckdb_join_is_identical(monkeypatch):
+    """Objects split into hash partitions (bounded memory, progress steps) change nothing."""
+    from coordnet import engines
+
+    acts = coordnet.datasets.campaign_actions()
+    whole = coordnet.coaction(acts, 300)
+    monkeypatch.setattr(engines, "PARTITION_ROWS", 100)
+    steps = []
+    parts = coordnet.coaction(acts, 300, progress=lambda s, d, n: steps.append((s, d, n)))
+    assert_frame_equal(whole.edges, parts.edges)
+    assert_frame_equal(whole.evidence, parts.evidence)
+    k = -(-whole.n_actions // 100)
+    assert [d for s, d, n in steps if n == k] == list(range(k))
+
+
+def test_cli_progress_draws_stages_with_bars_and_times(monkeypatch):
+    import io
+
+    from coordnet.cli import _Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Tty()
+    monkeypatch.setattr("sys.stderr", err)
+    p = _Progress(True)
+    p("read", 0, 1)
+    p("co-action join (duckdb)", 1, 4)
+    p("co-action join (duckdb)", 2, 4)
+    p.close()
+    out = err.getvalue()
+    assert "read" in out and "[" + "#" * 20 + "] 100 %" in out  # finished stage left on screen
+    assert "[#####...............]  25 %" in out and "[##########..........]  50 %" in out
+    quiet = Tty()
+    monkeypatch.setattr("sys.stderr", quiet)
+    q = _Progress(False)
+    q("read", 0, 1)
+    assert quiet.getvalue() == ""
