@@ -54,6 +54,28 @@ t2 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "total": t2 - t1, "marks": [(s, d, n, t - t1) for s, d, n, t in marks],
                   "rows": run.read.rows_kept, "coaction_edges": len(run.result.graphs.coaction.edges),
                   "flagged": run.summary["detection"]["flagged_clusters"],
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}))
+"""
+
+JOIN = r"""
+import json, os, resource, sys, tempfile, time
+from coordnet import engines
+path, window, mem = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+tmp = tempfile.mkdtemp(prefix="coordnet-join-", dir=os.path.dirname(path))
+con = engines.duckdb_connect(mem or None, tmp)
+t0 = time.perf_counter()
+con.execute(f"CREATE TEMP TABLE acts AS SELECT source AS s, object_id AS o, "
+            f"epoch_ms(CAST(timestamp AS TIMESTAMP)) AS t, row_number() OVER () AS rid "
+            f"FROM read_csv('{path}', header=true)")
+n = con.execute("SELECT count(*) FROM acts").fetchone()[0]
+t1 = time.perf_counter()
+ed_sql = engines.duckdb_coaction_tables(con, n, window)
+n_ev = con.execute("SELECT count(*) FROM ev").fetchone()[0]
+n_ed = con.execute(f"SELECT count(*) FROM ({ed_sql})").fetchone()[0]
+t2 = time.perf_counter()
+spill = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(tmp) for f in fs)
+print(json.dumps({"read": t1 - t0, "join": t2 - t1, "rows": n, "evidence": n_ev, "edges": n_ed,
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -165,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cnt", dest="cnt", action="store_false")
     ap.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 12GB")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--join-only", action="store_true",
+                    help="time only DuckDB reading the CSV and the 60 s co-action join "
+                         "(out of core beyond --memory-limit), not the whole analysis")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(HERE))
     import gen
@@ -180,6 +205,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# generated {size:,} actions ({csv_path.stat().st_size / 1e6:.0f} MB) in "
                   f"{time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
             floor = _child(FLOOR, str(csv_path))
+            if args.join_only:
+                j = _child(JOIN, str(csv_path), "60000", args.memory_limit)
+                print(f"{size:>12,} actions: pyarrow read {floor['read']:.1f} s; DuckDB read "
+                      f"{j['read']:.1f} s, co-action join {j['join']:.1f} s, peak "
+                      f"{j['maxrss_mb']:.0f} MB (limit {args.memory_limit or 'none'}); "
+                      f"{j['evidence']:,} evidence rows, {j['edges']:,} edges", flush=True)
+                csv_path.unlink()
+                continue
             res = _child(CHILD, str(csv_path), str(work / "out"), args.engine, args.memory_limit)
             st = stages(res["marks"], res["total"])
             rows.append((size, csv_path.stat().st_size / 1e6, floor["read"], st, res))
@@ -197,14 +230,18 @@ def main(argv: list[str] | None = None) -> int:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
 
+    if not rows:
+        return 0
     head = (f"{'actions':>12} {'MB':>6} {'pyarrow':>8} {'read':>7} {'graphs':>7} {'co-act':>7} "
-            f"{'detect':>7} {'outputs':>7} {'total':>7} {'x floor':>7} {'peak MB':>8} {'edges':>9}")
+            f"{'detect':>7} {'outputs':>7} {'total':>7} {'x floor':>7} {'CPU s':>7} {'peak MB':>8} "
+            f"{'edges':>9}")
     print(f"engine: {args.engine}; seconds (wall), 2-core machine")
     print(head)
     for size, mb, fl, st, res in rows:
         print(f"{size:>12,} {mb:>6.0f} {fl:>8.2f} {st['read']:>7.2f} {st['graphs']:>7.2f} "
               f"{st['co-action']:>7.2f} {st['detection']:>7.2f} {st['outputs']:>7.2f} "
-              f"{res['total']:>7.2f} {res['total'] / fl:>7.1f} {res['maxrss_mb']:>8.0f} "
+              f"{res['total']:>7.2f} {res['total'] / fl:>7.1f} {res.get('cpu_s', 0):>7.1f} "
+              f"{res['maxrss_mb']:>8.0f} "
               f"{res['coaction_edges']:>9,}")
     for size, mb, fl, st, res in rows:
         if "cnt" in res:

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .detect import (amplification_pairs, block_amplification, find_clusters, synchrony_pairs,
-                     validate_clusters)
+from .detect import (_amplification_degrees, amplification_pairs, block_amplification,
+                     find_clusters, synchrony_pairs, validate_clusters)
 from .graphs import Graphs, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -204,6 +204,7 @@ def analyze(
     total = float(acts["weight"].sum())
     times_all = np.sort(acts["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64"))
     delays = _delays(acts) if acts["object_id"].notna().any() else pd.Series(np.nan, index=acts.index)
+    degrees = _amplification_degrees(graphs.amplification)  # once, not once per cluster
     rows = []
     for new_id, cid in enumerate(cand_ids, start=1):
         mem = amplifiers[cid]
@@ -245,7 +246,7 @@ def analyze(
         sig_t_in = sig_t[sig_t["account_a"].isin(mset) & sig_t["account_b"].isin(mset)]
         layer_t = len(sig_t_in) / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
         r_obs, r_exp, r_p = block_amplification(graphs.amplification, mem,
-                                                sorted(set(tg) | set(top.index)))
+                                                sorted(set(tg) | set(top.index)), degrees=degrees)
         layer_r = r_p <= config.alpha and r_obs >= config.min_repeat * n
         # persistence over the resolution sweep: best Jaccard with any community of each run
         hits = 0

@@ -115,6 +115,22 @@ def _is_multi_duck(con: Any) -> bool:
 PARTITION_ROWS = 4_000_000
 
 
+def duckdb_coaction_tables(con: Any, n: int, window_ms: int, *,
+                           progress: Callable[[str, int, int], None] | None = None) -> str:
+    """Fill table ``ev`` (evidence) from table ``acts`` on a DuckDB connection, one hash
+    partition of the objects at a time; returns the edge query (over ``ev``)."""
+    multi = _is_multi_duck(con)
+    k = max(1, -(-n // PARTITION_ROWS))
+    ed_sql = ""
+    for part in range(k):
+        if progress:
+            progress("co-action join (duckdb)", part, k)
+        where = "TRUE" if k == 1 else f"hash(o) % {k} = {part}"
+        ev_sql, ed_sql = coaction_sql(window_ms, multi, where=where)
+        con.execute(f"CREATE TEMP TABLE ev AS {ev_sql}" if part == 0 else f"INSERT INTO ev {ev_sql}")
+    return ed_sql
+
+
 def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, *,
                      engine: str = "duckdb", spark_master: str | None = None,
                      memory_limit: str | None = None,
@@ -157,16 +173,7 @@ def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, 
     try:
         con = duckdb_connect(memory_limit or os.environ.get("COORDNET_DUCKDB_MEMORY"), tmp)
         con.register("acts", _arrow_input(s, o, t))
-        multi = _is_multi_duck(con)
-        k = max(1, -(-len(t) // PARTITION_ROWS))
-        stage = "co-action join (duckdb)"
-        for part in range(k):
-            if progress:
-                progress(stage, part, k)
-            where = "TRUE" if k == 1 else f"hash(o) % {k} = {part}"
-            ev_sql, ed_sql = coaction_sql(window_ms, multi, where=where)
-            con.execute(f"CREATE TEMP TABLE ev AS {ev_sql}" if part == 0 else
-                        f"INSERT INTO ev {ev_sql}")
+        ed_sql = duckdb_coaction_tables(con, len(t), window_ms, progress=progress)
         ev = con.sql("SELECT * FROM ev").to_arrow_table()
         ed = con.sql(ed_sql).to_arrow_table()
         con.close()

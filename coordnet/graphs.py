@@ -108,13 +108,15 @@ def amplification_edges(actions: pd.DataFrame) -> pd.DataFrame:
         out["first_time"] = pd.Series(dtype="datetime64[ms, UTC]")
         out["last_time"] = pd.Series(dtype="datetime64[ms, UTC]")
         return out
+    # one grouping: the per-type counts are sums of the weight masked by type (adding
+    # zeros leaves every sum exactly as a pivot table would give it)
+    w = a["weight"].to_numpy()
+    typ = a["type"].to_numpy()
+    a = a.assign(**{f"n_{t}": np.where(typ == t, w, w.dtype.type(0)) for t in ACTION_TYPES})
     g = a.groupby(["source", "target"], sort=True, observed=True)
     out = g.agg(weight=("weight", "sum"), first_time=("timestamp", "min"),
-                last_time=("timestamp", "max"))
-    by_type = a.pivot_table(index=["source", "target"], columns="type", values="weight",
-                            aggfunc="sum", fill_value=0, observed=False)
-    for t in ACTION_TYPES:
-        out[f"n_{t}"] = by_type[t] if t in by_type.columns else 0
+                last_time=("timestamp", "max"),
+                **{f"n_{t}": (f"n_{t}", "sum") for t in ACTION_TYPES})
     out = out.reset_index()
     for c in ["weight"] + [f"n_{t}" for t in ACTION_TYPES]:
         if pd.api.types.is_float_dtype(out[c]) and np.all(np.floor(out[c]) == out[c]):

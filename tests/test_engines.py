@@ -121,3 +121,38 @@ def test_cli_progress_draws_stages_with_bars_and_times(monkeypatch):
     q = _Progress(False)
     q("read", 0, 1)
     assert quiet.getvalue() == ""
+
+
+def _amplification_by_pivot(actions):
+    """The amplification table as the first implementation built it (pivot table)."""
+    a = actions.loc[actions["target"].notna() & (actions["source"] != actions["target"])]
+    g = a.groupby(["source", "target"], sort=True, observed=True)
+    out = g.agg(weight=("weight", "sum"), first_time=("timestamp", "min"),
+                last_time=("timestamp", "max"))
+    by_type = a.pivot_table(index=["source", "target"], columns="type", values="weight",
+                            aggfunc="sum", fill_value=0, observed=False)
+    for t in coordnet.ACTION_TYPES:
+        out[f"n_{t}"] = by_type[t] if t in by_type.columns else 0
+    return out.reset_index()
+
+
+def test_faster_amplification_and_block_test_give_the_same_numbers():
+    """Performance rewrites (one grouping instead of a pivot table; degrees computed once
+    per run instead of once per cluster) leave every number unchanged."""
+    from coordnet.detect import _amplification_degrees, block_amplification
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    mixed = coordnet.from_dataframe(pd.DataFrame({
+        "source": rng.integers(0, 30, n).astype(str), "target": rng.integers(0, 30, n).astype(str),
+        "type": rng.choice(["retweet", "quote", "reply", "mention"], n),
+        "weight": rng.choice([1, 2, 0.5], n), "timestamp": T0 + rng.integers(0, 9999, n)})).actions
+    for acts in (coordnet.datasets.toy_actions(), coordnet.datasets.campaign_actions(), mixed):
+        new = coordnet.amplification_edges(acts)
+        old = _amplification_by_pivot(acts)
+        for c in new.columns:
+            assert np.array_equal(new[c].to_numpy(), old[c].to_numpy()), c
+        mem = sorted(new["source"].unique())[:5]
+        tg = sorted(new["target"].unique())[-3:]
+        assert block_amplification(new, mem, tg) == block_amplification(
+            new, mem, tg, degrees=_amplification_degrees(new))
