@@ -59,8 +59,24 @@ def generate(n: int, seed: int = 0) -> pa.Table:
     })
 
 
+CHUNK = 10_000_000
+
+
 def write(n: int, path: str, seed: int = 0) -> str:
-    pacsv.write_csv(generate(n, seed), path, pacsv.WriteOptions(quoting_style="none"))
+    """Write ``n`` actions as CSV. Beyond 10M, in independent 10M blocks (bounded memory):
+    block ``i`` has its own accounts and posts (ids prefixed ``b<i>``)."""
+    opts = pacsv.WriteOptions(quoting_style="none")
+    if n <= CHUNK:
+        pacsv.write_csv(generate(n, seed), path, opts)
+        return path
+    with pacsv.CSVWriter(path, generate(1, seed).schema, write_options=opts) as w:
+        for i, start in enumerate(range(0, n, CHUNK)):
+            tab = generate(min(CHUNK, n - start), seed + i)
+            pre = f"b{i}"
+            for c in ("id", "source", "target", "object_id"):
+                tab = tab.set_column(tab.schema.get_field_index(c), c,
+                                     pc.binary_join_element_wise(pre, tab[c], ""))
+            w.write_table(tab)
     return path
 
 

@@ -43,6 +43,32 @@ def coaction_sql(window_ms: int, multi: bool, table: str = "acts", where: str = 
     id; ``where`` restricts the actions (a partition of the objects). Returns ``(evidence_sql, edges_sql)``; the edge query reads the evidence as
     ``ev``. With ``multi`` (an account acts more than once on one object) the distinct
     actions of each side are counted; otherwise every (pair, object) has one action each.
+
+    Parameters
+    ----------
+    window_ms : int
+        τ in milliseconds (inclusive).
+    multi : bool
+        Whether some account acts more than once on the same object.
+    table : str
+        Name of the actions table.
+    where : str
+        SQL condition selecting the actions of one partition.
+
+    Returns
+    -------
+    (str, str)
+        The evidence query and the edge query.
+
+    Examples
+    --------
+    >>> ev, ed = coaction_sql(60_000, multi=False)
+    >>> "r2.bk = r1.bk + 1" in ev, ed.startswith("SELECT account_a, account_b, count(*)")
+    (True, True)
+
+    References
+    ----------
+    Keller et al. (2020), *Political Communication* 37(2) (the co-retweet network).
     """
     w = int(window_ms)
     b = max(w, 1)
@@ -85,7 +111,13 @@ def _duckdb() -> Any:
 
 
 def duckdb_connect(memory_limit: str | None = None, temp_dir: str | None = None) -> Any:
-    """An in-memory DuckDB connection that spills to ``temp_dir`` beyond ``memory_limit``."""
+    """An in-memory DuckDB connection that spills to ``temp_dir`` beyond ``memory_limit``.
+
+    Examples
+    --------
+    >>> duckdb_connect("1GB").execute("SELECT 1").fetchone()
+    (1,)
+    """
     con = _duckdb().connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
     if memory_limit:
@@ -162,6 +194,16 @@ def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, 
         n_actions_b, time`` and edges ``account_a, account_b, n_objects,
         n_action_pairs, n_actions_a, n_actions_b, min_gap, first_time, last_time``
         (times and gaps in ms), unsorted.
+
+    Examples
+    --------
+    a and b retweet p 30 s apart; c retweets it 2 minutes later.
+
+    >>> import numpy as np, pandas as pd
+    >>> ev, ed = run_coaction_sql(pd.Series(["a", "b", "c"]), pd.Series(["p", "p", "p"]),
+    ...                           np.array([0, 30_000, 150_000]), 60_000)
+    >>> ed.select(["account_a", "account_b", "n_objects", "min_gap"]).to_pylist()
+    [{'account_a': 'a', 'account_b': 'b', 'n_objects': 1, 'min_gap': 30000}]
     """
     if engine == "spark":
         from .spark import run_coaction_spark
@@ -180,12 +222,3 @@ def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return ev, ed
-
-
-def default_memory_limit() -> str:
-    """Half the machine's memory, as DuckDB's memory limit (it spills beyond)."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover
-        return "4GB"
-    return f"{max(total // 2 // 2**20, 256)}MB"

@@ -156,3 +156,15 @@ def test_faster_amplification_and_block_test_give_the_same_numbers():
         tg = sorted(new["target"].unique())[-3:]
         assert block_amplification(new, mem, tg) == block_amplification(
             new, mem, tg, degrees=_amplification_degrees(new))
+
+
+def test_spark_engine_without_pyspark_says_how_to_install(monkeypatch):
+    import sys
+
+    from coordnet.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(MissingDependencyError) as e:
+        coordnet.coaction(_acts([("a", "p", 0), ("b", "p", 1)]), engine="spark")
+    assert "pip install 'coordnet[spark]'" in (e.value.hint or "")
