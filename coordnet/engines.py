@@ -127,12 +127,26 @@ def duckdb_connect(memory_limit: str | None = None, temp_dir: str | None = None)
     return con
 
 
-def _arrow_input(s: pd.Series, o: pd.Series, t: np.ndarray) -> Any:
+def arrow_actions(s: Any, o: Any, t: np.ndarray) -> Any:
+    """The join's input ``acts(s, o, t, rid)`` as a pyarrow table.
+
+    ``s`` and ``o`` are strings, or integer codes (faster to join; codes whose order is
+    the names' order keep every result and sort order the same).
+
+    Examples
+    --------
+    >>> arrow_actions(np.array([0, 1]), np.array([5, 5]), np.array([0, 1000])).column_names
+    ['s', 'o', 't', 'rid']
+    """
     import pyarrow as pa
 
-    return pa.table({"s": pa.array(s.astype("str"), type=pa.large_string()),
-                     "o": pa.array(o.astype("str"), type=pa.large_string()),
-                     "t": pa.array(t, type=pa.int64()),
+    def col(x: Any) -> Any:
+        x = np.asarray(x) if not isinstance(x, pd.Series) else x
+        if isinstance(x, np.ndarray) and x.dtype.kind in "iu":
+            return pa.array(x, type=pa.int64())
+        return pa.array(pd.Series(x).astype("str"), type=pa.string())
+
+    return pa.table({"s": col(s), "o": col(o), "t": pa.array(t, type=pa.int64()),
                      "rid": pa.array(np.arange(len(t), dtype=np.int64))})
 
 
@@ -163,7 +177,7 @@ def duckdb_coaction_tables(con: Any, n: int, window_ms: int, *,
     return ed_sql
 
 
-def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, *,
+def run_coaction_sql(s: Any, o: Any, t: np.ndarray, window_ms: int, *,
                      engine: str = "duckdb", spark_master: str | None = None,
                      memory_limit: str | None = None,
                      progress: Callable[[str, int, int], None] | None = None) -> tuple[Any, Any]:
@@ -171,8 +185,9 @@ def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, 
 
     Parameters
     ----------
-    s, o : pandas.Series
-        Account and object of each action (no missing values).
+    s, o : pandas.Series or numpy.ndarray
+        Account and object of each action (no missing values): strings, or integer
+        codes.
     t : numpy.ndarray
         Times in integer milliseconds.
     window_ms : int
@@ -214,7 +229,7 @@ def run_coaction_sql(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, 
     tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-")
     try:
         con = duckdb_connect(memory_limit or os.environ.get("COORDNET_DUCKDB_MEMORY"), tmp)
-        con.register("acts", _arrow_input(s, o, t))
+        con.register("acts", arrow_actions(s, o, t))
         ed_sql = duckdb_coaction_tables(con, len(t), window_ms, progress=progress)
         ev = con.sql("SELECT * FROM ev").to_arrow_table()
         ed = con.sql(ed_sql).to_arrow_table()

@@ -384,7 +384,10 @@ def _coaction_relational(s: pd.Series, o: pd.Series, t: np.ndarray, window: floa
 
     if progress:
         progress(f"co-action join ({engine})", 0, 1)
-    ev, ed = run_coaction_sql(s, o, t, int(round(window * 1000)), engine=engine,
+    # integer codes in the names' sort order: a faster join, and the same order
+    s_code, s_names = pd.factorize(s, sort=True)
+    o_code, o_names = pd.factorize(o, sort=True)
+    ev, ed = run_coaction_sql(s_code, o_code, t, int(round(window * 1000)), engine=engine,
                               spark_master=spark_master, progress=progress)
     if progress:
         progress(f"co-action join ({engine})", 1, 1)
@@ -393,12 +396,11 @@ def _coaction_relational(s: pd.Series, o: pd.Series, t: np.ndarray, window: floa
     ev = ev.sort_by([("account_a", "ascending"), ("account_b", "ascending"),
                      ("time", "ascending"), ("object_id", "ascending")])
     ed = ed.sort_by([("account_a", "ascending"), ("account_b", "ascending")])
-    ev = {c: ev.column(c).to_numpy() if ev.schema.field(c).type != "large_string" and
-          ev.schema.field(c).type != "string" else ev.column(c) for c in ev.column_names}
-    ed = {c: ed.column(c).to_numpy() if ed.schema.field(c).type != "large_string" and
-          ed.schema.field(c).type != "string" else ed.column(c) for c in ed.column_names}
-    ev["a"], ev["b"], ev["o"] = ev.pop("account_a"), ev.pop("account_b"), ev.pop("object_id")
-    ed["a"], ed["b"] = ed.pop("account_a"), ed.pop("account_b")
+    ev = {c: ev.column(c).to_numpy() for c in ev.column_names}
+    ed = {c: ed.column(c).to_numpy() for c in ed.column_names}
+    ev["a"], ev["b"] = s_names.take(ev.pop("account_a")), s_names.take(ev.pop("account_b"))
+    ev["o"] = o_names.take(ev.pop("object_id"))
+    ed["a"], ed["b"] = s_names.take(ed.pop("account_a")), s_names.take(ed.pop("account_b"))
     return _coaction_frames(ed, ev, window, key, types, n, sort=False)
 
 

@@ -19,8 +19,6 @@ import os
 import shutil
 from typing import Any
 
-import numpy as np
-import pandas as pd
 
 from .errors import MissingDependencyError
 
@@ -57,19 +55,13 @@ def spark_session(master: str | None = None) -> Any:
             .getOrCreate())
 
 
-def run_coaction_spark(s: pd.Series, o: pd.Series, t: np.ndarray, window_ms: int, *,
+def run_coaction_spark(s: Any, o: Any, t: Any, window_ms: int, *,
                        master: str | None = None) -> tuple[Any, Any]:
     """:func:`coordnet.engines.run_coaction_sql` on Spark: ``(evidence, edges)`` as pyarrow."""
-    import pyarrow as pa
-
-    from .engines import coaction_sql
+    from .engines import arrow_actions, coaction_sql
 
     spark = spark_session(master)
-    tab = pa.table({"s": pa.array(s.astype("str"), type=pa.string()),
-                    "o": pa.array(o.astype("str"), type=pa.string()),
-                    "t": pa.array(t, type=pa.int64()),
-                    "rid": pa.array(np.arange(len(t), dtype=np.int64))})
-    df = spark.createDataFrame(tab)
+    df = spark.createDataFrame(arrow_actions(s, o, t))
     df.createOrReplaceTempView("acts")
     n, d = spark.sql("SELECT count(*), count(DISTINCT s, o) FROM acts").first()
     ev_sql, ed_sql = coaction_sql(window_ms, bool(n > d))
