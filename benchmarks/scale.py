@@ -74,7 +74,8 @@ ed_sql = engines.duckdb_coaction_tables(con, n, window)
 n_ev = con.execute("SELECT count(*) FROM ev").fetchone()[0]
 n_ed = con.execute(f"SELECT count(*) FROM ({ed_sql})").fetchone()[0]
 t2 = time.perf_counter()
-spill = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(tmp) for f in fs)
+con.close()
+import shutil; shutil.rmtree(tmp, ignore_errors=True)
 print(json.dumps({"read": t1 - t0, "join": t2 - t1, "rows": n, "evidence": n_ev, "edges": n_ed,
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """

@@ -674,7 +674,12 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     except (OSError, EOFError) as e:
         raise InputError(f"{where}: the {compression or ''} file is truncated or corrupt ({e}).",
                          hint="download or export the file again") from None
-    names = [n.lstrip("\ufeff") for n in table.column_names]
+    try:
+        names = [n.lstrip("\ufeff") for n in table.column_names]
+    except UnicodeDecodeError as e:  # pyarrow leaves undecodable header bytes to Python
+        raise InputError(f"{where}: the header line is not valid {encoding} text ({e.reason}).",
+                         hint="re-save the file as UTF-8, or name its encoding with --encoding "
+                              "(e.g. --encoding latin-1 or cp1252)") from None
     table = table.rename_columns(names)
     if len(names) == 1 and any(d in names[0] for d in ",;\t|" if d != delimiter):
         raise InputError(

@@ -168,3 +168,14 @@ def test_spark_engine_without_pyspark_says_how_to_install(monkeypatch):
     with pytest.raises(MissingDependencyError) as e:
         coordnet.coaction(_acts([("a", "p", 0), ("b", "p", 1)]), engine="spark")
     assert "pip install 'coordnet[spark]'" in (e.value.hint or "")
+
+
+def test_undecodable_header_is_an_input_error(tmp_path):
+    """Found by the hypothesis reader test: a header byte that is not UTF-8 (b'!\\x80')
+    reached Python's decoder inside pyarrow and crashed with UnicodeDecodeError."""
+    from coordnet.errors import InputError
+
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"!\x80\r")
+    with pytest.raises(InputError, match="header line is not valid utf-8"):
+        coordnet.read_actions(p)
