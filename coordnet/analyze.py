@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .detect import (amplification_pairs, block_amplification, cluster_statistics, find_clusters,
-                     synchrony_pairs, time_to_amplify, validate_clusters)
+from .detect import (_amplification_degrees, amplification_pairs, block_amplification,
+                     cluster_statistics, find_clusters, synchrony_pairs, time_to_amplify,
+                     validate_clusters)
 from .graphs import Graphs, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -158,7 +159,7 @@ def analyze(
             progress(name, i, n)
 
     step("graphs", 0)
-    graphs = build_graphs(actions, config, progress=None)
+    graphs = build_graphs(actions, config, progress=progress)
     step("synchrony tests", 1)
     sync, info = synchrony_pairs(actions, config)
     step("amplification tests", 2)
@@ -211,6 +212,7 @@ def analyze(
     acts = actions
     times_all = np.sort(acts["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64"))
     delays = time_to_amplify(acts)
+    degrees = _amplification_degrees(graphs.amplification)  # once, not once per cluster
     rows = []
     for new_id, cid in enumerate(cand_ids, start=1):
         mem = amplifiers[cid]
@@ -237,7 +239,7 @@ def analyze(
         sig_t_in = sig_t[sig_t["account_a"].isin(mset) & sig_t["account_b"].isin(mset)]
         layer_t = len(sig_t_in) / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
         r_obs, r_exp, r_p = block_amplification(graphs.amplification, mem,
-                                                sorted(set(tg) | set(top.index)))
+                                                sorted(set(tg) | set(top.index)), degrees=degrees)
         layer_r = r_p <= config.alpha and r_obs >= config.min_repeat * n
         # persistence over the resolution sweep: best Jaccard with any community of each run
         hits = 0

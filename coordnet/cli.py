@@ -28,25 +28,46 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class _Progress:
-    """Draws ``stage: done/total`` on stderr when it is a terminal and not quiet."""
+    """Draws ``stage  [#####.....]  42 %  12.3 s`` on stderr (a terminal, not ``-q``).
+
+    Each stage keeps one line while it runs (bar from the library's ``done/total``,
+    elapsed seconds of the stage); when the next stage starts, the finished one is left
+    on screen with its duration, so a long run shows where the time went.
+    """
+
+    WIDTH = 20
 
     def __init__(self, enabled: bool) -> None:
+        import time
+
+        self._clock = time.perf_counter
         self.enabled = enabled and sys.stderr.isatty()
         self.last = ""
+        self.stage = ""
+        self.t_stage = self._clock()
+
+    def _line(self, stage: str, done: int, total: int) -> str:
+        frac = min(max(done / total, 0.0), 1.0) if total else 0.0
+        fill = int(round(frac * self.WIDTH))
+        bar = "[" + "#" * fill + "." * (self.WIDTH - fill) + "]"
+        return f"{stage:<28} {bar} {100 * frac:3.0f} % {self._clock() - self.t_stage:7.1f} s"
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
-        pct = f"{100 * done / total:5.1f} %" if total else ""
-        line = f"\r{stage:<24} {pct}"
+        if stage != self.stage:
+            if self.stage:  # leave the finished stage on screen, with its duration
+                sys.stderr.write("\r" + self._line(self.stage, 1, 1).ljust(70) + "\n")
+            self.stage, self.t_stage = stage, self._clock()
+        line = self._line(stage, done, total)
         if line != self.last:
-            sys.stderr.write(line.ljust(40))
+            sys.stderr.write("\r" + line.ljust(70))
             sys.stderr.flush()
             self.last = line
 
     def close(self) -> None:
         if self.enabled and self.last:
-            sys.stderr.write("\r" + " " * 40 + "\r")
+            sys.stderr.write("\r" + " " * 70 + "\r")
             sys.stderr.flush()
 
 

@@ -58,6 +58,11 @@ class Config:
         Least number of amplifiers in a flagged cluster.
     alpha_cluster : float
         Cluster-level significance (Bonferroni over candidate clusters).
+    engine : {"duckdb", "numpy", "spark"}
+        Where the heavy relational steps run (the windowed co-action join and its
+        aggregations); all engines give identical results.
+    spark_master : str
+        Spark master URL used with ``engine="spark"``.
     n_null : int
         Activity-matched random groups per cluster.
     speed_null : bool
@@ -97,6 +102,12 @@ class Config:
     alpha_cluster: float = _opt(0.01, "Largest cluster p-value (Bonferroni over candidate clusters) "
                                 "against activity-matched random groups for a cluster to be "
                                 "flagged.", metavar="P", stage="detect")
+    engine: str = _opt("duckdb", "Engine of the heavy relational steps (the windowed co-action "
+                       "join and its aggregations): duckdb (embedded, spills to disk), numpy "
+                       "(in memory) or spark (Apache Spark; see --spark-master).",
+                       metavar="ENGINE")
+    spark_master: str = _opt("local[*]", "Spark master URL for --engine spark: local[*] (this "
+                             "machine), spark://HOST:7077, yarn, k8s://…", metavar="URL")
     n_null: int = _opt(500, "Activity-matched random groups drawn per candidate cluster.",
                        stage="detect")
     speed_null: bool = _opt(True, "Also test each significant pair against the two accounts' own "
@@ -105,6 +116,14 @@ class Config:
                             stage="detect")
 
     def __post_init__(self) -> None:
+        eng = str(self.engine).strip().lower()
+        if eng not in ("duckdb", "numpy", "spark"):
+            raise ConfigError(f"engine must be duckdb, numpy or spark, got {self.engine!r}.",
+                              hint="use --engine duckdb (the default), numpy or spark")
+        object.__setattr__(self, "engine", eng)
+        if not isinstance(self.spark_master, str) or not self.spark_master.strip():
+            raise ConfigError(f"spark_master must be a Spark master URL, got {self.spark_master!r}.",
+                              hint="use for example --spark-master 'local[*]' or spark://host:7077")
         try:
             window = float(self.window)
         except (TypeError, ValueError):

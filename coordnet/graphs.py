@@ -108,13 +108,15 @@ def amplification_edges(actions: pd.DataFrame) -> pd.DataFrame:
         out["first_time"] = pd.Series(dtype="datetime64[ms, UTC]")
         out["last_time"] = pd.Series(dtype="datetime64[ms, UTC]")
         return out
+    # one grouping: the per-type counts are sums of the weight masked by type (adding
+    # zeros leaves every sum exactly as a pivot table would give it)
+    w = a["weight"].to_numpy()
+    typ = a["type"].to_numpy()
+    a = a.assign(**{f"n_{t}": np.where(typ == t, w, w.dtype.type(0)) for t in ACTION_TYPES})
     g = a.groupby(["source", "target"], sort=True, observed=True)
     out = g.agg(weight=("weight", "sum"), first_time=("timestamp", "min"),
-                last_time=("timestamp", "max"))
-    by_type = a.pivot_table(index=["source", "target"], columns="type", values="weight",
-                            aggfunc="sum", fill_value=0, observed=False)
-    for t in ACTION_TYPES:
-        out[f"n_{t}"] = by_type[t] if t in by_type.columns else 0
+                last_time=("timestamp", "max"),
+                **{f"n_{t}": (f"n_{t}", "sum") for t in ACTION_TYPES})
     out = out.reset_index()
     for c in ["weight"] + [f"n_{t}" for t in ACTION_TYPES]:
         if pd.api.types.is_float_dtype(out[c]) and np.all(np.floor(out[c]) == out[c]):
@@ -177,6 +179,8 @@ def coaction(
     *,
     key: Literal["auto", "object_id", "target"] = "auto",
     progress: ProgressCallback | None = None,
+    engine: str | None = None,
+    spark_master: str | None = None,
 ) -> CoAction:
     """Build the co-action network: accounts acting on the same object within τ.
 
@@ -193,6 +197,12 @@ def coaction(
         it and falls back to the target account otherwise (logged as a warning).
     progress : callable, optional
         ``progress(stage, done, total)``, called as chunks of pairs are processed.
+    engine : {"duckdb", "numpy", "spark"}, optional
+        Where the windowed join runs (default ``Config.engine``): embedded DuckDB
+        (multi-threaded, spills to disk), an in-memory numpy sorted sweep, or Apache
+        Spark (:mod:`coordnet.engines`). All give identical tables.
+    spark_master : str, optional
+        Spark master URL for ``engine="spark"`` (default ``Config.spark_master``).
 
     Returns
     -------
@@ -227,6 +237,8 @@ def coaction(
     cfg = Config()
     window = cfg.window if window is None else Config(window=window).window
     types = cfg.action_types if action_types is None else Config(action_types=tuple(action_types)).action_types
+    engine = cfg.engine if engine is None else Config(engine=engine).engine
+    spark_master = cfg.spark_master if spark_master is None else spark_master
     if key not in ("auto", "object_id", "target"):
         raise ConfigError(f"key must be 'auto', 'object_id' or 'target', got {key!r}.")
     if actions["timestamp"].isna().all():
@@ -242,6 +254,11 @@ def coaction(
     n = len(sub)
     if n < 2:
         return _empty_coaction(window, key, types, n)
+
+    if engine != "numpy":
+        t = sub["timestamp"].to_numpy(dtype="datetime64[ms]").astype("int64")
+        return _coaction_relational(sub["source"], sub[key], t, window, key, types, n,
+                                    engine=engine, spark_master=spark_master, progress=progress)
 
     acc_code, acc_names = pd.factorize(sub["source"], sort=True)
     obj_code, obj_names = pd.factorize(sub[key], sort=False)
@@ -319,28 +336,72 @@ def coaction(
     ).reset_index()
     names = np.asarray(acc_names, dtype=object)
     objs = np.asarray(obj_names, dtype=object)
+    return _coaction_frames(
+        edges.assign(a=names[edges["a"].to_numpy()], b=names[edges["b"].to_numpy()]),
+        ev.assign(a=names[ev["a"].to_numpy()], b=names[ev["b"].to_numpy()],
+                  o=objs[ev["o"].to_numpy()]), window, key, types, n)
+
+
+def _ms_utc(x: Any) -> pd.DatetimeIndex:
+    return pd.to_datetime(np.asarray(x).astype("int64").astype("datetime64[ms]"), utc=True)
+
+
+def _coaction_frames(edges: Any, ev: Any, window: float, key: str,
+                     types: tuple[str, ...], n: int, *, sort: bool = True) -> CoAction:
+    """The public edge and evidence tables from engine output (names, ms times)."""
     edges_out = pd.DataFrame({
-        "account_a": pd.array(names[edges["a"].to_numpy()], dtype="str"),
-        "account_b": pd.array(names[edges["b"].to_numpy()], dtype="str"),
-        "n_objects": edges["n_objects"].astype("int64"),
-        "n_action_pairs": edges["n_action_pairs"].astype("int64"),
-        "n_actions_a": edges["n_actions_a"].astype("int64"),
-        "n_actions_b": edges["n_actions_b"].astype("int64"),
-        "min_gap_s": edges["min_gap"].to_numpy() / 1000.0,
-        "first_time": pd.to_datetime(edges["first_time"].to_numpy().astype("datetime64[ms]"), utc=True),
-        "last_time": pd.to_datetime(edges["last_time"].to_numpy().astype("datetime64[ms]"), utc=True),
+        "account_a": pd.array(edges["a"], dtype="str"),
+        "account_b": pd.array(edges["b"], dtype="str"),
+        "n_objects": np.asarray(edges["n_objects"]).astype("int64"),
+        "n_action_pairs": np.asarray(edges["n_action_pairs"]).astype("int64"),
+        "n_actions_a": np.asarray(edges["n_actions_a"]).astype("int64"),
+        "n_actions_b": np.asarray(edges["n_actions_b"]).astype("int64"),
+        "min_gap_s": np.asarray(edges["min_gap"]) / 1000.0,
+        "first_time": _ms_utc(edges["first_time"]),
+        "last_time": _ms_utc(edges["last_time"]),
     })
     ev_out = pd.DataFrame({
-        "account_a": pd.array(names[ev["a"].to_numpy()], dtype="str"),
-        "account_b": pd.array(names[ev["b"].to_numpy()], dtype="str"),
-        "object_id": pd.array(objs[ev["o"].to_numpy()], dtype="str"),
-        "gap_s": ev["gap"].to_numpy() / 1000.0,
-        "n_action_pairs": ev["n_action_pairs"].astype("int64").to_numpy(),
-        "n_actions_a": ev["n_actions_a"].astype("int64").to_numpy(),
-        "n_actions_b": ev["n_actions_b"].astype("int64").to_numpy(),
-        "time": pd.to_datetime(ev["time"].to_numpy().astype("datetime64[ms]"), utc=True),
-    }).sort_values(["account_a", "account_b", "time", "object_id"], kind="stable").reset_index(drop=True)
+        "account_a": pd.array(ev["a"], dtype="str"),
+        "account_b": pd.array(ev["b"], dtype="str"),
+        "object_id": pd.array(ev["o"], dtype="str"),
+        "gap_s": np.asarray(ev["gap"]) / 1000.0,
+        "n_action_pairs": np.asarray(ev["n_action_pairs"]).astype("int64"),
+        "n_actions_a": np.asarray(ev["n_actions_a"]).astype("int64"),
+        "n_actions_b": np.asarray(ev["n_actions_b"]).astype("int64"),
+        "time": _ms_utc(ev["time"]),
+    })
+    if sort:
+        ev_out = ev_out.sort_values(["account_a", "account_b", "time", "object_id"],
+                                    kind="stable").reset_index(drop=True)
     return CoAction(edges_out, ev_out, window, key, types, n)
+
+
+def _coaction_relational(s: pd.Series, o: pd.Series, t: np.ndarray, window: float, key: str,
+                         types: tuple[str, ...], n: int, *, engine: str,
+                         spark_master: str | None, progress: ProgressCallback | None) -> CoAction:
+    """:func:`coaction` on a relational engine (:mod:`coordnet.engines`)."""
+    from .engines import run_coaction_sql
+
+    if progress:
+        progress(f"co-action join ({engine})", 0, 1)
+    # integer codes in the names' sort order: a faster join, and the same order
+    s_code, s_names = pd.factorize(s, sort=True)
+    o_code, o_names = pd.factorize(o, sort=True)
+    ev, ed = run_coaction_sql(s_code, o_code, t, int(round(window * 1000)), engine=engine,
+                              spark_master=spark_master, progress=progress)
+    if progress:
+        progress(f"co-action join ({engine})", 1, 1)
+    if ev.num_rows == 0:
+        return _empty_coaction(window, key, types, n)
+    ev = ev.sort_by([("account_a", "ascending"), ("account_b", "ascending"),
+                     ("time", "ascending"), ("object_id", "ascending")])
+    ed = ed.sort_by([("account_a", "ascending"), ("account_b", "ascending")])
+    ev = {c: ev.column(c).to_numpy() for c in ev.column_names}
+    ed = {c: ed.column(c).to_numpy() for c in ed.column_names}
+    ev["a"], ev["b"] = s_names.take(ev.pop("account_a")), s_names.take(ev.pop("account_b"))
+    ev["o"] = o_names.take(ev.pop("object_id"))
+    ed["a"], ed["b"] = s_names.take(ed.pop("account_a")), s_names.take(ed.pop("account_b"))
+    return _coaction_frames(ed, ev, window, key, types, n, sort=False)
 
 
 def account_table(actions: pd.DataFrame) -> pd.DataFrame:
@@ -457,7 +518,7 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
     else:
         notes.append("no timestamps in the data: no co-action network")
     if progress:
-        progress("amplification graph", 1, 1)
+        progress("account table", 0, 1)
     return Graphs(account_table(actions), amp, co, self_loops, tuple(notes))
 
 

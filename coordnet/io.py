@@ -411,7 +411,10 @@ def _normalise(raw: pd.DataFrame, mapping: dict[str, str], default_type: str,
 
     if "timestamp" in mapping:
         ts, why = parse_timestamps(raw[mapping["timestamp"]])
-        flag(why.notna(), why.map(lambda r: f"{mapping['timestamp']!r}: {r}" if r else r))
+        bad_ts = why.notna()
+        if bad_ts.any():  # format the reasons of the bad rows only (a Python call per bad row)
+            flag(bad_ts, why[bad_ts].map(lambda r: f"{mapping['timestamp']!r}: {r}" if r else r)
+                 .reindex(why.index))
         out["timestamp"] = ts
     else:
         out["timestamp"] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ms, UTC]")
@@ -478,8 +481,11 @@ def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: st
     if "id" in mapping:
         # a duplicate repeats an earlier row exactly (same id and same content): counted once.
         # Rows that share an id but differ are all kept (dropping one would lose data).
-        has_id = kept["id"].notna()
-        dup = has_id & kept.duplicated(keep="first")
+        # only rows whose id occurs more than once can repeat an earlier row exactly
+        shared = (kept["id"].notna() & kept["id"].duplicated(keep=False)).to_numpy()
+        dup = pd.Series(False, index=kept.index)
+        if shared.any():
+            dup[shared] = kept.loc[shared].duplicated(keep="first").to_numpy()
         n_dup = int(dup.sum())
         if n_dup:
             notes.append(f"{n_dup} row(s) repeat an earlier row exactly (same id): each action is "
@@ -687,7 +693,12 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
         raise InputError(f"{where}: the {compression or ''} file is truncated or corrupt ({e}).",
                          hint="download or export the file again") from None
     _number_lines(path, data, compression, encoding, malformed)
-    names = [n.lstrip("\ufeff") for n in table.column_names]
+    try:
+        names = [n.lstrip("\ufeff") for n in table.column_names]
+    except UnicodeDecodeError as e:  # pyarrow leaves undecodable header bytes to Python
+        raise InputError(f"{where}: the header line is not valid {encoding} text ({e.reason}).",
+                         hint="re-save the file as UTF-8, or name its encoding with --encoding "
+                              "(e.g. --encoding latin-1 or cp1252)") from None
     table = table.rename_columns(names)
     seps = [d for d in ",;\t| " if d != delimiter and d in names[0]] if len(names) == 1 else []
     if seps:

@@ -315,6 +315,8 @@ def run_analyze(
     t_read = time.perf_counter()
     result = analyze(read.actions, config, progress=progress)
     t_detect = time.perf_counter()
+    if progress:
+        progress("write outputs", 0, 1)
     files: dict[str, Path] = {}
     files["clusters.csv"] = write_csv(result.clusters, out / "clusters.csv")
     files["accounts.csv"] = write_csv(result.accounts, out / "accounts.csv")

@@ -1,0 +1,259 @@
+"""Scaling benchmark: time each stage of ``coordnet analyze`` and its peak memory.
+
+Run on demand (not part of the test suite)::
+
+    python benchmarks/scale.py                      # 1M, 3M, 10M actions + CNT on 1M
+    python benchmarks/scale.py --sizes 1e6 --no-cnt # one size, no CNT comparison
+    python benchmarks/scale.py --sizes 3e7,1e8 --engine duckdb --no-cnt --memory-limit 12GB
+
+For each size it writes a synthetic retweet CSV (``benchmarks/gen.py``; switch to
+``coordnet.simulate`` once it exists), then, each in a fresh subprocess so that peak
+memory (``ru_maxrss`` of the child) is per run:
+
+* ``floor``: pyarrow reading the same CSV (the issue's yardstick),
+* ``coordnet``: :func:`coordnet.run_analyze` without figures (what ``coordnet analyze FILE
+  --no-figures`` does), with the wall time of each stage taken from its progress
+  callback: read, graphs (amplification graph and account table), co-action (the
+  windowed join), detection, outputs.
+
+With ``--cnt`` (default) it also runs coordination-network-toolkit 1.5.2 from a throwaway
+virtualenv (``/tmp/cnt-venv``, created with pip when missing) on the 1M file: preprocess,
+then ``compute co_retweet --time_window 60 --min_edge_weight 1 --n_cpus 2``, and checks
+that its directed pairs equal coordnet's (``n_actions_a`` / ``n_actions_b``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+import coordnet
+marks = []
+def progress(stage, done, total):
+    marks.append((stage, done, total, time.perf_counter()))
+path, out, engine, mem = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+if mem:
+    import os; os.environ["COORDNET_DUCKDB_MEMORY"] = mem
+cfg = coordnet.Config(engine=engine)
+t1 = time.perf_counter()
+run = coordnet.run_analyze(path, out, config=cfg, figures=False, force=True, progress=progress)
+t2 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "total": t2 - t1, "marks": [(s, d, n, t - t1) for s, d, n, t in marks],
+                  "rows": run.read.rows_kept, "coaction_edges": len(run.result.graphs.coaction.edges),
+                  "flagged": run.summary["detection"]["flagged_clusters"],
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}))
+"""
+
+JOIN = r"""
+import json, os, resource, sys, tempfile, time
+from coordnet import engines
+path, window, mem = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+tmp = tempfile.mkdtemp(prefix="coordnet-join-", dir=os.path.dirname(path))
+con = engines.duckdb_connect(mem or None, tmp)
+t0 = time.perf_counter()
+con.execute(f"CREATE TEMP TABLE acts AS SELECT source AS s, object_id AS o, "
+            f"epoch_ms(CAST(timestamp AS TIMESTAMP)) AS t, row_number() OVER () AS rid "
+            f"FROM read_csv('{path}', header=true)")
+n = con.execute("SELECT count(*) FROM acts").fetchone()[0]
+t1 = time.perf_counter()
+ed_sql = engines.duckdb_coaction_tables(con, n, window)
+n_ev = con.execute("SELECT count(*) FROM ev").fetchone()[0]
+n_ed = con.execute(f"SELECT count(*) FROM ({ed_sql})").fetchone()[0]
+t2 = time.perf_counter()
+con.close()
+import shutil; shutil.rmtree(tmp, ignore_errors=True)
+print(json.dumps({"read": t1 - t0, "join": t2 - t1, "rows": n, "evidence": n_ev, "edges": n_ed,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+FLOOR = r"""
+import json, resource, sys, time
+import pyarrow.csv as pacsv
+t = time.perf_counter()
+tab = pacsv.read_csv(sys.argv[1])
+print(json.dumps({"read": time.perf_counter() - t, "rows": tab.num_rows,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _child(code: str, *args: str) -> dict:
+    r = subprocess.run([PY, "-c", code, *args], capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit(f"child failed:\n{r.stderr[-3000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def stages(marks: list, total: float) -> dict[str, float]:
+    """Wall seconds per stage from the progress marks: the time after each mark goes to its
+    stage (after the co-action join's completion mark: back to the graphs stage)."""
+    group = {"read": "read", "graphs": "graphs", "amplification graph": "graphs",
+             "account table": "graphs", "done": "outputs", "write outputs": "outputs"}
+    out = {"read": 0.0, "graphs": 0.0, "co-action": 0.0, "detection": 0.0, "outputs": 0.0}
+    ends = [m[3] for m in marks[1:]] + [total]
+    for (stage, done, n, t), t_next in zip(marks, ends):
+        if stage.startswith("co-action"):
+            k = "graphs" if done == n else "co-action"
+        else:
+            k = group.get(stage, "detection")
+        out[k] += t_next - t
+    out["read"] += marks[0][3] if marks else 0.0  # before the first mark
+    return out
+
+
+def run_cnt(csv_path: Path, work: Path) -> dict:
+    """coordination-network-toolkit 1.5.2 on the same retweets (its own CSV layout)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    venv = Path("/tmp/cnt-venv")
+    if not (venv / "bin" / "compute_networks").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q",
+                        "coordination-network-toolkit==1.5.2"], check=True)
+    tab = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(
+        column_types={"timestamp": pa.timestamp("s", tz="UTC")}))
+    n = tab.num_rows
+    empty = pa.array([""] * n)
+    cnt_tab = pa.table({
+        "message_id": tab["id"], "user_id": tab["source"], "username": tab["source"],
+        "repost_id": tab["object_id"], "reply_id": empty, "message": empty,
+        "timestamp": pc.cast(pc.cast(tab["timestamp"], pa.int64()), pa.string()), "urls": empty})
+    cnt_csv = work / "cnt_input.csv"
+    pacsv.write_csv(cnt_tab, cnt_csv)
+    db = work / "cnt.db"
+    exe = str(venv / "bin" / "compute_networks")
+    t = time.perf_counter()
+    subprocess.run([exe, str(db), "preprocess", str(cnt_csv)], check=True, capture_output=True)
+    t_pre = time.perf_counter() - t
+    t = time.perf_counter()
+    # (1.5.2's --output_file csv crashes: TypeError n_messages; the network is read from
+    # its SQLite table co_retweet_network instead)
+    subprocess.run([exe, str(db), "compute", "co_retweet", "--time_window", "60",
+                    "--min_edge_weight", "1", "--n_cpus", "2"], check=True, capture_output=True)
+    t_co = time.perf_counter() - t
+    return {"preprocess": t_pre, "compute": t_co, "network": db}
+
+
+def coordnet_coaction(csv_path: Path, engine: str) -> tuple[float, object]:
+    import coordnet
+
+    acts = coordnet.read_actions(csv_path).actions
+    t = time.perf_counter()
+    co = coordnet.coaction(acts, window=60, engine=engine)
+    return time.perf_counter() - t, co
+
+
+def same_pairs_as_cnt(co, cnt_db: Path) -> tuple[bool, int, int]:
+    import pandas as pd
+
+    import sqlite3
+
+    with sqlite3.connect(cnt_db) as db:
+        cnt = pd.DataFrame(db.execute("SELECT user_1, user_2, weight FROM co_retweet_network "
+                                      "WHERE user_1 != user_2").fetchall(),
+                           columns=["account", "other", "n"])
+    cnt["account"], cnt["other"] = cnt["account"].astype(str), cnt["other"].astype(str)
+    cnt["n"] = cnt["n"].astype("int64")
+    e = co.edges
+    mine = pd.concat([
+        pd.DataFrame({"account": e.account_a.astype(str), "other": e.account_b.astype(str),
+                      "n": e.n_actions_a}),
+        pd.DataFrame({"account": e.account_b.astype(str), "other": e.account_a.astype(str),
+                      "n": e.n_actions_b})])
+    m = cnt.merge(mine, on=["account", "other"], how="outer", indicator=True)
+    ok = bool((m["_merge"] == "both").all() and (m["n_x"] == m["n_y"]).all())
+    return ok, len(cnt), len(mine)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1e6,3e6,1e7", help="comma-separated action counts")
+    ap.add_argument("--engine", default="duckdb")
+    ap.add_argument("--workdir", default=None, help="where the CSVs go (deleted afterwards)")
+    ap.add_argument("--no-cnt", dest="cnt", action="store_false")
+    ap.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 12GB")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--join-only", action="store_true",
+                    help="time only DuckDB reading the CSV and the 60 s co-action join "
+                         "(out of core beyond --memory-limit), not the whole analysis")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(HERE))
+    import gen
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="coordnet-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    try:
+        for size in [int(float(s)) for s in args.sizes.split(",")]:
+            csv_path = work / f"actions_{size}.csv"
+            t = time.perf_counter()
+            gen.write(size, str(csv_path), seed=args.seed)
+            print(f"# generated {size:,} actions ({csv_path.stat().st_size / 1e6:.0f} MB) in "
+                  f"{time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+            floor = _child(FLOOR, str(csv_path))
+            if args.join_only:
+                j = _child(JOIN, str(csv_path), "60000", args.memory_limit)
+                print(f"{size:>12,} actions: pyarrow read {floor['read']:.1f} s; DuckDB read "
+                      f"{j['read']:.1f} s, co-action join {j['join']:.1f} s, peak "
+                      f"{j['maxrss_mb']:.0f} MB (limit {args.memory_limit or 'none'}); "
+                      f"{j['evidence']:,} evidence rows, {j['edges']:,} edges", flush=True)
+                csv_path.unlink()
+                continue
+            res = _child(CHILD, str(csv_path), str(work / "out"), args.engine, args.memory_limit)
+            st = stages(res["marks"], res["total"])
+            rows.append((size, csv_path.stat().st_size / 1e6, floor["read"], st, res))
+            print(f"# {size:,}: total {res['total']:.1f} s, peak {res['maxrss_mb']:.0f} MB",
+                  file=sys.stderr, flush=True)
+            if args.cnt and size == 1_000_000:
+                c = run_cnt(csv_path, work)
+                t_co, co = coordnet_coaction(csv_path, args.engine)
+                ok, n_cnt, n_mine = same_pairs_as_cnt(co, c["network"])
+                rows[-1][4]["cnt"] = {**c, "coordnet_coaction": t_co, "identical": ok,
+                                      "pairs": (n_cnt, n_mine)}
+            csv_path.unlink()
+            shutil.rmtree(work / "out", ignore_errors=True)
+    finally:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+    if not rows:
+        return 0
+    head = (f"{'actions':>12} {'MB':>6} {'pyarrow':>8} {'read':>7} {'graphs':>7} {'co-act':>7} "
+            f"{'detect':>7} {'outputs':>7} {'total':>7} {'x floor':>7} {'CPU s':>7} {'peak MB':>8} "
+            f"{'edges':>9}")
+    print(f"engine: {args.engine}; seconds (wall), 2-core machine")
+    print(head)
+    for size, mb, fl, st, res in rows:
+        print(f"{size:>12,} {mb:>6.0f} {fl:>8.2f} {st['read']:>7.2f} {st['graphs']:>7.2f} "
+              f"{st['co-action']:>7.2f} {st['detection']:>7.2f} {st['outputs']:>7.2f} "
+              f"{res['total']:>7.2f} {res['total'] / fl:>7.1f} {res.get('cpu_s', 0):>7.1f} "
+              f"{res['maxrss_mb']:>8.0f} "
+              f"{res['coaction_edges']:>9,}")
+    for size, mb, fl, st, res in rows:
+        if "cnt" in res:
+            c = res["cnt"]
+            print(f"\ncoordination-network-toolkit 1.5.2 on {size:,} retweets (60 s, 2 processes): "
+                  f"preprocess {c['preprocess']:.1f} s, compute co_retweet {c['compute']:.1f} s; "
+                  f"coordnet co-action {c['coordnet_coaction']:.2f} s "
+                  f"({c['compute'] / c['coordnet_coaction']:.0f}x faster); identical directed pairs: "
+                  f"{c['identical']} ({c['pairs'][0]:,} vs {c['pairs'][1]:,})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
