@@ -259,7 +259,9 @@ def render_markdown(result: Any, read: Any = None, *, lang: str = "en", max_memb
     out = [f"# {T['title']}", ""]
     if read is not None:
         s = read.summary()
-        out.append(f"- {T['source']}: `{_esc(s['input'])}` (SHA-256 `{s['input_sha256'] or '–'}`)")
+        # the file name only, as in report.html: a local path does not belong in a published report
+        name = Path(s["input"]).name if s["input"] else "–"
+        out.append(f"- {T['source']}: `{_esc(name)}` (SHA-256 `{s['input_sha256'] or '–'}`)")
         if s["first_time"]:
             out.append(f"- {T['period']}: {s['first_time']} → {s['last_time']}")
         out.append("- " + T["rows"].format(kept=_num(read.rows_kept, lang),

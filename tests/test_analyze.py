@@ -147,3 +147,11 @@ def test_without_post_ids_no_cluster_is_strong_and_the_report_says_why():
         html = render_html(res, lang=lang)
         assert str(markupsafe.escape(caveat)) in html
         assert caveat not in render_markdown(with_ids, lang=lang)
+
+
+def test_reports_name_the_input_file_without_its_folder(out):
+    d, _ = out
+    md = (d / "report.md").read_text()
+    assert "`campaign.csv`" in md
+    assert str(coordnet.datasets.campaign_path().parent) not in md
+    assert str(coordnet.datasets.campaign_path().parent) not in (d / "report.html").read_text()
