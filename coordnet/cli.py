@@ -123,6 +123,10 @@ def _add_config_options(fn: Callable[..., Any], stages: tuple[str, ...]) -> Call
         if isinstance(default, tuple):
             opt = click.option(name, f.name, default=",".join(f"{x:g}" if isinstance(x, float) else str(x) for x in default), show_default=True,
                                metavar=f.metadata.get("metavar"), help=f.metadata["help"])
+        elif f.metadata.get("choices"):  # a bad value is a usage error (exit 2)
+            opt = click.option(name, f.name, default=default, show_default=True,
+                               type=click.Choice(f.metadata["choices"], case_sensitive=False),
+                               help=f.metadata["help"])
         else:
             opt = click.option(name, f.name, default=default, type=type(default), show_default=True,
                                metavar=f.metadata.get("metavar"), help=f.metadata["help"])

@@ -22,9 +22,13 @@ ACTION_TYPES: tuple[str, ...] = ("retweet", "quote", "reply", "mention")
 
 
 def _opt(default: Any, help: str, *, cli: bool = True, metavar: str | None = None,
-         stage: str = "graph") -> Any:
+         stage: str = "graph", choices: tuple[str, ...] | None = None) -> Any:
     return field(default=default, metadata={"help": help, "cli": cli, "metavar": metavar,
-                                            "stage": stage})
+                                            "stage": stage, "choices": choices})
+
+
+#: The engines of the heavy relational steps (all give identical results).
+ENGINES: tuple[str, ...] = ("duckdb", "numpy", "spark")
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class Config:
     engine: str = _opt("duckdb", "Engine of the heavy relational steps (the windowed co-action "
                        "join and its aggregations): duckdb (embedded, spills to disk), numpy "
                        "(in memory) or spark (Apache Spark; see --spark-master).",
-                       metavar="ENGINE")
+                       choices=ENGINES)
     spark_master: str = _opt("local[*]", "Spark master URL for --engine spark: local[*] (this "
                              "machine), spark://HOST:7077, yarn, k8s://…", metavar="URL")
     n_null: int = _opt(500, "Activity-matched random groups drawn per candidate cluster.",
@@ -117,7 +121,7 @@ class Config:
 
     def __post_init__(self) -> None:
         eng = str(self.engine).strip().lower()
-        if eng not in ("duckdb", "numpy", "spark"):
+        if eng not in ENGINES:
             raise ConfigError(f"engine must be duckdb, numpy or spark, got {self.engine!r}.",
                               hint="use --engine duckdb (the default), numpy or spark")
         object.__setattr__(self, "engine", eng)

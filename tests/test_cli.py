@@ -133,6 +133,7 @@ def test_quiet_prints_nothing(tmp_path):
     (["graph", TOY, "-o", "{tmp}/o", "--source-col", "nope"], 1, "no column named 'nope'"),
     (["graph", TOY, "-o", "{tmp}/o", "--window", "abc"], 2, "not a valid float"),
     (["graph", TOY, "-o", "{tmp}/o", "--nope"], 2, "No such option"),
+    (["graph", TOY, "-o", "{tmp}/o", "--engine", "bogus"], 2, "is not one of 'duckdb', 'numpy', 'spark'"),
     (["graph", TOY], 2, "Missing option"),
 ])
 def test_errors_exit_non_zero_without_traceback(tmp_path, args, code, text):
