@@ -83,3 +83,10 @@ def test_readme_quick_start_matches_docs():
     assert len(first) == 1 and first[0] in index
     ci = (ROOT / ".ci" / "run").read_text()
     assert "pip install '.[test]' && pytest" in ci
+
+
+def test_readme_parameter_table_lists_every_config_field():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("Every parameter", 1)[1].split("\n\n", 2)[1]
+    for f in dataclasses.fields(Config):
+        assert f"| `{f.name}` |" in table, f"README's parameter table lacks {f.name}"
