@@ -201,7 +201,10 @@ def cli(quiet: bool, verbose: int, debug: bool) -> None:
     """coordnet: find coordinated amplification in social-media data.
 
     Give it an edge list of retweets / mentions / replies (CSV, TSV, JSON Lines,
-    Parquet; compressed or not) and it builds the account graphs.
+    Parquet; compressed or not) or a platform export (Twitter/X, Bluesky, Mastodon,
+    Telegram): `analyze` finds coordinated clusters and writes a report folder, `graph`
+    writes the account graphs only, `plot` redraws a report's figures, `simulate` writes
+    synthetic test data.
     """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     handler = logging.StreamHandler(sys.stderr)
@@ -261,8 +264,9 @@ def analyze(input: str, out_dir: str, force: bool, lang: str, all_evidence: bool
     """Find coordinated-amplification clusters in INPUT and write a report folder.
 
     Writes clusters.csv, accounts.csv, evidence.csv, pairs.csv, report.md, report.html
-    (self-contained, figures embedded), summary.json, Gephi files and figures/. Every flag comes from calibrated tests (see the method in the docs); a
-    cluster is a pattern of behaviour, not proof of intent.
+    (self-contained, figures embedded), summary.json, Gephi files, figures/ and tables/
+    (Parquet, for `coordnet plot`). Every flag comes from calibrated tests (see the method
+    in the docs); a cluster is a pattern of behaviour, not proof of intent.
 
     Python equivalent: coordnet.run_analyze(INPUT, OUTPUT, config=coordnet.Config(...)).
     """
