@@ -630,6 +630,8 @@ def cluster_statistics(
     members: list[str],
     receivers: list[str] = (),
     delays: pd.Series | None = None,
+    *,
+    member_actions: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """Descriptive statistics of one cluster (the columns of ``clusters.csv``).
 
@@ -649,6 +651,9 @@ def cluster_statistics(
         Accounts the cluster amplifies besides its members (its targets).
     delays : pandas.Series, optional
         Time-to-amplify of every action (index of ``actions``), when already computed.
+    member_actions : pandas.DataFrame, optional
+        The rows of ``actions`` whose source is a member, in order, when already selected
+        (saves scanning all actions once per cluster).
 
     Returns
     -------
@@ -682,7 +687,7 @@ def cluster_statistics(
     mset = pd.Index(list(dict.fromkeys(members)))
     recv = mset.union(pd.Index(list(receivers)))
     n = len(mset)
-    own = actions.loc[actions["source"].isin(mset)]
+    own = actions.loc[actions["source"].isin(mset)] if member_actions is None else member_actions
     total = float(actions["weight"].sum())
     n_actions = float(own["weight"].sum())
     internal = float(own.loc[own["target"].isin(recv), "weight"].sum())
