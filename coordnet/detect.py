@@ -187,8 +187,11 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     multi = pairs_o[pairs_o > 0]
     q = {}
     # q at each test window, and at the co-action window (for the cluster-level test)
+    # objects coded once, then counted per window (bincount, not a groupby on text per window)
+    obj_code, obj_ids = pd.factorize(ev["object_id"].to_numpy())
+    has_obj = obj_code >= 0
     for w in sorted(set(windows) | {min(float(config.window), windows[-1])}):
-        k_o = pd.Series(gaps <= w).groupby(ev["object_id"].to_numpy()).sum()
+        k_o = pd.Series(np.bincount(obj_code[has_obj & (gaps <= w)], minlength=len(obj_ids)), index=obj_ids)
         q_o = (k_o.reindex(multi.index).fillna(0) / multi).clip(upper=1.0)
         q[float(w)] = float(np.average(q_o, weights=n_acc.reindex(multi.index)))
     info["q"] = q
