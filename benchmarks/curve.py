@@ -6,7 +6,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-FULL = {1e6: (20.75, 0.57), 3e6: (60.95, 1.61), 1e7: (244.15, 7.66)}  # total, co-action (s)
+FULL = {1e6: (18.82, 0.50), 3e6: (60.16, 1.61), 1e7: (227.60, 7.83)}  # total, co-action (s)
 FLOOR = {1e6: 0.14, 3e6: 0.68, 1e7: 2.80}  # pyarrow read (s)
 JOIN = {1e6: 0.7, 1e7: 16.8, 3e7: 20.1, 1e8: 111.6}  # --join-only, 8 GB limit (s)
 

@@ -80,6 +80,19 @@ CLUSTER_COLUMNS = [
 ]
 
 
+def _rows_by_cluster(a: pd.Series, b: pd.Series | None = None) -> dict[Any, np.ndarray]:
+    """Cluster id → ascending row positions whose cluster ``a`` (and ``b``, when given, is
+    the same cluster); rows without a cluster are left out."""
+    av = a.to_numpy()
+    ok = a.notna().to_numpy()
+    if b is not None:
+        ok = ok & b.notna().to_numpy() & (av == b.to_numpy())
+    pos = np.flatnonzero(ok)
+    if not len(pos):
+        return {}
+    return {k: g.to_numpy() for k, g in pd.Series(pos).groupby(av[pos])}
+
+
 def _empty_clusters() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in CLUSTER_COLUMNS}).astype(
         {"flagged": "bool", "size": "int64"})
@@ -213,17 +226,23 @@ def analyze(
     times_all = np.sort(acts["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64"))
     delays = time_to_amplify(acts)
     degrees = _amplification_degrees(graphs.amplification)  # once, not once per cluster
+    # each table scanned once for all clusters (an amplifier is in one cluster), not per cluster
+    amp_of = {a: c for c in cand_ids for a in amplifiers[c]}
+    own_rows = _rows_by_cluster(acts["source"].map(amp_of))
+    gap_rows = (_rows_by_cluster(co.evidence["account_a"].map(amp_of), co.evidence["account_b"].map(amp_of))
+                if co is not None else {})
+    sig_t_rows = _rows_by_cluster(sig_t["account_a"].map(amp_of), sig_t["account_b"].map(amp_of))
+    none = np.array([], dtype=np.int64)
     rows = []
     for new_id, cid in enumerate(cand_ids, start=1):
         mem = amplifiers[cid]
         mset = set(mem)
         tg = roles_df.loc[(roles_df["community"] == cid) & (roles_df["role"] == "target"), "account"].tolist()
-        own = acts.loc[acts["source"].isin(mset)]
+        own = acts.iloc[own_rows.get(cid, none)]
         n_actions = float(own["weight"].sum())
         n = len(mem)
         if co is not None:
-            evm = co.evidence
-            gaps = evm.loc[evm["account_a"].isin(mset) & evm["account_b"].isin(mset), "gap_s"]
+            gaps = co.evidence["gap_s"].iloc[gap_rows.get(cid, none)]
             median_gap = float(gaps.median()) if len(gaps) else np.nan
         else:
             median_gap = np.nan
@@ -234,10 +253,10 @@ def analyze(
                .groupby("target")["weight"].sum().sort_values(ascending=False, kind="stable"))
         top = top[top >= max(config.min_repeat, 0.05 * n_actions)].head(5)
         st = cluster_statistics(acts, graphs.amplification, union, k60, mem,
-                                sorted(set(tg) | set(top.index)), delays)
+                                sorted(set(tg) | set(top.index)), delays, member_actions=own)
         # layers
-        sig_t_in = sig_t[sig_t["account_a"].isin(mset) & sig_t["account_b"].isin(mset)]
-        layer_t = len(sig_t_in) / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
+        n_sig_t_in = len(sig_t_rows.get(cid, none))
+        layer_t = n_sig_t_in / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
         r_obs, r_exp, r_p = block_amplification(graphs.amplification, mem,
                                                 sorted(set(tg) | set(top.index)), degrees=degrees)
         layer_r = r_p <= config.alpha and r_obs >= config.min_repeat * n

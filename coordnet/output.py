@@ -209,14 +209,29 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
     return path
 
 
+_XML_UNSAFE = r'[&<>"\x00-\x08\x0b\x0c\x0e-\x1f]'
+
+
+def _plain_type(typ: Any) -> bool:
+    """Whether an Arrow type prints as text without XML markup characters (and non-empty)."""
+    import pyarrow as pa
+
+    typ = typ.value_type if pa.types.is_dictionary(typ) else typ
+    return bool(pa.types.is_integer(typ) or pa.types.is_floating(typ)
+                or pa.types.is_timestamp(typ) or pa.types.is_boolean(typ))
+
+
 def _xml_text(col: Any) -> Any:
     """Arrow column → XML-escaped text without nulls ("" for missing)."""
     import pyarrow.compute as pc
 
     t = _arrow_text(col)
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
-        t = pc.replace_substring(t, a, b)
-    t = pc.replace_substring_regex(t, r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "")
+    # numbers, times and booleans print without markup characters, and text is escaped only
+    # when one scan finds something to escape (ids usually are clean): same bytes, fewer passes
+    if not _plain_type(col.type) and pc.any(pc.match_substring_regex(t, _XML_UNSAFE)).as_py():
+        for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+            t = pc.replace_substring(t, a, b)
+        t = pc.replace_substring_regex(t, r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "")
     return pc.fill_null(t, "")
 
 
@@ -236,12 +251,15 @@ def _attvalues(table: Any, cols: list[str], kind: str = "gexf", prefix: str = ""
 
     pieces = []
     for i, c in enumerate(cols):
-        v = _xml_text(table.column(c))
+        col = table.column(c)
+        v = _xml_text(col)
         if kind == "gexf":
             el = pc.binary_join_element_wise(f'<attvalue for="{i}" value="', v, '"/>', "")
         else:
             el = pc.binary_join_element_wise(f'<data key="{prefix}{i}">', v, "</data>", "")
-        pieces.append(pc.if_else(pc.equal(v, ""), "", el))
+        # a number, time or boolean prints as "" only when missing: no test needed without nulls
+        pieces.append(el if _plain_type(col.type) and col.null_count == 0
+                      else pc.if_else(pc.equal(v, ""), "", el))
     if not pieces:
         return None
     body = pc.binary_join_element_wise(*pieces, "")
