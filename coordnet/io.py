@@ -458,6 +458,63 @@ def _normalise(raw: pd.DataFrame, mapping: dict[str, str], default_type: str,
     return out[list(FIELDS)], reason
 
 
+def _dictionary(values: Any) -> Any:
+    """pyarrow dictionary array of a string Series (nulls stay null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = values.array
+    a = pa.array(arr) if not isinstance(arr, pd.Categorical) else pa.array(values.astype("str"))
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks() if a.num_chunks != 1 else a.chunk(0)
+    if not pa.types.is_large_string(a.type):
+        a = pc.cast(a, pa.large_string())
+    return pc.dictionary_encode(a)
+
+
+def _categorical(d: Any, cats: Any) -> pd.Categorical:
+    """Categorical over ``cats`` (sorted pyarrow strings) from a pyarrow dictionary array."""
+    import pyarrow.compute as pc
+
+    remap = pc.index_in(d.dictionary, value_set=cats).to_numpy(zero_copy_only=False)
+    idx = d.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    codes = np.where(idx >= 0, remap[np.maximum(idx, 0)] if len(remap) else -1, -1).astype(
+        np.int32 if len(cats) < 2**31 - 1 else np.int64)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(cats, dtype="str")))
+
+
+def encode_actions(actions: pd.DataFrame) -> pd.DataFrame:
+    """The canonical table with its text keys dictionary-encoded, once for every stage.
+
+    ``source`` and ``target`` become categoricals over one shared, sorted set of account
+    names (so ``source == target`` compares codes), ``object_id`` a categorical over its
+    sorted ids. Values, order and missing values are unchanged; groupings, joins and
+    comparisons downstream work on integer codes instead of hashing text again.
+
+    Examples
+    --------
+    >>> t = encode_actions(pd.DataFrame({"source": ["b", "a"], "target": ["a", None],
+    ...                                  "object_id": ["p", "p"]}))
+    >>> list(t["source"].cat.categories), t["target"].cat.codes.tolist()
+    (['a', 'b'], [0, -1])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = actions.copy(deep=False)
+    ds, dt = _dictionary(actions["source"]), _dictionary(actions["target"])
+    accounts = pc.unique(pa.chunked_array([ds.dictionary, dt.dictionary], type=pa.large_string()))
+    accounts = accounts.take(pc.array_sort_indices(accounts))
+    if isinstance(accounts, pa.ChunkedArray):
+        accounts = accounts.combine_chunks()
+    out["source"] = _categorical(ds, accounts)
+    out["target"] = _categorical(dt, accounts)
+    do = _dictionary(actions["object_id"])
+    objs = do.dictionary.take(pc.array_sort_indices(do.dictionary))
+    out["object_id"] = _categorical(do, objs)
+    return out
+
+
 def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: str | None,
             fmt: str, compression: str | None, malformed: list[dict[str, Any]],
             default_type: str, max_rejected: float, notes: list[str],
@@ -496,7 +553,7 @@ def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: st
         if n_clash:
             notes.append(f"{n_clash} id(s) appear on rows with different content: all those rows "
                          "are kept")
-    kept = kept.reset_index(drop=True)
+    kept = encode_actions(kept.reset_index(drop=True))
     rows_read = len(raw) + len(malformed)
     n_rej = len(rejected)
     if rows_read == 0:
