@@ -315,7 +315,8 @@ def simulate(params: SimParams | None = None, **changes: Any) -> Simulation:
         nposts = p.circle_posts * len(friends)
         auth = np.repeat(friends, p.circle_posts)
         t0 = rng.uniform(0, span, nposts)
-        obj = np.arange(n_post_ids, n_post_ids + nposts)
+        base = n_post_ids
+        obj = np.arange(base, base + nposts)
         obj_author.extend(auth.tolist())
         obj_time.extend(t0.tolist())
         n_post_ids += nposts
@@ -323,8 +324,10 @@ def simulate(params: SimParams | None = None, **changes: Any) -> Simulation:
         oo = np.repeat(obj, len(friends))
         keep = (src != np.repeat(auth, len(friends))) & (rng.random(len(src)) < 0.8)
         src, oo = src[keep], oo[keep]
-        parts.append((src, np.asarray(obj_author)[oo], oo,
-                      np.asarray(obj_time)[oo] + _lognormal(rng, p.delay_median_s / 3, p.delay_sigma, len(src))))
+        # the circle's own posts: their authors and times are auth / t0 (not a copy of the
+        # whole growing list per circle, which made many circles quadratic)
+        parts.append((src, auth[oo - base], oo,
+                      t0[oo - base] + _lognormal(rng, p.delay_median_s / 3, p.delay_sigma, len(src))))
 
     # 5. planted groups: new accounts (indices ≥ n)
     truth_idx: list[int] = []
