@@ -6,15 +6,17 @@ Run on demand (not part of the test suite)::
     python benchmarks/scale.py --sizes 1e6 --no-cnt # one size, no CNT comparison
     python benchmarks/scale.py --sizes 3e7,1e8 --engine duckdb --no-cnt --memory-limit 12GB
 
-For each size it writes a synthetic retweet CSV (``benchmarks/gen.py``; switch to
-``coordnet.simulate`` once it exists), then, each in a fresh subprocess so that peak
-memory (``ru_maxrss`` of the child) is per run:
+For each size it writes a synthetic retweet CSV with :func:`coordnet.simulate`
+(``benchmarks/gen.py``: a month of data, heavy-tailed activity and popularity, viral posts,
+friend circles, hyperactive accounts, 20 planted groups of 30), then, each in a fresh
+subprocess so that peak memory (``ru_maxrss`` of the child) is per run:
 
 * ``floor``: pyarrow reading the same CSV (the issue's yardstick),
 * ``coordnet``: :func:`coordnet.run_analyze` without figures (what ``coordnet analyze FILE
   --no-figures`` does), with the wall time of each stage taken from its progress
   callback: read, graphs (amplification graph and account table), co-action (the
-  windowed join), detection, outputs.
+  windowed join), detection, outputs; and, against the simulation's ground truth, the
+  precision and recall of the flagged accounts (up to 10M, where the truth is written).
 
 With ``--cnt`` (default) it also runs coordination-network-toolkit 1.5.2 from a throwaway
 virtualenv (``/tmp/cnt-venv``, created with pip when missing) on the 1M file: preprocess,
@@ -51,7 +53,16 @@ cfg = coordnet.Config(engine=engine)
 t1 = time.perf_counter()
 run = coordnet.run_analyze(path, out, config=cfg, figures=False, force=True, progress=progress)
 t2 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "total": t2 - t1, "marks": [(s, d, n, t - t1) for s, d, n, t in marks],
+import os, pandas as pd
+truth = path.rsplit(".", 1)[0] + "_truth.csv"
+pr = (None, None)
+if os.path.exists(truth):
+    tr = pd.read_csv(truth, dtype=str)
+    members = set(tr.loc[tr["role"] == "member", "account"])
+    acc = run.result.accounts
+    fl = set(acc.loc[acc["flagged"] & (acc["role"].astype(str) == "amplifier"), "account"].astype(str))
+    pr = (len(fl & members) / len(fl) if fl else 1.0, len(fl & members) / len(members))
+print(json.dumps({"precision": pr[0], "recall": pr[1], "import": t1 - t0, "total": t2 - t1, "marks": [(s, d, n, t - t1) for s, d, n, t in marks],
                   "rows": run.read.rows_kept, "coaction_edges": len(run.result.graphs.coaction.edges),
                   "flagged": run.summary["detection"]["flagged_clusters"],
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -180,6 +191,10 @@ def same_pairs_as_cnt(co, cnt_db: Path) -> tuple[bool, int, int]:
     return ok, len(cnt), len(mine)
 
 
+def _pct(x: float | None) -> str:
+    return f"{x:>5.2f}" if x is not None else f"{'-':>5}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1e6,3e6,1e7", help="comma-separated action counts")
@@ -226,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows[-1][4]["cnt"] = {**c, "coordnet_coaction": t_co, "identical": ok,
                                       "pairs": (n_cnt, n_mine)}
             csv_path.unlink()
+            for f in work.glob("*_truth.csv"):
+                f.unlink()
             shutil.rmtree(work / "out", ignore_errors=True)
     finally:
         if not args.workdir:
@@ -235,15 +252,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     head = (f"{'actions':>12} {'MB':>6} {'pyarrow':>8} {'read':>7} {'graphs':>7} {'co-act':>7} "
             f"{'detect':>7} {'outputs':>7} {'total':>7} {'x floor':>7} {'CPU s':>7} {'peak MB':>8} "
-            f"{'edges':>9}")
+            f"{'edges':>9} {'P':>5} {'R':>5}")
     print(f"engine: {args.engine}; seconds (wall), 2-core machine")
     print(head)
     for size, mb, fl, st, res in rows:
-        print(f"{size:>12,} {mb:>6.0f} {fl:>8.2f} {st['read']:>7.2f} {st['graphs']:>7.2f} "
+        print(f"{res['rows']:>12,} {mb:>6.0f} {fl:>8.2f} {st['read']:>7.2f} {st['graphs']:>7.2f} "
               f"{st['co-action']:>7.2f} {st['detection']:>7.2f} {st['outputs']:>7.2f} "
               f"{res['total']:>7.2f} {res['total'] / fl:>7.1f} {res.get('cpu_s', 0):>7.1f} "
               f"{res['maxrss_mb']:>8.0f} "
-              f"{res['coaction_edges']:>9,}")
+              f"{res['coaction_edges']:>9,} {_pct(res.get('precision'))} {_pct(res.get('recall'))}")
     for size, mb, fl, st, res in rows:
         if "cnt" in res:
             c = res["cnt"]

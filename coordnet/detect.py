@@ -472,7 +472,8 @@ def validate_clusters(
         with k ≥ 1 (from :func:`coordnet.coaction`).
     activity : pandas.Series
         Actions per account (index: account), for the matching. Random groups are drawn
-        among non-members with the same activity-decile composition as the cluster.
+        among non-members with the same activity-decile composition as the cluster
+        (uniformly, without replacement inside a group).
     n_null : int
         Random groups per cluster.
     seed : int
@@ -480,65 +481,157 @@ def validate_clusters(
     Returns
     -------
     pandas.DataFrame
-        ``cluster, sync_observed, sync_null_mean, lift, p_value``;
+        ``cluster, sync_observed, sync_null_mean`` (the exact expectation of a random
+        group's sum), ``lift, p_value``;
         ``p_value = (1 + #null ≥ observed) / (1 + n_null)``.
+
+    Examples
+    --------
+    Five accounts that co-retweeted 3 posts pairwise, among 45 accounts with a few
+    scattered co-retweets (k = 1):
+
+    >>> acc = [f"a{i:02d}" for i in range(50)]
+    >>> ring = [(x, y, 3) for i, x in enumerate(acc[:5]) for y in acc[i + 1:5]]
+    >>> noise = [(acc[i], acc[i + 1], 1) for i in range(5, 49, 2)]
+    >>> sync = pd.DataFrame(ring + noise, columns=["account_a", "account_b", "k"])
+    >>> v = validate_clusters({1: acc[:5]}, sync, pd.Series(10, index=acc), n_null=99, seed=0)
+    >>> v[["sync_observed", "p_value"]].values.tolist()  # 10 pairs × 3; no random group comes close
+    [[30.0, 0.01]]
     """
+    import scipy.sparse as sp
+
     rng = np.random.default_rng(seed)
     acts = activity.sort_index()
     names = acts.index.to_numpy()
+    n = len(names)
     # activity deciles, ties broken at random (not by name: similar names often come together)
-    tiebreak = rng.permutation(len(acts))
+    tiebreak = rng.permutation(n)
     order = np.lexsort((tiebreak, acts.to_numpy()))
-    ranks = np.empty(len(acts), dtype=np.int64)
-    ranks[order] = np.arange(len(acts))
-    deciles = (ranks * min(10, max(1, len(acts))) // max(1, len(acts))).astype(np.int64)
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(n)
+    deciles = (ranks * min(10, max(1, n)) // max(1, n)).astype(np.int64)
     pools = {d: np.flatnonzero(deciles == d) for d in np.unique(deciles)}
-    pos = pd.Series(np.arange(len(names)), index=names)
-    # k per pair in positional codes, as a sparse lookup
-    sa = pos.reindex(sync["account_a"]).to_numpy()
-    sb = pos.reindex(sync["account_b"]).to_numpy()
+    pos = pd.Series(np.arange(n), index=names)
+    # k per pair as a symmetric sparse matrix over the accounts
+    sa = pos.reindex(sync["account_a"].astype(str)).to_numpy()
+    sb = pos.reindex(sync["account_b"].astype(str)).to_numpy()
     ok = ~(np.isnan(sa) | np.isnan(sb))
-    sa, sb, kk = sa[ok].astype(np.int64), sb[ok].astype(np.int64), sync["k"].to_numpy()[ok]
-    lo, hi = np.minimum(sa, sb), np.maximum(sa, sb)
-    key = lo * len(names) + hi
-    lookup = pd.Series(kk, index=key).groupby(level=0).sum()
+    sa, sb = sa[ok].astype(np.int64), sb[ok].astype(np.int64)
+    kk = sync["k"].to_numpy()[ok].astype("float64")
+    k = sp.coo_matrix((kk, (sa, sb)), shape=(n, n)).tocsr()
+    k = sp.triu(k + k.T, 1).tocsr()  # pair (a, b) with a < b, once
+    k.eliminate_zeros()
+    k.sort_indices()
+    ka, kb = np.repeat(np.arange(n), np.diff(k.indptr)), k.indices
+    top_cache: dict[int, np.ndarray] = {}
     rows = []
-    for cid in sorted(members):
+    for cid in sorted(members):  # a few candidate clusters; the draws are vectorised
         mem = pos.reindex(members[cid]).dropna().astype(np.int64).to_numpy()
         size = len(mem)
         if size < 2:
             rows.append((cid, 0.0, 0.0, np.nan, 1.0, 0))
             continue
-        obs = _group_k(mem[None, :], lookup, len(names))[0]
+        obs = float(_group_k(mem[None, :], k)[0])
+        if size not in top_cache:
+            top_cache[size] = _top_strength(k, size - 1)
+        top = top_cache[size]
         dec = deciles[mem]
-        is_member = np.zeros(len(names), dtype=bool)
+        is_member = np.zeros(n, dtype=bool)
         is_member[mem] = True
-        null_parts = []
-        batch = max(1, int(2_000_000 // (size * (size - 1) / 2)))  # bounded memory per batch
+        slots = dict(zip(*np.unique(dec, return_counts=True)))
+        pool_of = {d: (pools[d][~is_member[pools[d]]] if (~is_member[pools[d]]).any() else pools[d])
+                   for d in slots}
+        mean = _null_mean(k, ka, kb, deciles, is_member, pools, pool_of, slots)
+        exceed = 0
+        batch = max(1, int(4_000_000 // size))  # bounded memory per batch
         done = 0
         while done < n_null:
             b = min(batch, n_null - done)
             groups = np.empty((b, size), dtype=np.int64)
             col = 0
-            for d, cnt in zip(*np.unique(dec, return_counts=True)):
-                pool = pools[d][~is_member[pools[d]]]  # matched non-members
-                if len(pool) == 0:
-                    pool = pools[d]
-                if len(pool) >= cnt:  # without replacement inside each group
-                    pick = np.stack([rng.choice(len(pool), cnt, replace=False) for _ in range(b)])
-                else:
-                    pick = rng.integers(0, len(pool), (b, cnt))
-                groups[:, col:col + cnt] = pool[pick]
+            for d, cnt in slots.items():
+                pool = pool_of[d]
+                groups[:, col:col + cnt] = pool[_draw_distinct(rng, len(pool), b, cnt)]
                 col += cnt
-            null_parts.append(_group_k(groups, lookup, len(names)))
+            # a group's sum is at most half the sum of its members' size−1 strongest links:
+            # only the groups whose bound reaches the observed value are summed exactly
+            maybe = np.flatnonzero(top[groups].sum(axis=1) / 2.0 >= obs)
+            if len(maybe):
+                exceed += int((_group_k(groups[maybe], k) >= obs).sum())
             done += b
-        null = np.concatenate(null_parts)
-        mean = float(null.mean())
-        p = (1 + int((null >= obs).sum())) / (1 + n_null)
+        p = (1 + exceed) / (1 + n_null)
         lift = obs / mean if mean > 0 else (np.inf if obs > 0 else np.nan)
         rows.append((cid, obs, mean, lift, p, n_null))
     return pd.DataFrame(rows, columns=["cluster", "sync_observed", "sync_null_mean", "lift", "p_value",
                                        "n_null"])
+
+
+def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int) -> np.ndarray:
+    """``b`` rows of ``cnt`` positions in ``range(pool)``, distinct within each row, uniform
+    (with replacement only when the pool is smaller than ``cnt``).
+
+    Rows are drawn with replacement and the few rows holding a repeat are drawn again
+    (rejection: the accepted rows are uniform over distinct tuples); for a nearly exhausted
+    pool, a random permutation per row instead.
+
+    Examples
+    --------
+    >>> x = _draw_distinct(np.random.default_rng(0), 6, 1000, 5)
+    >>> x.shape, bool((np.diff(np.sort(x, axis=1), axis=1) > 0).all())
+    ((1000, 5), True)
+    """
+    if pool < cnt:
+        return rng.integers(0, pool, (b, cnt))
+    if cnt * 2 > pool:  # rejection would be slow: permutations of the (small) pool
+        return np.argsort(rng.random((b, pool)), axis=1)[:, :cnt]
+    pick = rng.integers(0, pool, (b, cnt))
+    while True:
+        srt = np.sort(pick, axis=1)
+        bad = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
+        if not len(bad):
+            return pick
+        pick[bad] = rng.integers(0, pool, (len(bad), cnt))
+
+
+def _top_strength(k: Any, m: int) -> np.ndarray:
+    """Per account, the sum of its ``m`` largest pair values in ``k`` (upper-triangular
+    CSR of a symmetric matrix): an upper bound of its contribution to any group of m + 1."""
+    n = k.shape[0]
+    full = (k + k.T).tocoo()
+    order = np.lexsort((-full.data, full.row))
+    r, v = full.row[order], full.data[order]
+    first = np.searchsorted(r, np.arange(n))
+    rank = np.arange(len(r)) - first[r]
+    keep = rank < m
+    return np.bincount(r[keep], weights=v[keep], minlength=n)
+
+
+def _null_mean(k: Any, ka: np.ndarray, kb: np.ndarray, deciles: np.ndarray, is_member: np.ndarray,
+               pools: dict[Any, np.ndarray], pool_of: dict[Any, np.ndarray],
+               slots: dict[Any, int]) -> float:
+    """Exact expectation of a random group's sum under the matched sampling: for two slots
+    in deciles d ≠ e, the mean link between their pools ``W(d, e) / (|P_d|·|P_e|)``; for two
+    slots in the same decile, ``2·W(d, d) / (|P_d|·(|P_d| − 1))`` (``|P_d|²`` when the pool
+    is drawn with replacement)."""
+    in_pool = np.zeros(len(deciles), dtype=bool)
+    for d in slots:
+        in_pool[pool_of[d]] = True
+    use = in_pool[ka] & in_pool[kb]
+    da, db = deciles[ka[use]], deciles[kb[use]]
+    lo, hi = np.minimum(da, db), np.maximum(da, db)
+    nd = int(deciles.max()) + 1 if len(deciles) else 1
+    w = np.bincount(lo * nd + hi, weights=k.data[use], minlength=nd * nd).reshape(nd, nd)
+    total = 0.0
+    ds = sorted(slots)
+    for i, d in enumerate(ds):
+        pd_, cd = len(pool_of[d]), slots[d]
+        if cd > 1:
+            pairs = pd_ * (pd_ - 1) if pd_ >= cd else pd_ * pd_
+            total += cd * (cd - 1) / 2 * (2 * w[d, d] / pairs if pairs else 0.0)
+        for e in ds[i + 1:]:
+            pe, ce = len(pool_of[e]), slots[e]
+            total += cd * ce * w[d, e] / (pd_ * pe)
+    return float(total)
 
 
 def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targets: list[str],
@@ -593,14 +686,27 @@ def _amplification_degrees(amplification: pd.DataFrame) -> tuple[pd.Series, pd.S
             amplification.groupby("target")["weight"].sum())
 
 
-def _group_k(groups: np.ndarray, lookup: pd.Series, n: int) -> np.ndarray:
-    """Sum of k over all pairs inside each group (rows of ``groups``), vectorised."""
-    g, size = groups.shape
+def _group_k(groups: np.ndarray, k: Any) -> np.ndarray:
+    """Sum of k over all pairs inside each group (rows of ``groups``), vectorised: the pairs
+    of each group are looked up among the linked pairs (``k``, a symmetric sparse matrix,
+    canonical CSR) by binary search; accounts without any link are left out first."""
+    b, size = groups.shape
+    n = k.shape[0]
+    linked = (np.diff(k.indptr) > 0) | (np.bincount(k.indices, minlength=n) > 0)
+    keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(k.indptr)) * n + k.indices
+    out = np.zeros(b)
     iu, ju = np.triu_indices(size, 1)
-    a, b = groups[:, iu], groups[:, ju]
-    key = np.minimum(a, b) * n + np.maximum(a, b)
-    vals = lookup.reindex(key.ravel()).fillna(0).to_numpy().reshape(key.shape)
-    return vals.sum(axis=1)
+    step = max(1, 4_000_000 // max(1, len(iu)))
+    for r0 in range(0, b, step):  # blocks of groups: bounded memory
+        g = groups[r0:r0 + step]
+        a, c = g[:, iu], g[:, ju]
+        ok = linked[a] & linked[c]
+        row = np.nonzero(ok)[0]
+        q = np.minimum(a[ok], c[ok]) * n + np.maximum(a[ok], c[ok])
+        at = np.minimum(np.searchsorted(keys, q), len(keys) - 1) if len(keys) else np.zeros(len(q), int)
+        hit = (keys[at] == q) if len(keys) else np.zeros(len(q), bool)
+        out[r0:r0 + step] = np.bincount(row[hit], weights=k.data[at[hit]], minlength=len(g))
+    return out
 
 
 def time_to_amplify(actions: pd.DataFrame) -> pd.Series:
