@@ -44,7 +44,8 @@ def generate(n: int, seed: int = 0, prefix: str = "") -> tuple[pa.Table, "coordn
     for c in ("id", "source", "target", "object_id"):
         arr = pa.array(a[c].to_numpy(), type=pa.string())
         cols[c] = pc.binary_join_element_wise(prefix, arr, "") if prefix else arr
-    cols["timestamp"] = pc.strftime(pa.array(a["timestamp"]), format="%Y-%m-%dT%H:%M:%SZ")
+    ts = pa.array(a["timestamp"]).cast(pa.timestamp("ms", tz="UTC"))
+    cols["timestamp"] = pc.strftime(ts, format="%Y-%m-%dT%H:%M:%SZ")  # with the milliseconds
     return pa.table(cols), sim
 
 

@@ -137,13 +137,15 @@ def run_cnt(csv_path: Path, work: Path) -> dict:
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q",
                         "coordination-network-toolkit==1.5.2"], check=True)
     tab = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(
-        column_types={"timestamp": pa.timestamp("s", tz="UTC")}))
+        column_types={"timestamp": pa.timestamp("ms", tz="UTC")}))
     n = tab.num_rows
     empty = pa.array([""] * n)
     cnt_tab = pa.table({
         "message_id": tab["id"], "user_id": tab["source"], "username": tab["source"],
         "repost_id": tab["object_id"], "reply_id": empty, "message": empty,
-        "timestamp": pc.cast(pc.cast(tab["timestamp"], pa.int64()), pa.string()), "urls": empty})
+        # seconds with the milliseconds as decimals (CNT reads float seconds)
+        "timestamp": pc.cast(pc.divide(pc.cast(pc.cast(tab["timestamp"], pa.int64()), pa.float64()),
+                                       1000.0), pa.string()), "urls": empty})
     cnt_csv = work / "cnt_input.csv"
     pacsv.write_csv(cnt_tab, cnt_csv)
     db = work / "cnt.db"
@@ -200,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1e6,3e6,1e7", help="comma-separated action counts")
     ap.add_argument("--engine", default="duckdb")
     ap.add_argument("--workdir", default=None, help="where the CSVs go (deleted afterwards)")
+    ap.add_argument("--keep-inputs", action="store_true",
+                    help="keep the generated CSVs in --workdir and reuse those already there "
+                         "(same size and seed)")
     ap.add_argument("--no-cnt", dest="cnt", action="store_false")
     ap.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 12GB")
     ap.add_argument("--seed", type=int, default=0)
@@ -215,11 +220,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     try:
         for size in [int(float(s)) for s in args.sizes.split(",")]:
-            csv_path = work / f"actions_{size}.csv"
-            t = time.perf_counter()
-            gen.write(size, str(csv_path), seed=args.seed)
-            print(f"# generated {size:,} actions ({csv_path.stat().st_size / 1e6:.0f} MB) in "
-                  f"{time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+            csv_path = work / f"actions_{size}_seed{args.seed}.csv"
+            if not (args.keep_inputs and csv_path.exists()):
+                t = time.perf_counter()
+                gen.write(size, str(csv_path), seed=args.seed)
+                print(f"# generated {size:,} actions ({csv_path.stat().st_size / 1e6:.0f} MB) in "
+                      f"{time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
             floor = _child(FLOOR, str(csv_path))
             if args.join_only:
                 j = _child(JOIN, str(csv_path), "60000", args.memory_limit)
@@ -227,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{j['read']:.1f} s, co-action join {j['join']:.1f} s, peak "
                       f"{j['maxrss_mb']:.0f} MB (limit {args.memory_limit or 'none'}); "
                       f"{j['evidence']:,} evidence rows, {j['edges']:,} edges", flush=True)
-                csv_path.unlink()
+                if not args.keep_inputs:
+                    csv_path.unlink()
                 continue
             res = _child(CHILD, str(csv_path), str(work / "out"), args.engine, args.memory_limit)
             st = stages(res["marks"], res["total"])
@@ -240,12 +247,13 @@ def main(argv: list[str] | None = None) -> int:
                 ok, n_cnt, n_mine = same_pairs_as_cnt(co, c["network"])
                 rows[-1][4]["cnt"] = {**c, "coordnet_coaction": t_co, "identical": ok,
                                       "pairs": (n_cnt, n_mine)}
-            csv_path.unlink()
-            for f in work.glob("*_truth.csv"):
-                f.unlink()
+            if not args.keep_inputs:
+                csv_path.unlink()
+                for f in work.glob("*_truth.csv"):
+                    f.unlink()
             shutil.rmtree(work / "out", ignore_errors=True)
     finally:
-        if not args.workdir:
+        if not args.workdir and not args.keep_inputs:
             shutil.rmtree(work, ignore_errors=True)
 
     if not rows:
