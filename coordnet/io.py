@@ -37,6 +37,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +122,6 @@ TIME_MIN = pd.Timestamp("2000-01-01", tz="UTC")
 TIME_MAX = pd.Timestamp("2100-01-01", tz="UTC")
 
 ProgressCallback = Callable[[str, int, int], None]
-_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coordnet-sha256")
 
 
 @dataclass(frozen=True)
@@ -516,19 +516,25 @@ def _clean_arrow(col: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    a = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if isinstance(col, pa.ChunkedArray):
+        if pa.types.is_string(col.type) and col.nbytes > 2**31 - 2**24:
+            col = col.cast(pa.large_string())  # 32-bit offsets cannot hold it in one array
+        col = col.combine_chunks()
+    a = col
     if len(a) == 0:
         return a
     offs, data = _string_buffers(a)
-    lens = np.diff(offs)
-    full = lens > 0
-    edges = np.concatenate([data[offs[:-1][full]], data[offs[1:][full] - 1]])
-    # trim only when some value starts or ends with a space, a control or a non-ASCII byte
-    # (unicode spaces): the check is cheap, the trim copies the column
-    if ((edges <= 32) | (edges >= 127)).any():
-        a = pc.utf8_trim_whitespace(a)
-        lens = pc.binary_length(a).fill_null(0).to_numpy(zero_copy_only=False)
-    empty = lens == 0
+    if len(data):
+        # trim only when some value starts or ends with a space, a control or a non-ASCII
+        # byte (unicode spaces): the check is cheap, the trim copies the column. (An empty
+        # value shows its neighbour's byte: that only makes the check more cautious.)
+        first = data[np.minimum(offs[:-1], len(data) - 1)]
+        last = data[np.maximum(offs[1:] - 1, 0)]
+        odd = np.uint8(94)  # b - 33 wraps below 33: >= 94 means b <= 32 or b >= 127
+        if ((first - np.uint8(33)) >= odd).any() or ((last - np.uint8(33)) >= odd).any():
+            a = pc.utf8_trim_whitespace(a)
+            offs, data = _string_buffers(a)
+    empty = offs[1:] == offs[:-1]
     if empty.any():
         a = pc.if_else(pa.array(empty), pa.scalar(None, a.type), a)
     return a
@@ -646,17 +652,21 @@ def _dict_codes(a: Any) -> tuple[np.ndarray, Any]:
     return idx.astype(np.int32, copy=False), d.dictionary.cast(pa.large_string())
 
 
-def _clean_codes(col: Any) -> tuple[Any, np.ndarray, Any]:
-    """:func:`_clean_arrow` of a string column, and its :func:`_dict_codes`."""
-    a = _clean_arrow(col)
-    return (a, *_dict_codes(a))
+def _clean_codes(col: Any, sort: bool = False) -> tuple[Any, ...]:
+    """:func:`_dict_codes` of the :func:`_clean_arrow` text of a string column (and, with
+    ``sort``, the sort order of its values)."""
+    import pyarrow.compute as pc
+
+    idx, dic = _dict_codes(_clean_arrow(col))
+    return (idx, dic, pc.array_sort_indices(dic).to_numpy()) if sort else (idx, dic)
 
 
 def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
                      notes: list[str]) -> tuple[dict[str, Any], _Reasons]:
     """:func:`_normalise` of a pyarrow table of string columns: canonical columns (source,
-    target and object_id as (pyarrow text, codes, dictionary), id as pyarrow text,
-    timestamp as unix ms) and reject reasons. The columns are worked on in parallel
+    target and object_id as (codes, dictionary), id as (pyarrow text, may repeat),
+    timestamp as unix ms, ``text``: a function giving a field's clean text again) and
+    reject reasons. The columns are worked on in parallel
     (pyarrow and numpy release the GIL)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -666,7 +676,8 @@ def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
     none = pa.nulls(n, pa.string())
     out: dict[str, Any] = {}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="coordnet-read") as pool:
-        jobs = {f: pool.submit(_clean_codes, table.column(mapping[f]) if f in mapping else none)
+        jobs = {f: pool.submit(_clean_codes, table.column(mapping[f]) if f in mapping else none,
+                               f == "object_id")
                 for f in ("source", "target", "object_id")}
         if "timestamp" in mapping:
             jobs["timestamp"] = pool.submit(_parse_timestamps_arrow,
@@ -677,10 +688,10 @@ def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
         got = {f: job.result() for f, job in jobs.items()}
 
     out["source"] = got["source"]
-    why.flag(got["source"][1] < 0, f"empty {mapping['source']!r} (source account)")
+    why.flag(got["source"][0] < 0, f"empty {mapping['source']!r} (source account)")
     out["target"], out["object_id"] = got["target"], got["object_id"]
     names = " and ".join(repr(mapping[f]) for f in ("target", "object_id") if f in mapping)
-    why.flag((got["target"][1] < 0) & (got["object_id"][1] < 0),
+    why.flag((got["target"][0] < 0) & (got["object_id"][0] < 0),
              f"empty {names} (nothing amplified)")
 
     if "timestamp" in mapping:
@@ -706,6 +717,7 @@ def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
     out["type"] = _default_types(n, default_type) if t is None else t
 
     out["id"] = got["id"] if "id" in mapping else (none, False)
+    out["text"] = lambda f: _clean_arrow(table.column(mapping[f])) if f in mapping else none
     if "weight" in mapping:
         out["weight"] = _weights(table.column(mapping["weight"]).to_pandas(), mapping["weight"],
                                  why).to_numpy()
@@ -740,31 +752,53 @@ def _categorical(idx: np.ndarray, dictionary: Any, cats: Any) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(cats, dtype="str")))
 
 
-def _encode_keys(source: tuple[np.ndarray, Any], target: tuple[np.ndarray, Any],
-                 object_id: tuple[np.ndarray, Any], keep: np.ndarray | None = None,
-                 ) -> tuple[pd.Categorical, ...]:
-    """Categoricals of three dictionary-encoded columns ((codes, values) of
-    :func:`_dict_codes`), rows ``keep`` only: ``source`` and ``target`` over the sorted
-    accounts of both, ``object_id`` over its sorted ids."""
+def _sorted_categorical(idx: np.ndarray, dic: Any, order: np.ndarray | None,
+                        keep: np.ndarray | None) -> pd.Categorical:
+    """Categorical over the sorted values of ``dic`` used by the rows ``keep`` of the codes
+    ``idx``; ``order`` is the sort order of ``dic`` when known."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def rows(col: tuple[np.ndarray, Any]) -> tuple[np.ndarray, Any, Any]:
-        idx, dic = col
+    if order is None:
+        order = pc.array_sort_indices(dic).to_numpy()
+    if keep is not None:
+        idx = idx[keep]
+        used = np.bincount(idx[idx >= 0], minlength=len(dic)) > 0
+        order = order[used[order]]
+    rank = np.full(len(dic), -1, dtype=np.int32 if len(order) < 2**31 - 1 else np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[idx] if len(rank) else np.full(len(idx), -1, dtype=rank.dtype)
+    if len(rank) and (idx < 0).any():
+        codes[idx < 0] = -1
+    cats = dic.take(pa.array(order, type=pa.int64()))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(cats, dtype="str")))
+
+
+def _encode_keys(source: tuple[Any, ...], target: tuple[Any, ...], object_id: tuple[Any, ...],
+                 keep: np.ndarray | None = None) -> tuple[pd.Categorical, ...]:
+    """Categoricals of three dictionary-encoded columns ((codes, values) of
+    :func:`_dict_codes`, for object_id optionally with the values' sort order), rows
+    ``keep`` only: ``source`` and ``target`` over the sorted accounts of both,
+    ``object_id`` over its sorted ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def rows(col: tuple[Any, ...]) -> tuple[np.ndarray, Any, Any]:
+        idx, dic = col[:2]
         if keep is None:  # every value is used
             return idx, dic, dic
         idx = idx[keep]
         used = np.bincount(idx[idx >= 0], minlength=len(dic)) > 0
         return idx, dic, dic.filter(pa.array(used))
 
-    (si, sd, su), (ti, td, tu), (oi, od, ou) = rows(source), rows(target), rows(object_id)
+    (si, sd, su), (ti, td, tu) = rows(source), rows(target)
     accounts = pc.unique(pa.chunked_array([su, tu], type=pa.large_string()))
     accounts = accounts.take(pc.array_sort_indices(accounts))
     if isinstance(accounts, pa.ChunkedArray):
         accounts = accounts.combine_chunks()
-    objs = ou.take(pc.array_sort_indices(ou))
     return (_categorical(si, sd, accounts), _categorical(ti, td, accounts),
-            _categorical(oi, od, objs))
+            _sorted_categorical(*object_id[:2], object_id[2] if len(object_id) > 2 else None,
+                                keep))
 
 
 def encode_actions(actions: pd.DataFrame) -> pd.DataFrame:
@@ -820,7 +854,7 @@ def _kept_arrow(cols: dict[str, Any], bad: np.ndarray, has_id: bool,
         ids = ids.filter(pa.array(keep))
     if has_id and may_repeat:  # some id may repeat: the pandas path decides
         def text(f: str) -> pd.Series:
-            a = cols[f][0]
+            a = cols["text"](f)
             return (a if keep is None else a.filter(pa.array(keep))).to_pandas()
 
         df = pd.DataFrame({"source": text("source"), "target": text("target"),
@@ -831,7 +865,7 @@ def _kept_arrow(cols: dict[str, Any], bad: np.ndarray, has_id: bool,
                            "weight": cols["weight"] if keep is None else cols["weight"][keep]})
         df, n_dup = _drop_repeats(df, notes)
         return encode_actions(df.reset_index(drop=True)), n_dup
-    src, tgt, obj = _encode_keys(*(cols[f][1:] for f in ("source", "target", "object_id")),
+    src, tgt, obj = _encode_keys(*(cols[f] for f in ("source", "target", "object_id")),
                                  keep=keep)
 
     def rows(v: Any) -> Any:
@@ -958,6 +992,29 @@ def _read_all(path: Path | None, data: bytes | None, compression: str | None, wh
     except Exception as e:  # zstandard.ZstdError and friends
         raise InputError(f"{where}: cannot decompress the {compression} file ({e}).",
                          hint="download or export the file again") from None
+
+
+def _in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """Start ``fn(*args)`` in a thread; returns a function that waits for its result (or
+    raises its exception). A thread per call: safe after ``fork``, unlike a shared pool."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as e:  # handed to the caller
+            box["error"] = e
+
+    thread = threading.Thread(target=run, name="coordnet-background", daemon=True)
+    thread.start()
+
+    def result() -> Any:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return result
 
 
 def _sha256(path: Path) -> str:
@@ -1292,7 +1349,7 @@ def read_actions(
     if str(source) == "-":
         where = "<stdin>"
         data = sys.stdin.buffer.read()
-        hashing = _HASHER.submit(lambda: hashlib.sha256(data).hexdigest())
+        hashing = _in_background(lambda: hashlib.sha256(data).hexdigest())
         head = data[:1 << 16]
     else:
         path = Path(source)
@@ -1311,7 +1368,7 @@ def read_actions(
         except OSError as e:
             raise InputError(f"{where}: cannot read the file ({e.strerror}).") from None
         # hashed in a thread while the file is parsed (hashlib releases the GIL)
-        hashing = _HASHER.submit(_sha256, path)
+        hashing = _in_background(_sha256, path)
     if not head:
         raise InputError(f"{where}: the file is empty.",
                          hint="export the data again; a header line and data rows are needed")
@@ -1371,7 +1428,7 @@ def read_actions(
     else:
         raw = _read_parquet(path, data if not compression else _read_all(path, data, compression, where),
                             where)
-    sha = hashing.result()
+    sha = hashing()
     if len(raw) == 0 and malformed:
         first = malformed[0]
         err = InputError(
