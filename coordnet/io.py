@@ -675,16 +675,18 @@ def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
     why = _Reasons(n)
     none = pa.nulls(n, pa.string())
     out: dict[str, Any] = {}
+    jobs: dict[str, Any] = {}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="coordnet-read") as pool:
-        jobs = {f: pool.submit(_clean_codes, table.column(mapping[f]) if f in mapping else none,
-                               f == "object_id")
-                for f in ("source", "target", "object_id")}
-        if "timestamp" in mapping:
-            jobs["timestamp"] = pool.submit(_parse_timestamps_arrow,
-                                            table.column(mapping["timestamp"]))
-        if "id" in mapping:
-            jobs["id"] = pool.submit(lambda: (lambda a: (a, _may_repeat(a)))(
-                _clean_arrow(table.column(mapping["id"]))))
+        # longest first (object ids have the most distinct values, and are sorted here)
+        for f in ("object_id", "id", "source", "target", "timestamp"):
+            if f == "id" and f in mapping:
+                jobs[f] = pool.submit(lambda: (lambda a: (a, _may_repeat(a)))(
+                    _clean_arrow(table.column(mapping["id"]))))
+            elif f == "timestamp" and f in mapping:
+                jobs[f] = pool.submit(_parse_timestamps_arrow, table.column(mapping[f]))
+            elif f in ("source", "target", "object_id"):
+                jobs[f] = pool.submit(_clean_codes, table.column(mapping[f]) if f in mapping
+                                      else none, f == "object_id")
         got = {f: job.result() for f, job in jobs.items()}
 
     out["source"] = got["source"]
