@@ -559,16 +559,19 @@ def _may_repeat(a: Any) -> bool:
         return False
     offs = offs.astype(np.int64)
     start, lens = offs[:-1], np.diff(offs)
-    padded = np.zeros(len(data) + 8, dtype=np.uint8)
+    padded = np.zeros(len(data) + 72, dtype=np.uint8)  # room for 64 bytes past any value
     padded[: len(data)] = data
     # the 8 bytes starting at each position, as one unaligned uint64 each
-    words = np.ndarray(shape=(len(data) + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    words = np.ndarray(shape=(len(data) + 65,), dtype="<u8", buffer=padded, strides=(1,))
+    masks = np.array([2**(8 * i) - 1 for i in range(9)], dtype=np.uint64)  # the first i bytes
     mult = np.uint64(0x9E3779B97F4A7C15)
     h = lens.astype(np.uint64)
     for k in range(0, min(int(lens.max()), 64), 8):  # the first 64 bytes and the length
-        rem = np.clip(lens - k, 0, 7).astype(np.uint64) * np.uint64(8)
-        keep = np.where(lens - k >= 8, np.uint64(2**64 - 1), (np.uint64(1) << rem) - np.uint64(1))
-        h = (h ^ (words[np.minimum(start + k, len(data))] & keep)) * mult
+        left = np.clip(lens - k, 0, 8)
+        w = words[start + k]
+        w &= masks[left]
+        h ^= w
+        h *= mult
         h ^= h >> np.uint64(29)
     if a.null_count:
         h = h[~_is_null(a)]
