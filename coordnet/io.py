@@ -18,7 +18,9 @@ weight        how many actions the row stands for (pre-aggregated lists; default
 Columns are matched by **name**, never by position: :data:`ALIASES` lists the names
 recognised for each field, and explicit ``columns=`` overrides win.
 
-Reading is vectorised (pyarrow for parsing, pandas for conversion). Rows that cannot
+Reading is vectorised: delimited text is parsed, cleaned and encoded in pyarrow
+(:func:`_normalise_arrow`); other inputs are converted with pandas (:func:`_normalise`), under
+the same rules. Rows that cannot
 be used are never dropped silently: they are counted, kept with a reason in
 :attr:`ReadResult.rejected`, and reading stops with an :class:`~coordnet.errors.InputError`
 if more than ``max_rejected`` of the rows are bad.
@@ -35,6 +37,8 @@ import logging
 import os
 import re
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -365,9 +369,40 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     ok = out.notna()
     oor = ok & ((out < TIME_MIN) | (out >= TIME_MAX))
     if oor.any():
-        reason[oor] = [f"timestamp {t.isoformat()} out of range (2000–2100)" for t in out[oor]]
+        reason[oor] = _range_reasons(out[oor])
         out[oor] = pd.NaT
     return out, reason
+
+
+def _range_reasons(ts: pd.Series) -> list[str]:
+    return [f"timestamp {t.isoformat()} out of range (2000–2100)" for t in ts]
+
+
+class _Reasons:
+    """Why rows are rejected; the first reason flagged for a row wins."""
+
+    def __init__(self, n: int) -> None:
+        self.bad = np.zeros(n, dtype=bool)
+        self._idx: list[np.ndarray] = []
+        self._why: list[np.ndarray] = []
+
+    def flag(self, mask: Any, why: str | Callable[[np.ndarray], Any]) -> None:
+        """Reject the rows of ``mask`` not rejected yet; ``why`` is a reason, or a function
+        giving the reasons of the row numbers it is passed (called for those rows only)."""
+        m = np.asarray(mask, dtype=bool) & ~self.bad
+        if m.any():
+            i = np.flatnonzero(m)
+            self.bad[i] = True
+            self._idx.append(i)
+            self._why.append(np.full(len(i), why, dtype=object) if isinstance(why, str)
+                             else np.asarray(list(why(i)), dtype=object))
+
+    def reasons(self) -> np.ndarray:
+        """The reasons of the rejected rows, in row order."""
+        if not self._idx:
+            return np.empty(0, dtype=object)
+        idx, why = np.concatenate(self._idx), np.concatenate(self._why)
+        return why[np.argsort(idx, kind="stable")]
 
 
 def _clean_str(s: pd.Series) -> pd.Series:
@@ -385,102 +420,390 @@ def _clean_str(s: pd.Series) -> pd.Series:
     return s.where(s.notna() & (s != ""))
 
 
+def _action_types(values: pd.Series, rows: np.ndarray | None, name: str, default_type: str,
+                  notes: list[str], why: _Reasons) -> pd.Categorical | None:
+    """The ``type`` column as a categorical over :data:`ACTION_TYPES`, or ``None`` when it
+    holds Gephi edge directions (noted). ``values[rows]`` are the rows' raw values (``rows``
+    None: ``values`` are the rows), so a column can be given by its distinct values."""
+    low = values.astype("str").str.strip().str.lower().where(values.notna(), "")
+    distinct = set(low.unique()) - {""}
+    if distinct and distinct <= _GEPHI_DIRECTIONS:
+        notes.append(f"column {name!r} holds Gephi edge directions "
+                     f"({', '.join(sorted(distinct))}), not action types: ignored; "
+                     f"every row is a {default_type}")
+        return None
+    t = low.map(TYPE_ALIASES)
+    t[low == ""] = default_type
+    codes = pd.Categorical(t, categories=list(ACTION_TYPES)).codes
+    lows = low.to_numpy()
+    if rows is not None:
+        codes, lows = codes[rows], lows[rows]
+    why.flag(codes < 0, lambda i: (f"{name!r}: unknown action type {v[:30]!r} "
+                                   f"(expected {', '.join(ACTION_TYPES)})" for v in lows[i]))
+    return pd.Categorical.from_codes(codes, categories=list(ACTION_TYPES))
+
+
+def _default_types(n: int, default_type: str) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.full(n, ACTION_TYPES.index(default_type), dtype=np.int8),
+                                     categories=list(ACTION_TYPES))
+
+
+def _weights(col: pd.Series, name: str, why: _Reasons) -> pd.Series:
+    """Positive weights (bad ones rejected and set to 1); integers when all are integral."""
+    w = pd.to_numeric(col if pd.api.types.is_numeric_dtype(col) else col.astype("str").str.strip(),
+                      errors="coerce").astype("float64")
+    bad = w.isna() | ~np.isfinite(w) | (w <= 0)
+    why.flag(bad, f"{name!r}: weight must be a positive number")
+    w = w.where(~bad, 1.0)
+    if np.all(np.floor(w.to_numpy()) == w.to_numpy()):
+        w = w.astype("int64")
+    return w
+
+
 def _normalise(raw: pd.DataFrame, mapping: dict[str, str], default_type: str,
-               notes: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """Turn raw input columns into the canonical table; returns (table, reject reason)."""
+               notes: list[str]) -> tuple[pd.DataFrame, _Reasons]:
+    """Turn raw input columns into the canonical table; returns (table, reject reasons)."""
     n = len(raw)
-    reason = pd.Series(None, index=raw.index, dtype=object)
-
-    def flag(mask: pd.Series | np.ndarray, why: Any) -> None:
-        m = np.asarray(mask, dtype=bool) & reason.isna().to_numpy()
-        if m.any():
-            if isinstance(why, pd.Series):
-                reason[m] = why[m]
-            else:
-                reason[m] = why
-
+    why = _Reasons(n)
     out = pd.DataFrame(index=raw.index)
     out["source"] = _clean_str(raw[mapping["source"]])
-    flag(out["source"].isna(), f"empty {mapping['source']!r} (source account)")
+    why.flag(out["source"].isna(), f"empty {mapping['source']!r} (source account)")
     out["target"] = _clean_str(raw[mapping["target"]]) if "target" in mapping else pd.Series(
         pd.NA, index=raw.index, dtype="str")
     out["object_id"] = _clean_str(raw[mapping["object_id"]]) if "object_id" in mapping else pd.Series(
         pd.NA, index=raw.index, dtype="str")
     names = " and ".join(repr(mapping[f]) for f in ("target", "object_id") if f in mapping)
-    flag(out["target"].isna() & out["object_id"].isna(), f"empty {names} (nothing amplified)")
+    why.flag(out["target"].isna() & out["object_id"].isna(), f"empty {names} (nothing amplified)")
 
     if "timestamp" in mapping:
-        ts, why = parse_timestamps(raw[mapping["timestamp"]])
-        bad_ts = why.notna()
-        if bad_ts.any():  # format the reasons of the bad rows only (a Python call per bad row)
-            flag(bad_ts, why[bad_ts].map(lambda r: f"{mapping['timestamp']!r}: {r}" if r else r)
-                 .reindex(why.index))
+        ts, ts_why = parse_timestamps(raw[mapping["timestamp"]])
+        reasons = ts_why.to_numpy()
+        # format the reasons of the bad rows only (a Python call per bad row)
+        why.flag(ts_why.notna(), lambda i: (f"{mapping['timestamp']!r}: {r}" for r in reasons[i]))
         out["timestamp"] = ts
     else:
         out["timestamp"] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ms, UTC]")
 
+    t = None
     if "type" in mapping:
-        col = raw[mapping["type"]]
-        low = col.astype("str").str.strip().str.lower().where(col.notna(), "")
-        distinct = set(low.unique()) - {""}
-        if distinct and distinct <= _GEPHI_DIRECTIONS:
-            notes.append(f"column {mapping['type']!r} holds Gephi edge directions "
-                         f"({', '.join(sorted(distinct))}), not action types: ignored; "
-                         f"every row is a {default_type}")
+        t = _action_types(raw[mapping["type"]], None, mapping["type"], default_type, notes, why)
+        if t is None:
             del mapping["type"]
-            t = pd.Series(default_type, index=raw.index)
-        else:
-            t = low.map(TYPE_ALIASES)
-            t[low == ""] = default_type
-            unknown = t.isna()
-            flag(unknown, low.map(lambda v: f"{mapping['type']!r}: unknown action type {v[:30]!r} "
-                                  f"(expected {', '.join(ACTION_TYPES)})"))
-    else:
-        t = pd.Series(default_type, index=raw.index)
-    out["type"] = pd.Categorical(t, categories=list(ACTION_TYPES))
+    out["type"] = _default_types(n, default_type) if t is None else t
 
     out["id"] = _clean_str(raw[mapping["id"]]) if "id" in mapping else pd.Series(
         pd.NA, index=raw.index, dtype="str")
 
     if "weight" in mapping:
-        col = raw[mapping["weight"]]
-        w = pd.to_numeric(col if pd.api.types.is_numeric_dtype(col) else col.astype("str").str.strip(),
-                          errors="coerce").astype("float64")
-        bad = w.isna() | ~np.isfinite(w) | (w <= 0)
-        flag(bad, pd.Series(f"{mapping['weight']!r}: weight must be a positive number",
-                            index=raw.index))
-        w = w.where(~bad, 1.0)
-        if np.all(np.floor(w.to_numpy()) == w.to_numpy()):
-            w = w.astype("int64")
-        out["weight"] = w
+        out["weight"] = _weights(raw[mapping["weight"]], mapping["weight"], why)
     else:
         out["weight"] = np.ones(n, dtype="int64")
-    return out[list(FIELDS)], reason
+    return out[list(FIELDS)], why
 
 
-def _dictionary(values: Any) -> Any:
-    """pyarrow dictionary array of a string Series (nulls stay null)."""
+# ------------------------------------------------------- the Arrow path (delimited text)
+# A CSV/TSV is parsed by pyarrow into string columns; these are cleaned, checked and
+# dictionary-encoded in Arrow without building pandas string columns. Every rule is the
+# one of the pandas path above (tests/test_io.py compares the two on tricky values).
+
+_NAT = np.iinfo(np.int64).min
+_TIME_MIN_MS = TIME_MIN.value // 10**6
+_TIME_MAX_MS = TIME_MAX.value // 10**6
+
+
+def _clean_arrow(col: Any) -> Any:
+    """Arrow version of :func:`_clean_str` for a string column: stripped, empty → null."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    if isinstance(col, pa.ChunkedArray):
+        if pa.types.is_string(col.type) and col.nbytes > 2**31 - 2**24:
+            col = col.cast(pa.large_string())  # 32-bit offsets cannot hold it in one array
+        col = col.combine_chunks()
+    a = col
+    if len(a) == 0:
+        return a
+    offs, data = _string_buffers(a)
+    if len(data):
+        # trim only when some value starts or ends with a space, a control or a non-ASCII
+        # byte (unicode spaces): the check is cheap, the trim copies the column. (An empty
+        # value shows its neighbour's byte: that only makes the check more cautious.)
+        first = data[np.minimum(offs[:-1], len(data) - 1)]
+        last = data[np.maximum(offs[1:] - 1, 0)]
+        odd = np.uint8(94)  # b - 33 wraps below 33: >= 94 means b <= 32 or b >= 127
+        if ((first - np.uint8(33)) >= odd).any() or ((last - np.uint8(33)) >= odd).any():
+            a = pc.utf8_trim_whitespace(a)
+            offs, data = _string_buffers(a)
+    empty = offs[1:] == offs[:-1]
+    if empty.any():
+        a = pc.if_else(pa.array(empty), pa.scalar(None, a.type), a)
+    return a
+
+
+def _string_buffers(a: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of a pyarrow string or large_string array, as numpy views."""
+    import pyarrow as pa
+
+    offs = np.frombuffer(a.buffers()[1], dtype=np.int64 if pa.types.is_large_string(a.type)
+                         else np.int32)[a.offset: a.offset + len(a) + 1]
+    data = a.buffers()[2]
+    return offs, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8))
+
+
+def _may_repeat(a: Any) -> bool:
+    """False when no two non-null values of the string array ``a`` are equal (their 64-bit
+    hashes all differ; hashing and sorting integers is much cheaper than hashing strings).
+    True when two hashes are equal: a repeated value, or rarely a collision."""
+    offs, data = _string_buffers(a)
+    if len(a) - a.null_count < 2:
+        return False
+    offs = offs.astype(np.int64)
+    start, lens = offs[:-1], np.diff(offs)
+    padded = np.zeros(len(data) + 72, dtype=np.uint8)  # room for 64 bytes past any value
+    padded[: len(data)] = data
+    # the 8 bytes starting at each position, as one unaligned uint64 each
+    words = np.ndarray(shape=(len(data) + 65,), dtype="<u8", buffer=padded, strides=(1,))
+    masks = np.array([2**(8 * i) - 1 for i in range(9)], dtype=np.uint64)  # the first i bytes
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    h = lens.astype(np.uint64)
+    for k in range(0, min(int(lens.max()), 64), 8):  # the first 64 bytes and the length
+        left = np.clip(lens - k, 0, 8)
+        w = words[start + k]
+        w &= masks[left]
+        h ^= w
+        h *= mult
+        h ^= h >> np.uint64(29)
+    if a.null_count:
+        h = h[~_is_null(a)]
+    h.sort()
+    return bool((h[1:] == h[:-1]).any())
+
+
+def _is_null(a: Any) -> np.ndarray:
+    return a.is_null().to_numpy(zero_copy_only=False)
+
+
+def _iso_ms(chunk: Any) -> np.ndarray | None:
+    """Unix ms of a chunk of ISO 8601 text (NaT for empty), or None unless every value is
+    ISO 8601 that pyarrow parses (all with a zone, or all without one: then UTC)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = _clean_arrow(chunk)
+    if text.null_count == len(text):
+        return np.full(len(text), _NAT, dtype=np.int64)
+    for typ in (pa.timestamp("ms", tz="UTC"), pa.timestamp("ms")):
+        try:
+            parsed = pc.cast(text, typ)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        return parsed.cast(pa.int64()).fill_null(_NAT).to_numpy(zero_copy_only=False)
+    return None
+
+
+def _parse_timestamps_arrow(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`parse_timestamps` of a pyarrow string column: (unix ms with NaT, rows with a
+    reason, their reasons). Chunks that are wholly ISO 8601 are parsed by pyarrow; the
+    others by :func:`parse_timestamps` (same results: tests/test_io.py)."""
+    ms = np.empty(len(col), dtype=np.int64)
+    idx: list[np.ndarray] = []
+    why: list[np.ndarray] = []
+    start = 0
+    for chunk in col.chunks:
+        k = len(chunk)
+        got = _iso_ms(chunk)
+        if got is None:
+            ts, reason = parse_timestamps(chunk.to_pandas())
+            got = ts.array.asi8
+            bad = reason.notna().to_numpy()
+        else:
+            bad = got == _NAT
+            reason = pd.Series("missing timestamp", index=range(k), dtype=object)
+        ms[start:start + k] = got
+        if bad.any():
+            idx.append(start + np.flatnonzero(bad))
+            why.append(reason.to_numpy()[bad])
+        start += k
+    oor = (ms != _NAT) & ((ms < _TIME_MIN_MS) | (ms >= _TIME_MAX_MS))
+    if oor.any():
+        idx.append(np.flatnonzero(oor))
+        why.append(np.asarray(_range_reasons(_ms_series(ms[oor])), dtype=object))
+        ms[oor] = _NAT
+    if not idx:
+        return ms, np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
+    rows, reasons = np.concatenate(idx), np.concatenate(why)
+    order = np.argsort(rows, kind="stable")
+    return ms, rows[order], reasons[order]
+
+
+def _ms_series(ms: np.ndarray) -> pd.Series:
+    """``datetime64[ms, UTC]`` Series of unix milliseconds (``_NAT`` → NaT)."""
+    return pd.Series(ms.view("datetime64[ms]")).dt.tz_localize("UTC")
+
+
+def _dict_codes(a: Any) -> tuple[np.ndarray, Any]:
+    """Dictionary encoding of a pyarrow string array: (int32 codes, -1 for null; values as
+    large_string)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if a.null_count == len(a):
+        return np.full(len(a), -1, dtype=np.int32), pa.array([], type=pa.large_string())
+    d = pc.dictionary_encode(a)
+    idx = d.indices
+    idx = (idx.fill_null(-1) if idx.null_count else idx).to_numpy(zero_copy_only=False)
+    return idx.astype(np.int32, copy=False), d.dictionary.cast(pa.large_string())
+
+
+def _clean_codes(col: Any, sort: bool = False) -> tuple[Any, ...]:
+    """:func:`_dict_codes` of the :func:`_clean_arrow` text of a string column (and, with
+    ``sort``, the sort order of its values)."""
+    import pyarrow.compute as pc
+
+    idx, dic = _dict_codes(_clean_arrow(col))
+    return (idx, dic, pc.array_sort_indices(dic).to_numpy()) if sort else (idx, dic)
+
+
+def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
+                     notes: list[str]) -> tuple[dict[str, Any], _Reasons]:
+    """:func:`_normalise` of a pyarrow table of string columns: canonical columns (source,
+    target and object_id as (codes, dictionary), id as (pyarrow text, may repeat),
+    timestamp as unix ms, ``text``: a function giving a field's clean text again) and
+    reject reasons. The columns are worked on in parallel
+    (pyarrow and numpy release the GIL)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    why = _Reasons(n)
+    none = pa.nulls(n, pa.string())
+    out: dict[str, Any] = {}
+    jobs: dict[str, Any] = {}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="coordnet-read") as pool:
+        # longest first (object ids have the most distinct values, and are sorted here)
+        for f in ("object_id", "id", "source", "target", "timestamp"):
+            if f == "id" and f in mapping:
+                jobs[f] = pool.submit(lambda: (lambda a: (a, _may_repeat(a)))(
+                    _clean_arrow(table.column(mapping["id"]))))
+            elif f == "timestamp" and f in mapping:
+                jobs[f] = pool.submit(_parse_timestamps_arrow, table.column(mapping[f]))
+            elif f in ("source", "target", "object_id"):
+                jobs[f] = pool.submit(_clean_codes, table.column(mapping[f]) if f in mapping
+                                      else none, f == "object_id")
+        got = {f: job.result() for f, job in jobs.items()}
+
+    out["source"] = got["source"]
+    why.flag(got["source"][0] < 0, f"empty {mapping['source']!r} (source account)")
+    out["target"], out["object_id"] = got["target"], got["object_id"]
+    names = " and ".join(repr(mapping[f]) for f in ("target", "object_id") if f in mapping)
+    why.flag((got["target"][0] < 0) & (got["object_id"][0] < 0),
+             f"empty {names} (nothing amplified)")
+
+    if "timestamp" in mapping:
+        ms, rows, reasons = got["timestamp"]
+        mask = np.zeros(n, dtype=bool)
+        mask[rows] = True
+        why.flag(mask, lambda i: (f"{mapping['timestamp']!r}: {r}"
+                                  for r in reasons[np.searchsorted(rows, i)]))
+        out["timestamp"] = ms
+    else:
+        out["timestamp"] = np.full(n, _NAT, dtype=np.int64)
+
+    t = None
+    if "type" in mapping:  # decided on the distinct values
+        col = table.column(mapping["type"])
+        d = pc.dictionary_encode(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+        values = pd.concat([d.dictionary.to_pandas(), pd.Series([None], dtype="str")],
+                           ignore_index=True)
+        rows_of = d.indices.fill_null(len(d.dictionary)).to_numpy(zero_copy_only=False)
+        t = _action_types(values, rows_of, mapping["type"], default_type, notes, why)
+        if t is None:
+            del mapping["type"]
+    out["type"] = _default_types(n, default_type) if t is None else t
+
+    out["id"] = got["id"] if "id" in mapping else (none, False)
+    out["text"] = lambda f: _clean_arrow(table.column(mapping[f])) if f in mapping else none
+    if "weight" in mapping:
+        out["weight"] = _weights(table.column(mapping["weight"]).to_pandas(), mapping["weight"],
+                                 why).to_numpy()
+    else:
+        out["weight"] = np.ones(n, dtype="int64")
+    return out, why
+
+
+def _arrow_strings(values: pd.Series) -> Any:
+    """pyarrow string array of a string Series (nulls stay null)."""
+    import pyarrow as pa
 
     arr = values.array
     a = pa.array(arr) if not isinstance(arr, pd.Categorical) else pa.array(values.astype("str"))
     if isinstance(a, pa.ChunkedArray):
         a = a.combine_chunks() if a.num_chunks != 1 else a.chunk(0)
-    if not pa.types.is_large_string(a.type):
-        a = pc.cast(a, pa.large_string())
-    return pc.dictionary_encode(a)
+    return a
 
 
-def _categorical(d: Any, cats: Any) -> pd.Categorical:
-    """Categorical over ``cats`` (sorted pyarrow strings) from a pyarrow dictionary array."""
+def _categorical(idx: np.ndarray, dictionary: Any, cats: Any) -> pd.Categorical:
+    """Categorical over ``cats`` (sorted pyarrow strings) of codes ``idx`` into ``dictionary``."""
     import pyarrow.compute as pc
 
-    remap = pc.index_in(d.dictionary, value_set=cats).to_numpy(zero_copy_only=False)
-    idx = d.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    codes = np.where(idx >= 0, remap[np.maximum(idx, 0)] if len(remap) else -1, -1).astype(
-        np.int32 if len(cats) < 2**31 - 1 else np.int64)
+    remap = pc.index_in(dictionary, value_set=cats).fill_null(-1).to_numpy(
+        zero_copy_only=False).astype(np.int32 if len(cats) < 2**31 - 1 else np.int64)
+    if len(remap) == 0:
+        codes = np.full(len(idx), -1, dtype=remap.dtype)
+    elif (idx < 0).any():
+        codes = np.where(idx >= 0, remap[np.maximum(idx, 0)], -1).astype(remap.dtype)
+    else:
+        codes = remap[idx]
     return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(cats, dtype="str")))
+
+
+def _sorted_categorical(idx: np.ndarray, dic: Any, order: np.ndarray | None,
+                        keep: np.ndarray | None) -> pd.Categorical:
+    """Categorical over the sorted values of ``dic`` used by the rows ``keep`` of the codes
+    ``idx``; ``order`` is the sort order of ``dic`` when known."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if order is None:
+        order = pc.array_sort_indices(dic).to_numpy()
+    if keep is not None:
+        idx = idx[keep]
+        used = np.bincount(idx[idx >= 0], minlength=len(dic)) > 0
+        order = order[used[order]]
+    rank = np.full(len(dic), -1, dtype=np.int32 if len(order) < 2**31 - 1 else np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[idx] if len(rank) else np.full(len(idx), -1, dtype=rank.dtype)
+    if len(rank) and (idx < 0).any():
+        codes[idx < 0] = -1
+    cats = dic.take(pa.array(order, type=pa.int64()))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(cats, dtype="str")))
+
+
+def _encode_keys(source: tuple[Any, ...], target: tuple[Any, ...], object_id: tuple[Any, ...],
+                 keep: np.ndarray | None = None) -> tuple[pd.Categorical, ...]:
+    """Categoricals of three dictionary-encoded columns ((codes, values) of
+    :func:`_dict_codes`, for object_id optionally with the values' sort order), rows
+    ``keep`` only: ``source`` and ``target`` over the sorted accounts of both,
+    ``object_id`` over its sorted ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def rows(col: tuple[Any, ...]) -> tuple[np.ndarray, Any, Any]:
+        idx, dic = col[:2]
+        if keep is None:  # every value is used
+            return idx, dic, dic
+        idx = idx[keep]
+        used = np.bincount(idx[idx >= 0], minlength=len(dic)) > 0
+        return idx, dic, dic.filter(pa.array(used))
+
+    (si, sd, su), (ti, td, tu) = rows(source), rows(target)
+    accounts = pc.unique(pa.chunked_array([su, tu], type=pa.large_string()))
+    accounts = accounts.take(pc.array_sort_indices(accounts))
+    if isinstance(accounts, pa.ChunkedArray):
+        accounts = accounts.combine_chunks()
+    return (_categorical(si, sd, accounts), _categorical(ti, td, accounts),
+            _sorted_categorical(*object_id[:2], object_id[2] if len(object_id) > 2 else None,
+                                keep))
 
 
 def encode_actions(actions: pd.DataFrame) -> pd.DataFrame:
@@ -498,63 +821,108 @@ def encode_actions(actions: pd.DataFrame) -> pd.DataFrame:
     >>> list(t["source"].cat.categories), t["target"].cat.codes.tolist()
     (['a', 'b'], [0, -1])
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     out = actions.copy(deep=False)
-    ds, dt = _dictionary(actions["source"]), _dictionary(actions["target"])
-    accounts = pc.unique(pa.chunked_array([ds.dictionary, dt.dictionary], type=pa.large_string()))
-    accounts = accounts.take(pc.array_sort_indices(accounts))
-    if isinstance(accounts, pa.ChunkedArray):
-        accounts = accounts.combine_chunks()
-    out["source"] = _categorical(ds, accounts)
-    out["target"] = _categorical(dt, accounts)
-    do = _dictionary(actions["object_id"])
-    objs = do.dictionary.take(pc.array_sort_indices(do.dictionary))
-    out["object_id"] = _categorical(do, objs)
+    out["source"], out["target"], out["object_id"] = _encode_keys(
+        *(_dict_codes(_arrow_strings(actions[c])) for c in ("source", "target", "object_id")))
     return out
 
 
-def _finish(raw: pd.DataFrame, mapping: dict[str, str], *, path: str, sha256: str | None,
+def _drop_repeats(kept: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, int]:
+    """Drop rows that repeat an earlier row exactly (same id and same content): counted once.
+    Rows that share an id but differ are all kept (dropping one would lose data)."""
+    # only rows whose id occurs more than once can repeat an earlier row exactly
+    shared = (kept["id"].notna() & kept["id"].duplicated(keep=False)).to_numpy()
+    dup = pd.Series(False, index=kept.index)
+    if shared.any():
+        dup[shared] = kept.loc[shared].duplicated(keep="first").to_numpy()
+    n_dup = int(dup.sum())
+    if n_dup:
+        notes.append(f"{n_dup} row(s) repeat an earlier row exactly (same id): each action is "
+                     "counted once")
+        kept = kept.loc[~dup]
+    clash = kept["id"].notna() & kept["id"].duplicated(keep=False)
+    n_clash = int(kept.loc[clash, "id"].nunique())
+    if n_clash:
+        notes.append(f"{n_clash} id(s) appear on rows with different content: all those rows "
+                     "are kept")
+    return kept, n_dup
+
+
+def _kept_arrow(cols: dict[str, Any], bad: np.ndarray, has_id: bool,
+                notes: list[str]) -> tuple[pd.DataFrame, int]:
+    """The encoded actions table of the good rows of :func:`_normalise_arrow`'s columns."""
+    import pyarrow as pa
+
+    keep = ~bad if bad.any() else None
+    ids, may_repeat = cols["id"]
+    if keep is not None:
+        ids = ids.filter(pa.array(keep))
+    if has_id and may_repeat:  # some id may repeat: the pandas path decides
+        def text(f: str) -> pd.Series:
+            a = cols["text"](f)
+            return (a if keep is None else a.filter(pa.array(keep))).to_pandas()
+
+        df = pd.DataFrame({"source": text("source"), "target": text("target"),
+                           "timestamp": _ms_series(cols["timestamp"] if keep is None
+                                                   else cols["timestamp"][keep]),
+                           "type": cols["type"] if keep is None else cols["type"][keep],
+                           "id": ids.to_pandas(), "object_id": text("object_id"),
+                           "weight": cols["weight"] if keep is None else cols["weight"][keep]})
+        df, n_dup = _drop_repeats(df, notes)
+        return encode_actions(df.reset_index(drop=True)), n_dup
+    src, tgt, obj = _encode_keys(*(cols[f] for f in ("source", "target", "object_id")),
+                                 keep=keep)
+
+    def rows(v: Any) -> Any:
+        return v if keep is None else v[keep]
+
+    return pd.DataFrame({"source": src, "target": tgt,
+                         "timestamp": _ms_series(rows(cols["timestamp"])),
+                         "type": rows(cols["type"]), "id": ids.to_pandas(), "object_id": obj,
+                         "weight": rows(cols["weight"])}), 0
+
+
+def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: str | None,
             fmt: str, compression: str | None, malformed: list[dict[str, Any]],
             default_type: str, max_rejected: float, notes: list[str],
             ignored: tuple[str, ...]) -> ReadResult:
-    raw = raw.reset_index(drop=True)
-    actions, reason = _normalise(raw, mapping, default_type, notes)
-    bad = reason.notna().to_numpy()
+    """Normalise ``raw`` (a DataFrame, or a pyarrow table of strings read from CSV/TSV)."""
+    arrow = not isinstance(raw, pd.DataFrame)
+    if arrow:
+        n_raw = raw.num_rows
+        cols, why = _normalise_arrow(raw, mapping, default_type, notes)
+    else:
+        raw = raw.reset_index(drop=True)
+        n_raw = len(raw)
+        actions, why = _normalise(raw, mapping, default_type, notes)
+    bad = why.bad
     rej_cols = list(dict.fromkeys(mapping.values()))
     # platform exports (platforms.py) give each action its line or message number in "row"
     rows = raw["row"].to_numpy()[bad] if fmt in PLATFORM_FORMATS else np.flatnonzero(bad) + 1
-    rejected = pd.DataFrame({"row": rows, "reason": reason[bad].to_numpy()})
+    rejected = pd.DataFrame({"row": rows, "reason": why.reasons()})
     for c in rej_cols:
-        rejected[c] = raw.loc[bad, c].astype("str").to_numpy() if bad.any() else []
+        if not bad.any():
+            rejected[c] = []
+        elif arrow:
+            import pyarrow as pa
+            rejected[c] = raw.column(c).filter(pa.array(bad)).to_pandas().astype("str").to_numpy()
+        else:
+            rejected[c] = raw.loc[bad, c].astype("str").to_numpy()
     if malformed:
         mal = pd.DataFrame(malformed)
         rejected = pd.concat([mal, rejected], ignore_index=True)
-    if fmt in PLATFORM_FORMATS:  # hashtags kept for a co-hashtag layer
-        actions["hashtags"] = _clean_str(raw["hashtags"])
-    kept = actions.loc[~bad]
     n_dup = 0
-    if "id" in mapping:
-        # a duplicate repeats an earlier row exactly (same id and same content): counted once.
-        # Rows that share an id but differ are all kept (dropping one would lose data).
-        # only rows whose id occurs more than once can repeat an earlier row exactly
-        shared = (kept["id"].notna() & kept["id"].duplicated(keep=False)).to_numpy()
-        dup = pd.Series(False, index=kept.index)
-        if shared.any():
-            dup[shared] = kept.loc[shared].duplicated(keep="first").to_numpy()
-        n_dup = int(dup.sum())
-        if n_dup:
-            notes.append(f"{n_dup} row(s) repeat an earlier row exactly (same id): each action is "
-                         "counted once")
-            kept = kept.loc[~dup]
-        clash = kept["id"].notna() & kept["id"].duplicated(keep=False)
-        n_clash = int(kept.loc[clash, "id"].nunique())
-        if n_clash:
-            notes.append(f"{n_clash} id(s) appear on rows with different content: all those rows "
-                         "are kept")
-    kept = encode_actions(kept.reset_index(drop=True))
-    rows_read = len(raw) + len(malformed)
+    if arrow:
+        kept, n_dup = _kept_arrow(cols, bad, "id" in mapping, notes)
+        del cols
+    else:
+        if fmt in PLATFORM_FORMATS:  # hashtags kept for a co-hashtag layer
+            actions["hashtags"] = _clean_str(raw["hashtags"])
+        kept = actions.loc[~bad]
+        if "id" in mapping:
+            kept, n_dup = _drop_repeats(kept, notes)
+        kept = encode_actions(kept.reset_index(drop=True))
+    rows_read = n_raw + len(malformed)
     n_rej = len(rejected)
     if rows_read == 0:
         raise InputError(f"{path}: the file has a header but no data rows.",
@@ -631,6 +999,29 @@ def _read_all(path: Path | None, data: bytes | None, compression: str | None, wh
                          hint="download or export the file again") from None
 
 
+def _in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """Start ``fn(*args)`` in a thread; returns a function that waits for its result (or
+    raises its exception). A thread per call: safe after ``fork``, unlike a shared pool."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as e:  # handed to the caller
+            box["error"] = e
+
+    thread = threading.Thread(target=run, name="coordnet-background", daemon=True)
+    thread.start()
+
+    def result() -> Any:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return result
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -695,7 +1086,7 @@ def _sniff_delimiter(text: str, where: str) -> str:
 
 def _read_csv(path: Path | None, data: bytes | None, compression: str | None, where: str,
               delimiter: str | None, encoding: str, head_text: str,
-              ) -> tuple[pd.DataFrame, list[dict[str, Any]], str]:
+              ) -> tuple[Any, list[dict[str, Any]], str]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -763,9 +1154,8 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
         raise InputError(
             f"{where}: only one column was found ({names[0][:80]!r}); the delimiter looks wrong.",
             hint=f"name the delimiter with --delimiter {cand} (or ',', ';', 'tab', '|')")
-    df = table.to_pandas()
     # pyarrow reads every column as string; "" stands for a missing value
-    return df, malformed, delimiter
+    return table, malformed, delimiter
 
 
 def _number_lines(path: Path | None, data: bytes | None, compression: str | None,
@@ -964,7 +1354,7 @@ def read_actions(
     if str(source) == "-":
         where = "<stdin>"
         data = sys.stdin.buffer.read()
-        sha = hashlib.sha256(data).hexdigest()
+        hashing = _in_background(lambda: hashlib.sha256(data).hexdigest())
         head = data[:1 << 16]
     else:
         path = Path(source)
@@ -982,7 +1372,8 @@ def read_actions(
                              hint="check that you can read the file") from None
         except OSError as e:
             raise InputError(f"{where}: cannot read the file ({e.strerror}).") from None
-        sha = _sha256(path)
+        # hashed in a thread while the file is parsed (hashlib releases the GIL)
+        hashing = _in_background(_sha256, path)
     if not head:
         raise InputError(f"{where}: the file is empty.",
                          hint="export the data again; a header line and data rows are needed")
@@ -1027,7 +1418,7 @@ def read_actions(
         raw, malformed, used_delim = _read_csv(path, data, compression, where, delim, encoding,
                                                head_text)
         if fmt == "twarc-csv":  # platform export (coordnet/platforms.py)
-            raw = from_twarc_csv(raw)
+            raw = from_twarc_csv(raw.to_pandas())
             notes.extend(raw.attrs.pop("notes", []))
         else:
             fmt = "tsv" if used_delim == "\t" else "csv"
@@ -1042,6 +1433,7 @@ def read_actions(
     else:
         raw = _read_parquet(path, data if not compression else _read_all(path, data, compression, where),
                             where)
+    sha = hashing()
     if len(raw) == 0 and malformed:
         first = malformed[0]
         err = InputError(
@@ -1064,8 +1456,9 @@ def read_actions(
     if raw.shape[1] == 0 and not malformed:
         raise InputError(f"{where}: no columns found.",
                          hint="the file needs named columns (a header line, or keys in each JSON object)")
-    mapping = detect_columns([str(c) for c in raw.columns], columns, where=where)
-    ignored = tuple(str(c) for c in raw.columns if c not in mapping.values())
+    names = [str(c) for c in (raw.columns if isinstance(raw, pd.DataFrame) else raw.column_names)]
+    mapping = detect_columns(names, columns, where=where)
+    ignored = tuple(c for c in names if c not in mapping.values())
     log.info("read %s (%s): %d rows; mapping %s", where, fmt, len(raw), mapping)
     return _finish(raw, mapping, path=where, sha256=sha, fmt=fmt, compression=compression,
                    malformed=malformed, default_type=default_type, max_rejected=max_rej,

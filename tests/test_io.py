@@ -13,6 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import coordnet
 from coordnet.io import parse_timestamps
@@ -257,3 +259,145 @@ def test_delimiter_follows_the_header_when_values_hold_other_delimiters(tmp_path
     r = coordnet.read_actions(p)
     assert r.rows_kept == 3 and r.rows_rejected == 0
     assert r.actions["source"].tolist() == ['"|', "a|b", "c"]
+
+
+# ------------------------------------------- the Arrow path for CSV/TSV equals the pandas path
+# Delimited text is normalised in pyarrow (coordnet.io._normalise_arrow); every other input
+# goes through pandas (_normalise). Both must give the same table, rejections and notes.
+
+TS_FORMS = ["2021-10-20T21:13:56Z", "2021-10-20 21:13:56", " 2021-10-20T21:13:56Z ",
+            "2021-10-20T23:13:56+02:00", "2021-10-20T21:13:56+0200", "2021-10-20T21",
+            "2021-10-20", "2021-10-20T21:13:56.123Z", "2021-10-20T21:13:56.1234Z",
+            "2021-02-30T00:00:00Z", "1999-12-31T23:59:59Z", "2100-01-01", "0001-01-01",
+            "1634764436", "1634764436000", "1.6e9", "0", "Wed Oct 20 21:13:56 +0000 2021",
+            "\u00a02021-10-20T21:13:56Z", "", "  ", "yesterday", "2021-10-20t21:13:56z"]
+TEXT = ["a", "b", " c", "d ", "", "  ", "é", "ü ñ", "\u00a0x", "\u3000y", "x\t", '"q"', "a,b"]
+
+
+def _both_paths(path):
+    """(the CSV read by read_actions, the same strings through from_dataframe)."""
+    import pyarrow.csv as pacsv
+
+    fast = coordnet.read_actions(path, max_rejected=1)
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    raw = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+        column_types={h: pa.string() for h in header}, strings_can_be_null=False,
+        quoted_strings_can_be_null=False)).to_pandas()
+    slow = coordnet.from_dataframe(raw, max_rejected=1)
+    return fast, slow
+
+
+def _assert_same(fast, slow):
+    pd.testing.assert_frame_equal(fast.actions, slow.actions, check_exact=True)
+    pd.testing.assert_frame_equal(fast.rejected, slow.rejected, check_exact=True)
+    assert fast.notes == slow.notes and fast.mapping == slow.mapping
+    assert (fast.rows_read, fast.rows_kept, fast.rows_rejected, fast.rows_duplicate) == \
+        (slow.rows_read, slow.rows_kept, slow.rows_rejected, slow.rows_duplicate)
+
+
+def _csv(tmp_path, header, rows):
+    import csv
+
+    p = tmp_path / "t.csv"
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return p
+
+
+def test_arrow_path_equals_pandas_path_on_tricky_values(tmp_path):
+    rows = [[str(i % 7), TEXT[i % len(TEXT)], TEXT[(3 * i) % len(TEXT)],
+             ["p1", " p2", "", "p3 "][i % 4], TS_FORMS[i % len(TS_FORMS)],
+             ["retweet", "RT", " quote ", "", "boost", "foo", "MENTION"][i % 7],
+             ["1", "2", " 3", "0", "-1", "x", "1.5"][(i // 2) % 7]] for i in range(300)]
+    rows += rows[:20]  # exact repeats (same id, same content)
+    fast, slow = _both_paths(_csv(tmp_path, ["id", "source", "target", "object_id", "timestamp",
+                                             "type", "weight"], rows))
+    _assert_same(fast, slow)
+    assert fast.rows_duplicate > 0 and fast.rows_rejected > 100  # both kinds exercised
+
+
+@pytest.mark.parametrize("value", TS_FORMS)
+def test_arrow_path_equals_pandas_path_for_each_timestamp_form(tmp_path, value):
+    # a column of one form is parsed by pyarrow when it can be, else by parse_timestamps
+    rows = [["a", "b", value], ["c", "a", value], ["d", "e", "2021-10-20T21:13:56Z"]]
+    fast, slow = _both_paths(_csv(tmp_path, ["source", "target", "timestamp"], rows))
+    _assert_same(fast, slow)
+
+
+def test_arrow_timestamps_chunk_by_chunk_equal_parse_timestamps():
+    from coordnet.io import _parse_timestamps_arrow
+
+    chunks = [["2021-10-20T21:13:56Z", "2021-10-20T23:13:56+02:00", ""],  # all with a zone
+              ["2021-10-20 21:13:56", " 2021-10-20T21 ", "1999-01-01"],   # all without one
+              ["2021-10-20T21:13:56Z", "2021-10-20 21:13:56", "1634764436", "nope"],  # mixed
+              ["", "  "], ["2199-01-01T00:00:00Z"]]
+    col = pa.chunked_array([pa.array(c, type=pa.string()) for c in chunks])
+    ms, rows, reasons = _parse_timestamps_arrow(col)
+    ts, why = parse_timestamps(pd.Series(sum(chunks, []), dtype="str"))
+    assert ms.tolist() == ts.array.asi8.tolist()
+    assert rows.tolist() == [2, 5, 9, 10, 11, 12]
+    assert reasons.tolist() == why.dropna().tolist()
+    assert reasons.tolist()[1] == "timestamp 1999-01-01T00:00:00+00:00 out of range (2000–2100)"
+
+
+def test_accounts_only_on_rejected_rows_are_not_categories(tmp_path):
+    data = ("id,source,target,timestamp\n1,a,b,2021-10-20T21:13:56Z\n"
+            "2,zz,yy,yesterday\n3, c ,a,2021-10-20T21:13:57Z\n4,d,,2021-10-20T21:13:58Z\n")
+    res = coordnet.read_actions(write(tmp_path, "r.csv", data), max_rejected=1)
+    a = res.actions
+    assert list(a["source"].cat.categories) == ["a", "b", "c"]
+    assert a["source"].tolist() == ["a", "c"] and a["target"].tolist() == ["b", "a"]
+    assert res.rejected["row"].tolist() == [2, 4]
+    assert res.rejected["source"].tolist() == ["zz", "d"]
+
+
+@pytest.mark.parametrize("values, repeats", [
+    (["r1", "r2", "r3"], False),
+    (["r1", "r2", "r1"], True),
+    (["", None, "x", None], False),                       # nulls are not values
+    (["x" * 70 + "a", "x" * 70 + "b"], True),             # only 64 bytes hashed: say maybe
+    (["abcdefgh", "abcdefghi", "abcdefg", "abcdefgh"], True),
+    (["abcdefgh", "abcdefghi", "abcdefg", "bcdefgh"], False),
+    (["é", "e", "ü ñ", "\u3000"], False),
+])
+def test_may_repeat(values, repeats):
+    from coordnet.io import _may_repeat
+
+    assert _may_repeat(pa.array(values, type=pa.string())) is repeats
+    # a slice (non-zero offset) and large_string give the same answer
+    arr = pa.array(["pad"] + values, type=pa.large_string()).slice(1)
+    assert _may_repeat(arr) is repeats
+
+
+_cells = st.one_of(st.sampled_from(TEXT), st.text(max_size=6))
+_tricky_rows = st.lists(st.tuples(st.sampled_from(["1", "2", "3", " 3", ""]), _cells, _cells,
+                                  st.one_of(st.sampled_from(TS_FORMS), st.text(max_size=8))),
+                        min_size=1, max_size=30)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_tricky_rows)
+def test_arrow_path_equals_pandas_path_for_any_values(tmp_path, rows):
+    rows = [[c.replace("\r", " ").replace("\n", " ").replace("\x00", "") for c in r] for r in rows]
+    try:
+        fast, slow = _both_paths(_csv(tmp_path, ["id", "source", "target", "timestamp"], rows))
+    except coordnet.InputError as e:  # e.g. no usable row: both paths must say so
+        with pytest.raises(coordnet.InputError, match="no usable rows"):
+            coordnet.from_dataframe(pd.DataFrame(rows, columns=["id", "source", "target",
+                                                                "timestamp"]), max_rejected=1)
+        assert "no usable rows" in str(e)
+        return
+    _assert_same(fast, slow)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=80)), min_size=1, max_size=30), st.data())
+def test_may_repeat_never_misses_a_repeat(values, data):
+    from coordnet.io import _may_repeat
+
+    present = [v for v in values if v is not None]
+    if present:  # one value again: a repeat, wherever it falls and however long it is
+        values = values + [data.draw(st.sampled_from(present))]
+        assert _may_repeat(pa.array(values, type=pa.string())) is True
