@@ -23,13 +23,17 @@ from .config import Config
 from .errors import InputError
 from .graphs import Graphs, build_graphs
 from .io import ReadResult, read_actions
-from .output import prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
+from .output import cap_edges, prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
 
 __all__ = ["GraphRun", "run_graph", "AnalyzeRun", "run_analyze", "load_result", "TABLES_DIR"]
 
 #: Sub-folder of an analysis holding its tables as Parquet: exact values (no spreadsheet
 #: escaping), what :func:`load_result` and ``coordnet plot`` read.
 TABLES_DIR = "tables"
+
+#: The columns of the actions table kept in ``tables/actions.parquet``: what the figures
+#: draw (the input's own row ``id``, unique text per row, is the costliest and unused).
+SAVED_ACTION_COLUMNS = ("source", "target", "timestamp", "type", "object_id", "weight")
 
 log = logging.getLogger("coordnet")
 ProgressCallback = Callable[[str, int, int], None]
@@ -79,16 +83,39 @@ def _manifest(command: str, read: ReadResult, config: Config, extra: dict[str, A
     }
 
 
+class _SummarisedRead:
+    """A :class:`ReadResult` whose ``summary()`` (a pass over every action) is computed once,
+    for the manifest and the report."""
+
+    def __init__(self, read: ReadResult) -> None:
+        self._read, self._summary = read, read.summary()
+
+    def summary(self) -> dict[str, Any]:
+        return self._summary
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._read, name)
+
+
 def _last_day(read: ReadResult) -> str | None:
     last = read.actions["timestamp"].max()
     return last.strftime("%Y-%m-%d") if pd.notna(last) else None
 
 
+GEPHI_RULE = ("every edge touching an account of a candidate cluster, then the heaviest other "
+              "edges (ties by source, then target name) up to gephi_max_edges")
+
+
 def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config, date: str | None,
-                 put: Callable[[str, Path], None], *, both: bool) -> str | None:
+                 put: Callable[[str, Path], None], *, both: bool, keep: Any = (),
+                 full: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Write graph.gexf/.graphml (the amplification graph, or the co-action network when the
     data has no target accounts) and, with ``both``, coaction.gexf/.graphml as well.
-    Returns which graph graph.* holds."""
+
+    A graph of more than ``config.gephi_max_edges`` edges is cut down (:func:`cap_edges`,
+    keeping every edge of the ``keep`` accounts), its nodes to those of the edges written
+    and the ``keep`` accounts; ``full`` names the file holding every edge of each graph,
+    for the log. Returns, per file stem, which graph it holds and what was written."""
     co = graphs.coaction
     kinds = {
         "amplification": (graphs.amplification, "source", "target", True, "weight",
@@ -103,14 +130,33 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
     jobs = [(primary, "graph")]
     if both and primary == "amplification" and co is not None and not co.edges.empty:
         jobs.append(("coaction", "coaction"))
+    info: dict[str, Any] = {}
+    keep = pd.Index(list(keep)).unique()
     for kind, stem in jobs:
         e, u, v, directed, w, desc = kinds[kind]
-        put(f"{stem}.gexf", write_gexf(nodes, e, out / f"{stem}.gexf", source=u, target=v,
+        n_edges, n_nodes = len(e), len(nodes)
+        e = cap_edges(e, config.gephi_max_edges, source=u, target=v, weight=w, keep=keep)
+        nd = nodes
+        if len(e) < n_edges:
+            used = pd.Index(pd.concat([e[u].astype(object), e[v].astype(object)]).unique())
+            nd = nodes[nodes["account"].isin(used.append(keep))]
+            desc += (f" (the {len(e):,} edges of {n_edges:,} kept by coordnet's Gephi limit: "
+                     f"{GEPHI_RULE})")
+            log.warning("%s.gexf/%s.graphml: the %s graph has %s edges, more than gephi_max_edges "
+                        "(%s): wrote %s edges (%s) and their %s accounts; every edge is in %s.",
+                        stem, stem, kind, f"{n_edges:,}", f"{config.gephi_max_edges:,}",
+                        f"{len(e):,}", GEPHI_RULE, f"{len(nd):,}",
+                        (full or {}).get(kind, f"{kind} table"))
+        put(f"{stem}.gexf", write_gexf(nd, e, out / f"{stem}.gexf", source=u, target=v,
                                        directed=directed, weight=w, date=date, description=desc,
                                        start="first_time", end="last_time"))
-        put(f"{stem}.graphml", write_graphml(nodes, e, out / f"{stem}.graphml", source=u, target=v,
+        put(f"{stem}.graphml", write_graphml(nd, e, out / f"{stem}.graphml", source=u, target=v,
                                              directed=directed))
-    return primary
+        info[stem] = {"graph": kind, "edges_written": len(e), "edges_total": n_edges,
+                      "nodes_written": len(nd), "nodes_total": n_nodes,
+                      "capped": len(e) < n_edges, "max_edges": config.gephi_max_edges,
+                      "rule": GEPHI_RULE, "all_edges_in": (full or {}).get(kind)}
+    return info
 
 
 def _read_or_report(input: str | os.PathLike[str] | pd.DataFrame, out: Path, created: bool,
@@ -207,12 +253,13 @@ def run_graph(
         put("rejected.csv", write_csv(read.rejected, out / "rejected.csv"))
     if progress:
         progress("write Gephi files", 0, 1)
-    primary = _write_gephi(out, graphs.accounts, graphs, config, _last_day(read), put, both=True)
+    gephi = _write_gephi(out, graphs.accounts, graphs, config, _last_day(read), put, both=True,
+                         full={"amplification": "amplification.csv", "coaction": "coaction.csv"})
     if progress:
         progress("write Gephi files", 1, 1)
     t_write = time.perf_counter()
     graph_info = {
-        "graph_file": primary,
+        "graph_file": gephi["graph"]["graph"],
         "accounts": len(graphs.accounts),
         "amplification_edges": len(graphs.amplification),
         "self_loops": graphs.self_loops,
@@ -224,6 +271,7 @@ def run_graph(
     }
     summary = _manifest("graph", read, config, {
         "graphs": graph_info,
+        "gephi": gephi,
         "outputs": sorted([*files, "summary.json"]),
         "runtime_s": {"read": round(t_read - t0, 3), "graphs": round(t_graphs - t_read, 3),
                       "write": round(t_write - t_graphs, 3)},
@@ -328,7 +376,10 @@ def run_analyze(
         files["rejected.csv"] = write_csv(read.rejected, out / "rejected.csv")
     files.update(_write_tables(result, out))
     nodes = _gephi_nodes(result)
-    _write_gephi(out, nodes, result.graphs, config, _last_day(read), files.__setitem__, both=False)
+    keep = result.accounts.loc[result.accounts["cluster"].notna(), "account"]
+    gephi = _write_gephi(out, nodes, result.graphs, config, _last_day(read), files.__setitem__,
+                         both=False, keep=keep,
+                         full={k: f"{TABLES_DIR}/{k}.parquet" for k in ("amplification", "coaction")})
     t_write = time.perf_counter()
     if figures:
         from .plot import write_figures
@@ -337,13 +388,16 @@ def run_analyze(
             progress("figures", 0, 1)
         files.update(write_figures(result, out, lang=lang, source=read.path))
     t_fig = time.perf_counter()
-    summary = _manifest("analyze", read, config, {
+    sread = _SummarisedRead(read)
+    summary = _manifest("analyze", sread, config, {
         "detection": {**{k: v for k, v in result.info.items()}},
+        "gephi": gephi,
         "runtime_s": {"read": round(t_read - t0, 3), "detect": round(t_detect - t_read, 3),
                       "write": round(t_write - t_detect, 3), "figures": round(t_fig - t_write, 3)},
     })
     t_rep = time.perf_counter()
-    files["report.md"] = _write_text(render_markdown(result, read, lang=lang), out / "report.md")
+    files["report.md"] = _write_text(render_markdown(result, sread, lang=lang, gephi=gephi),
+                                     out / "report.md")
     summary["report"] = {"lang": lang}
     pngs = {Path(k).stem: v.read_bytes() for k, v in files.items() if k.endswith(".png")}
     files["report.html"] = _write_text(render_html(result, summary, lang=lang, figures=pngs),
@@ -360,7 +414,8 @@ def _write_tables(result: Any, out: Path) -> dict[str, Path]:
 
     d = out / TABLES_DIR
     d.mkdir(exist_ok=True)
-    tables = {"actions": result.actions, "clusters": result.clusters, "accounts": result.accounts,
+    acts = result.actions[[c for c in SAVED_ACTION_COLUMNS if c in result.actions.columns]]
+    tables = {"actions": acts, "clusters": result.clusters, "accounts": result.accounts,
               "account_activity": result.graphs.accounts, "amplification": result.graphs.amplification}
     co = result.graphs.coaction
     if result.graphs.amplification.empty and co is not None:
@@ -374,7 +429,8 @@ def load_result(path: str | os.PathLike[str]) -> Any:
     Nothing is recomputed: the tables come from ``tables/*.parquet`` and the parameters
     and counts from ``summary.json``. The result has what the figures and reports need;
     ``pairs`` and ``amplification_tests`` are empty and the co-action evidence is not
-    loaded (it is in ``evidence.csv``).
+    loaded (it is in ``evidence.csv``); ``actions`` has the columns the figures use
+    (:data:`SAVED_ACTION_COLUMNS`: not the input's row ``id``).
 
     Parameters
     ----------
