@@ -83,6 +83,38 @@ def _manifest(command: str, read: ReadResult, config: Config, extra: dict[str, A
     }
 
 
+class _Writes:
+    """File writes run on a small thread pool (pyarrow encodes and compresses without the
+    GIL), collected as output name → path. Each file is written atomically on its own, so
+    the bytes do not depend on the order; an error or an interrupt cancels the writes not
+    yet started and waits for the running ones (whole files or none), then propagates."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        n = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self.pool = ThreadPoolExecutor(n, thread_name_prefix="coordnet-write") if n > 1 else None
+        self.jobs: dict[str, Any] = {}
+        self.files: dict[str, Path] = {}
+
+    def __call__(self, name: str, fn: Callable[..., Path], *args: Any, **kw: Any) -> None:
+        self.jobs[name] = self.pool.submit(fn, *args, **kw) if self.pool else fn(*args, **kw)
+
+    def __enter__(self) -> "_Writes":
+        return self
+
+    def __exit__(self, kind: Any, *exc: Any) -> None:
+        if self.pool is None:
+            self.files.update(self.jobs)
+            return
+        try:
+            if kind is None:
+                for name, job in self.jobs.items():
+                    self.files[name] = job.result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 class _SummarisedRead:
     """A :class:`ReadResult` whose ``summary()`` (a pass over every action) is computed once,
     for the manifest and the report."""
@@ -107,7 +139,7 @@ GEPHI_RULE = ("every edge touching an account of a candidate cluster, then the h
 
 
 def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config, date: str | None,
-                 put: Callable[[str, Path], None], *, both: bool, keep: Any = (),
+                 write: Callable[..., None], *, both: bool, keep: Any = (),
                  full: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Write graph.gexf/.graphml (the amplification graph, or the co-action network when the
     data has no target accounts) and, with ``both``, coaction.gexf/.graphml as well.
@@ -115,7 +147,8 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
     A graph of more than ``config.gephi_max_edges`` edges is cut down (:func:`cap_edges`,
     keeping every edge of the ``keep`` accounts), its nodes to those of the edges written
     and the ``keep`` accounts; ``full`` names the file holding every edge of each graph,
-    for the log. Returns, per file stem, which graph it holds and what was written."""
+    for the log. The files are written by ``write(name, writer, *args, **kw)``. Returns, per
+    file stem, which graph it holds and what was written."""
     co = graphs.coaction
     kinds = {
         "amplification": (graphs.amplification, "source", "target", True, "weight",
@@ -147,11 +180,11 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
                         stem, stem, kind, f"{n_edges:,}", f"{config.gephi_max_edges:,}",
                         f"{len(e):,}", GEPHI_RULE, f"{len(nd):,}",
                         (full or {}).get(kind, f"{kind} table"))
-        put(f"{stem}.gexf", write_gexf(nd, e, out / f"{stem}.gexf", source=u, target=v,
-                                       directed=directed, weight=w, date=date, description=desc,
-                                       start="first_time", end="last_time"))
-        put(f"{stem}.graphml", write_graphml(nd, e, out / f"{stem}.graphml", source=u, target=v,
-                                             directed=directed))
+        write(f"{stem}.gexf", write_gexf, nd, e, out / f"{stem}.gexf", source=u, target=v,
+              directed=directed, weight=w, date=date, description=desc, start="first_time",
+              end="last_time")
+        write(f"{stem}.graphml", write_graphml, nd, e, out / f"{stem}.graphml", source=u, target=v,
+              directed=directed)
         info[stem] = {"graph": kind, "edges_written": len(e), "edges_total": n_edges,
                       "nodes_written": len(nd), "nodes_total": n_nodes,
                       "capped": len(e) < n_edges, "max_edges": config.gephi_max_edges,
@@ -243,18 +276,20 @@ def run_graph(
     def put(name: str, path: Path) -> None:
         files[name] = path
 
-    put("accounts.csv", write_csv(graphs.accounts, out / "accounts.csv"))
-    put("amplification.csv", write_csv(graphs.amplification, out / "amplification.csv"))
     co = graphs.coaction
-    if co is not None:
-        put("coaction.csv", write_csv(co.edges, out / "coaction.csv"))
-        put("evidence.csv", write_csv(co.evidence, out / "evidence.csv"))
-    if read.rows_rejected:
-        put("rejected.csv", write_csv(read.rejected, out / "rejected.csv"))
     if progress:
         progress("write Gephi files", 0, 1)
-    gephi = _write_gephi(out, graphs.accounts, graphs, config, _last_day(read), put, both=True,
-                         full={"amplification": "amplification.csv", "coaction": "coaction.csv"})
+    with _Writes() as w:
+        gephi = _write_gephi(out, graphs.accounts, graphs, config, _last_day(read), w, both=True,
+                             full={"amplification": "amplification.csv", "coaction": "coaction.csv"})
+        w("accounts.csv", write_csv, graphs.accounts, out / "accounts.csv")
+        w("amplification.csv", write_csv, graphs.amplification, out / "amplification.csv")
+        if co is not None:
+            w("coaction.csv", write_csv, co.edges, out / "coaction.csv")
+            w("evidence.csv", write_csv, co.evidence, out / "evidence.csv")
+        if read.rows_rejected:
+            w("rejected.csv", write_csv, read.rejected, out / "rejected.csv")
+    files.update(w.files)
     if progress:
         progress("write Gephi files", 1, 1)
     t_write = time.perf_counter()
@@ -365,21 +400,21 @@ def run_analyze(
     t_detect = time.perf_counter()
     if progress:
         progress("write outputs", 0, 1)
-    files: dict[str, Path] = {}
-    files["clusters.csv"] = write_csv(result.clusters, out / "clusters.csv")
-    files["accounts.csv"] = write_csv(result.accounts, out / "accounts.csv")
     co = result.graphs.coaction
     ev = co.evidence if (all_evidence and co is not None) else result.evidence
-    files["evidence.csv"] = write_csv(ev, out / "evidence.csv")
-    files["pairs.csv"] = write_csv(result.pairs, out / "pairs.csv")
-    if read.rows_rejected:
-        files["rejected.csv"] = write_csv(read.rejected, out / "rejected.csv")
-    files.update(_write_tables(result, out))
-    nodes = _gephi_nodes(result)
-    keep = result.accounts.loc[result.accounts["cluster"].notna(), "account"]
-    gephi = _write_gephi(out, nodes, result.graphs, config, _last_day(read), files.__setitem__,
-                         both=False, keep=keep,
-                         full={k: f"{TABLES_DIR}/{k}.parquet" for k in ("amplification", "coaction")})
+    with _Writes() as w:  # the Gephi files and the big tables first: they take longest
+        keep = result.accounts.loc[result.accounts["cluster"].notna(), "account"]
+        gephi = _write_gephi(out, _gephi_nodes(result), result.graphs, config, _last_day(read), w,
+                             both=False, keep=keep,
+                             full={k: f"{TABLES_DIR}/{k}.parquet" for k in ("amplification", "coaction")})
+        _write_tables(result, out, w)
+        w("clusters.csv", write_csv, result.clusters, out / "clusters.csv")
+        w("accounts.csv", write_csv, result.accounts, out / "accounts.csv")
+        w("evidence.csv", write_csv, ev, out / "evidence.csv")
+        w("pairs.csv", write_csv, result.pairs, out / "pairs.csv")
+        if read.rows_rejected:
+            w("rejected.csv", write_csv, read.rejected, out / "rejected.csv")
+    files: dict[str, Path] = dict(w.files)
     t_write = time.perf_counter()
     if figures:
         from .plot import write_figures
@@ -408,19 +443,21 @@ def run_analyze(
     return AnalyzeRun(read, result, out, dict(sorted(files.items())), summary)
 
 
-def _write_tables(result: Any, out: Path) -> dict[str, Path]:
+def _write_tables(result: Any, out: Path, write: Callable[..., None]) -> None:
     """The tables the figures and report.html need, as Parquet under ``tables/``."""
     from .output import write_parquet
 
     d = out / TABLES_DIR
     d.mkdir(exist_ok=True)
     acts = result.actions[[c for c in SAVED_ACTION_COLUMNS if c in result.actions.columns]]
-    tables = {"actions": acts, "clusters": result.clusters, "accounts": result.accounts,
-              "account_activity": result.graphs.accounts, "amplification": result.graphs.amplification}
+    tables = {"actions": acts, "amplification": result.graphs.amplification,
+              "clusters": result.clusters, "accounts": result.accounts,
+              "account_activity": result.graphs.accounts}
     co = result.graphs.coaction
     if result.graphs.amplification.empty and co is not None:
         tables["coaction"] = co.edges  # the network map draws it when there are no targets
-    return {f"{TABLES_DIR}/{k}.parquet": write_parquet(v, d / f"{k}.parquet") for k, v in tables.items()}
+    for k, v in tables.items():
+        write(f"{TABLES_DIR}/{k}.parquet", write_parquet, v, d / f"{k}.parquet")
 
 
 def load_result(path: str | os.PathLike[str]) -> Any:
@@ -494,8 +531,11 @@ def _gephi_nodes(result: Any) -> pd.DataFrame:
     """Node table of the Gephi files: the account table plus ``cluster``, ``tier``, ``role``,
     ``flagged`` and ``activity`` (actions made + actions received), text attributes empty
     for accounts outside any cluster."""
-    nodes = result.graphs.accounts.merge(result.accounts[["account", "cluster", "role", "flagged"]],
-                                         on="account", how="left")
+    acc, roles = result.graphs.accounts, result.accounts[["account", "cluster", "role", "flagged"]]
+    if acc["account"].equals(roles["account"]):  # the same accounts in the same order: no join
+        nodes = acc.assign(**{c: roles[c].array for c in ("cluster", "role", "flagged")})
+    else:
+        nodes = acc.merge(roles, on="account", how="left")
     tiers = dict(zip(result.clusters["cluster"].astype("int64"), result.clusters["tier"].astype(str)))
     tier = nodes["cluster"].astype(object).map(tiers)
     nodes["tier"] = tier.where(tier.notna(), "").astype(str)
