@@ -363,10 +363,10 @@ def _name_codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.
     """
     if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype) \
             and a.cat.categories.equals(b.cat.categories) and a.cat.categories.is_monotonic_increasing:
-        return (a.cat.codes.to_numpy(np.int64), b.cat.codes.to_numpy(np.int64), a.cat.categories)
+        return a.cat.codes.to_numpy(), b.cat.codes.to_numpy(), a.cat.categories
     codes, names = pd.factorize(pd.concat([a.astype(object), b.astype(object)], ignore_index=True),
                                 sort=True)
-    return codes[:len(a)].astype(np.int64), codes[len(a):].astype(np.int64), pd.Index(names)
+    return codes[:len(a)], codes[len(a):], pd.Index(names)
 
 
 def _kth_largest(w: np.ndarray, k: int) -> Any:
@@ -434,11 +434,12 @@ def cap_edges(
     elif room > 0:
         w = edges[weight].to_numpy()[rest]
         cut = _kth_largest(w, room)
-        chosen[rest[w > cut]] = True
+        heavier = w > cut
+        chosen[rest[heavier]] = True
         tied = rest[w == cut]
-        need = room - int((w > cut).sum())
+        need = room - int(heavier.sum())
         if need < len(tied):  # the `need` first by (source, target) names, as one int64 key
-            key = src[tied] * max(len(names), 1) + tgt[tied]
+            key = src[tied].astype(np.int64) * max(len(names), 1) + tgt[tied]
             tied = tied[np.argpartition(key, need - 1)[:need]] if need else tied[:0]
         chosen[tied] = True
     return edges[chosen]
