@@ -134,6 +134,27 @@ def _last_day(read: ReadResult) -> str | None:
     return last.strftime("%Y-%m-%d") if pd.notna(last) else None
 
 
+def _arrow_text(s: pd.Series) -> Any:
+    import pyarrow as pa
+
+    a = pa.array(s, from_pandas=True)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    if pa.types.is_dictionary(a.type):
+        a = a.dictionary_decode()
+    return a.cast(pa.large_string())
+
+
+def _isin(s: pd.Series, columns: list[pd.Series]) -> Any:
+    """Which values of ``s`` occur in any of ``columns`` (text or categorical), by Arrow:
+    pandas' ``isin`` on Arrow strings builds a Python list of the values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pc.unique(pa.chunked_array([_arrow_text(c) for c in columns], type=pa.large_string()))
+    return pc.fill_null(pc.is_in(_arrow_text(s), value_set=values), False).to_numpy(zero_copy_only=False)
+
+
 GEPHI_RULE = ("every edge touching an account of a candidate cluster, then the heaviest other "
               "edges (ties by source, then target name) up to gephi_max_edges")
 
@@ -171,8 +192,7 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
         e = cap_edges(e, config.gephi_max_edges, source=u, target=v, weight=w, keep=keep)
         nd = nodes
         if len(e) < n_edges:
-            used = pd.Index(pd.concat([e[u].astype(object), e[v].astype(object)]).unique())
-            nd = nodes[nodes["account"].isin(used.append(keep))]
+            nd = nodes[_isin(nodes["account"], [e[u], e[v], pd.Series(keep, dtype=object)])]
             desc += (f" (the {len(e):,} edges of {n_edges:,} kept by coordnet's Gephi limit: "
                      f"{GEPHI_RULE})")
             log.warning("%s.gexf/%s.graphml: the %s graph has %s edges, more than gephi_max_edges "
