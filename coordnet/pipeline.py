@@ -195,8 +195,9 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
             nd = nodes[_isin(nodes["account"], [e[u], e[v], pd.Series(keep, dtype=object)])]
             desc += (f" (the {len(e):,} edges of {n_edges:,} kept by coordnet's Gephi limit: "
                      f"{GEPHI_RULE})")
-            log.warning("%s.gexf/%s.graphml: the %s graph has %s edges, more than gephi_max_edges "
-                        "(%s): wrote %s edges (%s) and their %s accounts; every edge is in %s.",
+            log.warning("%s.gexf/%s.graphml: the %s graph has %s edges, more than the Gephi limit "
+                        "(--gephi-max-edges %s; 0 = no limit): wrote %s edges (%s) and their %s "
+                        "accounts; every edge is in %s.",
                         stem, stem, kind, f"{n_edges:,}", f"{config.gephi_max_edges:,}",
                         f"{len(e):,}", GEPHI_RULE, f"{len(nd):,}",
                         (full or {}).get(kind, f"{kind} table"))
