@@ -71,6 +71,10 @@ class Config:
         Activity-matched random groups per cluster.
     speed_null : bool
         Re-test significant pairs against the accounts' own timing habits.
+    gephi_max_edges : int
+        Most edges written to each Gephi file (``graph.gexf``, ``graph.graphml``,
+        ``coaction.*``); 0 = no limit. Above it, every edge touching a candidate-cluster
+        account is kept plus the heaviest other edges; the CSV/Parquet tables keep all.
 
     Examples
     --------
@@ -118,6 +122,11 @@ class Config:
                             "timing habits (their delays on posts outside their suspected group), "
                             "so that accounts are not linked merely for both being fast.",
                             stage="detect")
+    gephi_max_edges: int = _opt(500_000, "Most edges written to each Gephi file (GEXF, GraphML); "
+                                "0 = no limit. Above it the file keeps every edge touching a "
+                                "candidate cluster's account plus the heaviest other edges (ties "
+                                "by source, target); the CSV and Parquet tables keep every edge.",
+                                metavar="N")
 
     def __post_init__(self) -> None:
         eng = str(self.engine).strip().lower()
@@ -179,7 +188,7 @@ class Config:
                 raise ConfigError(f"{name} must be in ({lo}, {hi}], got {v!r}.")
             object.__setattr__(self, name, v)
         for name, lo in (("min_repeat", 1), ("max_object_accounts", 2), ("min_cluster_size", 2),
-                         ("n_null", 10)):
+                         ("n_null", 10), ("gephi_max_edges", 0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
                 raise ConfigError(f"{name} must be a whole number ≥ {lo}, got {v!r}.")

@@ -23,13 +23,17 @@ from .config import Config
 from .errors import InputError
 from .graphs import Graphs, build_graphs
 from .io import ReadResult, read_actions
-from .output import prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
+from .output import cap_edges, prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
 
 __all__ = ["GraphRun", "run_graph", "AnalyzeRun", "run_analyze", "load_result", "TABLES_DIR"]
 
 #: Sub-folder of an analysis holding its tables as Parquet: exact values (no spreadsheet
 #: escaping), what :func:`load_result` and ``coordnet plot`` read.
 TABLES_DIR = "tables"
+
+#: The columns of the actions table kept in ``tables/actions.parquet``: what the figures
+#: draw (the input's own row ``id``, unique text per row, is the costliest and unused).
+SAVED_ACTION_COLUMNS = ("source", "target", "timestamp", "type", "object_id", "weight")
 
 log = logging.getLogger("coordnet")
 ProgressCallback = Callable[[str, int, int], None]
@@ -79,16 +83,93 @@ def _manifest(command: str, read: ReadResult, config: Config, extra: dict[str, A
     }
 
 
+class _Writes:
+    """File writes run on a small thread pool (pyarrow encodes and compresses without the
+    GIL), collected as output name → path. Each file is written atomically on its own, so
+    the bytes do not depend on the order; an error or an interrupt cancels the writes not
+    yet started and waits for the running ones (whole files or none), then propagates."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        n = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self.pool = ThreadPoolExecutor(n, thread_name_prefix="coordnet-write") if n > 1 else None
+        self.jobs: dict[str, Any] = {}
+        self.files: dict[str, Path] = {}
+
+    def __call__(self, name: str, fn: Callable[..., Path], *args: Any, **kw: Any) -> None:
+        self.jobs[name] = self.pool.submit(fn, *args, **kw) if self.pool else fn(*args, **kw)
+
+    def __enter__(self) -> "_Writes":
+        return self
+
+    def __exit__(self, kind: Any, *exc: Any) -> None:
+        if self.pool is None:
+            self.files.update(self.jobs)
+            return
+        try:
+            if kind is None:
+                for name, job in self.jobs.items():
+                    self.files[name] = job.result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _SummarisedRead:
+    """A :class:`ReadResult` whose ``summary()`` (a pass over every action) is computed once,
+    for the manifest and the report."""
+
+    def __init__(self, read: ReadResult) -> None:
+        self._read, self._summary = read, read.summary()
+
+    def summary(self) -> dict[str, Any]:
+        return self._summary
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._read, name)
+
+
 def _last_day(read: ReadResult) -> str | None:
     last = read.actions["timestamp"].max()
     return last.strftime("%Y-%m-%d") if pd.notna(last) else None
 
 
+def _arrow_text(s: pd.Series) -> Any:
+    import pyarrow as pa
+
+    a = pa.array(s, from_pandas=True)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    if pa.types.is_dictionary(a.type):
+        a = a.dictionary_decode()
+    return a.cast(pa.large_string())
+
+
+def _isin(s: pd.Series, columns: list[pd.Series]) -> Any:
+    """Which values of ``s`` occur in any of ``columns`` (text or categorical), by Arrow:
+    pandas' ``isin`` on Arrow strings builds a Python list of the values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pc.unique(pa.chunked_array([_arrow_text(c) for c in columns], type=pa.large_string()))
+    return pc.fill_null(pc.is_in(_arrow_text(s), value_set=values), False).to_numpy(zero_copy_only=False)
+
+
+GEPHI_RULE = ("every edge touching an account of a candidate cluster, then the heaviest other "
+              "edges (ties by source, then target name) up to gephi_max_edges")
+
+
 def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config, date: str | None,
-                 put: Callable[[str, Path], None], *, both: bool) -> str | None:
+                 write: Callable[..., None], *, both: bool, keep: Any = (),
+                 full: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Write graph.gexf/.graphml (the amplification graph, or the co-action network when the
     data has no target accounts) and, with ``both``, coaction.gexf/.graphml as well.
-    Returns which graph graph.* holds."""
+
+    A graph of more than ``config.gephi_max_edges`` edges is cut down (:func:`cap_edges`,
+    keeping every edge of the ``keep`` accounts), its nodes to those of the edges written
+    and the ``keep`` accounts; ``full`` names the file holding every edge of each graph,
+    for the log. The files are written by ``write(name, writer, *args, **kw)``. Returns, per
+    file stem, which graph it holds and what was written."""
     co = graphs.coaction
     kinds = {
         "amplification": (graphs.amplification, "source", "target", True, "weight",
@@ -103,14 +184,33 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
     jobs = [(primary, "graph")]
     if both and primary == "amplification" and co is not None and not co.edges.empty:
         jobs.append(("coaction", "coaction"))
+    info: dict[str, Any] = {}
+    keep = pd.Index(list(keep)).unique()
     for kind, stem in jobs:
         e, u, v, directed, w, desc = kinds[kind]
-        put(f"{stem}.gexf", write_gexf(nodes, e, out / f"{stem}.gexf", source=u, target=v,
-                                       directed=directed, weight=w, date=date, description=desc,
-                                       start="first_time", end="last_time"))
-        put(f"{stem}.graphml", write_graphml(nodes, e, out / f"{stem}.graphml", source=u, target=v,
-                                             directed=directed))
-    return primary
+        n_edges, n_nodes = len(e), len(nodes)
+        e = cap_edges(e, config.gephi_max_edges, source=u, target=v, weight=w, keep=keep)
+        nd = nodes
+        if len(e) < n_edges:
+            nd = nodes[_isin(nodes["account"], [e[u], e[v], pd.Series(keep, dtype=object)])]
+            desc += (f" (the {len(e):,} edges of {n_edges:,} kept by coordnet's Gephi limit: "
+                     f"{GEPHI_RULE})")
+            log.warning("%s.gexf/%s.graphml: the %s graph has %s edges, more than the Gephi limit "
+                        "(--gephi-max-edges %s; 0 = no limit): wrote %s edges (%s) and their %s "
+                        "accounts; every edge is in %s.",
+                        stem, stem, kind, f"{n_edges:,}", f"{config.gephi_max_edges:,}",
+                        f"{len(e):,}", GEPHI_RULE, f"{len(nd):,}",
+                        (full or {}).get(kind, f"{kind} table"))
+        write(f"{stem}.gexf", write_gexf, nd, e, out / f"{stem}.gexf", source=u, target=v,
+              directed=directed, weight=w, date=date, description=desc, start="first_time",
+              end="last_time")
+        write(f"{stem}.graphml", write_graphml, nd, e, out / f"{stem}.graphml", source=u, target=v,
+              directed=directed)
+        info[stem] = {"graph": kind, "edges_written": len(e), "edges_total": n_edges,
+                      "nodes_written": len(nd), "nodes_total": n_nodes,
+                      "capped": len(e) < n_edges, "max_edges": config.gephi_max_edges,
+                      "rule": GEPHI_RULE, "all_edges_in": (full or {}).get(kind)}
+    return info
 
 
 def _read_or_report(input: str | os.PathLike[str] | pd.DataFrame, out: Path, created: bool,
@@ -197,22 +297,25 @@ def run_graph(
     def put(name: str, path: Path) -> None:
         files[name] = path
 
-    put("accounts.csv", write_csv(graphs.accounts, out / "accounts.csv"))
-    put("amplification.csv", write_csv(graphs.amplification, out / "amplification.csv"))
     co = graphs.coaction
-    if co is not None:
-        put("coaction.csv", write_csv(co.edges, out / "coaction.csv"))
-        put("evidence.csv", write_csv(co.evidence, out / "evidence.csv"))
-    if read.rows_rejected:
-        put("rejected.csv", write_csv(read.rejected, out / "rejected.csv"))
     if progress:
         progress("write Gephi files", 0, 1)
-    primary = _write_gephi(out, graphs.accounts, graphs, config, _last_day(read), put, both=True)
+    with _Writes() as w:
+        gephi = _write_gephi(out, graphs.accounts, graphs, config, _last_day(read), w, both=True,
+                             full={"amplification": "amplification.csv", "coaction": "coaction.csv"})
+        w("accounts.csv", write_csv, graphs.accounts, out / "accounts.csv")
+        w("amplification.csv", write_csv, graphs.amplification, out / "amplification.csv")
+        if co is not None:
+            w("coaction.csv", write_csv, co.edges, out / "coaction.csv")
+            w("evidence.csv", write_csv, co.evidence, out / "evidence.csv")
+        if read.rows_rejected:
+            w("rejected.csv", write_csv, read.rejected, out / "rejected.csv")
+    files.update(w.files)
     if progress:
         progress("write Gephi files", 1, 1)
     t_write = time.perf_counter()
     graph_info = {
-        "graph_file": primary,
+        "graph_file": gephi["graph"]["graph"],
         "accounts": len(graphs.accounts),
         "amplification_edges": len(graphs.amplification),
         "self_loops": graphs.self_loops,
@@ -224,6 +327,7 @@ def run_graph(
     }
     summary = _manifest("graph", read, config, {
         "graphs": graph_info,
+        "gephi": gephi,
         "outputs": sorted([*files, "summary.json"]),
         "runtime_s": {"read": round(t_read - t0, 3), "graphs": round(t_graphs - t_read, 3),
                       "write": round(t_write - t_graphs, 3)},
@@ -317,18 +421,21 @@ def run_analyze(
     t_detect = time.perf_counter()
     if progress:
         progress("write outputs", 0, 1)
-    files: dict[str, Path] = {}
-    files["clusters.csv"] = write_csv(result.clusters, out / "clusters.csv")
-    files["accounts.csv"] = write_csv(result.accounts, out / "accounts.csv")
     co = result.graphs.coaction
     ev = co.evidence if (all_evidence and co is not None) else result.evidence
-    files["evidence.csv"] = write_csv(ev, out / "evidence.csv")
-    files["pairs.csv"] = write_csv(result.pairs, out / "pairs.csv")
-    if read.rows_rejected:
-        files["rejected.csv"] = write_csv(read.rejected, out / "rejected.csv")
-    files.update(_write_tables(result, out))
-    nodes = _gephi_nodes(result)
-    _write_gephi(out, nodes, result.graphs, config, _last_day(read), files.__setitem__, both=False)
+    with _Writes() as w:  # the Gephi files and the big tables first: they take longest
+        keep = result.accounts.loc[result.accounts["cluster"].notna(), "account"]
+        gephi = _write_gephi(out, _gephi_nodes(result), result.graphs, config, _last_day(read), w,
+                             both=False, keep=keep,
+                             full={k: f"{TABLES_DIR}/{k}.parquet" for k in ("amplification", "coaction")})
+        _write_tables(result, out, w)
+        w("clusters.csv", write_csv, result.clusters, out / "clusters.csv")
+        w("accounts.csv", write_csv, result.accounts, out / "accounts.csv")
+        w("evidence.csv", write_csv, ev, out / "evidence.csv")
+        w("pairs.csv", write_csv, result.pairs, out / "pairs.csv")
+        if read.rows_rejected:
+            w("rejected.csv", write_csv, read.rejected, out / "rejected.csv")
+    files: dict[str, Path] = dict(w.files)
     t_write = time.perf_counter()
     if figures:
         from .plot import write_figures
@@ -337,13 +444,16 @@ def run_analyze(
             progress("figures", 0, 1)
         files.update(write_figures(result, out, lang=lang, source=read.path))
     t_fig = time.perf_counter()
-    summary = _manifest("analyze", read, config, {
+    sread = _SummarisedRead(read)
+    summary = _manifest("analyze", sread, config, {
         "detection": {**{k: v for k, v in result.info.items()}},
+        "gephi": gephi,
         "runtime_s": {"read": round(t_read - t0, 3), "detect": round(t_detect - t_read, 3),
                       "write": round(t_write - t_detect, 3), "figures": round(t_fig - t_write, 3)},
     })
     t_rep = time.perf_counter()
-    files["report.md"] = _write_text(render_markdown(result, read, lang=lang), out / "report.md")
+    files["report.md"] = _write_text(render_markdown(result, sread, lang=lang, gephi=gephi),
+                                     out / "report.md")
     summary["report"] = {"lang": lang}
     pngs = {Path(k).stem: v.read_bytes() for k, v in files.items() if k.endswith(".png")}
     files["report.html"] = _write_text(render_html(result, summary, lang=lang, figures=pngs),
@@ -354,18 +464,21 @@ def run_analyze(
     return AnalyzeRun(read, result, out, dict(sorted(files.items())), summary)
 
 
-def _write_tables(result: Any, out: Path) -> dict[str, Path]:
+def _write_tables(result: Any, out: Path, write: Callable[..., None]) -> None:
     """The tables the figures and report.html need, as Parquet under ``tables/``."""
     from .output import write_parquet
 
     d = out / TABLES_DIR
     d.mkdir(exist_ok=True)
-    tables = {"actions": result.actions, "clusters": result.clusters, "accounts": result.accounts,
-              "account_activity": result.graphs.accounts, "amplification": result.graphs.amplification}
+    acts = result.actions[[c for c in SAVED_ACTION_COLUMNS if c in result.actions.columns]]
+    tables = {"actions": acts, "amplification": result.graphs.amplification,
+              "clusters": result.clusters, "accounts": result.accounts,
+              "account_activity": result.graphs.accounts}
     co = result.graphs.coaction
     if result.graphs.amplification.empty and co is not None:
         tables["coaction"] = co.edges  # the network map draws it when there are no targets
-    return {f"{TABLES_DIR}/{k}.parquet": write_parquet(v, d / f"{k}.parquet") for k, v in tables.items()}
+    for k, v in tables.items():
+        write(f"{TABLES_DIR}/{k}.parquet", write_parquet, v, d / f"{k}.parquet")
 
 
 def load_result(path: str | os.PathLike[str]) -> Any:
@@ -374,7 +487,8 @@ def load_result(path: str | os.PathLike[str]) -> Any:
     Nothing is recomputed: the tables come from ``tables/*.parquet`` and the parameters
     and counts from ``summary.json``. The result has what the figures and reports need;
     ``pairs`` and ``amplification_tests`` are empty and the co-action evidence is not
-    loaded (it is in ``evidence.csv``).
+    loaded (it is in ``evidence.csv``); ``actions`` has the columns the figures use
+    (:data:`SAVED_ACTION_COLUMNS`: not the input's row ``id``).
 
     Parameters
     ----------
@@ -438,8 +552,11 @@ def _gephi_nodes(result: Any) -> pd.DataFrame:
     """Node table of the Gephi files: the account table plus ``cluster``, ``tier``, ``role``,
     ``flagged`` and ``activity`` (actions made + actions received), text attributes empty
     for accounts outside any cluster."""
-    nodes = result.graphs.accounts.merge(result.accounts[["account", "cluster", "role", "flagged"]],
-                                         on="account", how="left")
+    acc, roles = result.graphs.accounts, result.accounts[["account", "cluster", "role", "flagged"]]
+    if acc["account"].equals(roles["account"]):  # the same accounts in the same order: no join
+        nodes = acc.assign(**{c: roles[c].array for c in ("cluster", "role", "flagged")})
+    else:
+        nodes = acc.merge(roles, on="account", how="left")
     tiers = dict(zip(result.clusters["cluster"].astype("int64"), result.clusters["tier"].astype(str)))
     tier = nodes["cluster"].astype(object).map(tiers)
     nodes["tier"] = tier.where(tier.notna(), "").astype(str)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -199,3 +200,142 @@ def test_report_renders_in_chromium(evil, tmp_path, width, height):
 def test_report_html_names_the_input_file_without_its_folder(evil):
     page = (evil / "report.html").read_text(encoding="utf-8")
     assert "<code>evil.csv</code>" in page and str(evil.parent) not in page
+
+
+# ------------------------------------------------------------------ Gephi limit, fast writers
+
+
+def _edges(categorical: bool) -> pd.DataFrame:
+    e = pd.DataFrame({"source": ["a", "b", "c", "d", "e", "f", "g"],
+                      "target": ["x", "x", "y", "y", "z", "k", "x"],
+                      "weight": [3, 1, 2, 2, 1, 1, 2]})
+    if categorical:
+        names = sorted(set(e["source"]) | set(e["target"]))
+        for c in ("source", "target"):
+            e[c] = pd.Categorical(e[c], categories=names)
+    return e
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_cap_edges_keeps_cluster_edges_then_heaviest(categorical):
+    from coordnet.output import cap_edges
+
+    e = _edges(categorical)
+
+    def kept(cap, keep=()):
+        out = cap_edges(e, cap, source="source", target="target", weight="weight", keep=keep)
+        return list(zip(out["source"].astype(str), out["target"].astype(str)))
+
+    # no cluster: the heaviest (3), then the weight-2 ties by source name: c, d before g
+    assert kept(2) == [("a", "x"), ("c", "y")]
+    assert kept(3) == [("a", "x"), ("c", "y"), ("d", "y")]
+    # every edge of a cluster account (k: f->k; e: e->z) first, then the heaviest others
+    assert kept(3, keep={"k", "e"}) == [("a", "x"), ("e", "z"), ("f", "k")]
+    # the cluster's edges are all kept even beyond the cap; table order is kept
+    assert kept(1, keep={"x"}) == [("a", "x"), ("b", "x"), ("g", "x")]
+    assert kept(0) == kept(7) == kept(100) == list(zip("abcdefg", "xxyyzkx"))
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def test_gephi_limit_in_run_graph(tmp_path):
+    """A hand-made file: amplification a->x 3 times, c->y and d->y twice, b->x, e->z once."""
+    rows = [("a", "x")] * 3 + [("c", "y")] * 2 + [("d", "y")] * 2 + [("b", "x"), ("e", "z")]
+    df = pd.DataFrame(rows, columns=["source", "target"])
+    df["timestamp"] = pd.date_range("2024-01-01", periods=len(df), freq="10s", tz="UTC")
+    df["type"] = "retweet"
+    df["object_id"] = [f"p{i}" for i in range(len(df))]
+    df.to_csv(tmp_path / "in.csv", index=False)
+    log, seen = logging.getLogger("coordnet"), _Collect()  # the CLI may have set the logger up
+    log.addHandler(seen)
+    try:
+        run_ = coordnet.run_graph(tmp_path / "in.csv", tmp_path / "o",
+                                  config=coordnet.Config(gephi_max_edges=2))
+    finally:
+        log.removeHandler(seen)
+    g = nx.read_graphml(tmp_path / "o" / "graph.graphml")
+    assert sorted(g.edges) == [("a", "x"), ("c", "y")] and sorted(g.nodes) == ["a", "c", "x", "y"]
+    root = ET.parse(tmp_path / "o" / "graph.gexf").getroot()
+    assert [(e.get("source"), e.get("target")) for e in root.iter(f"{G}edge")] == [("a", "x"), ("c", "y")]
+    assert "2 edges of 5 kept" in root.find(f"{G}meta/{G}description").text
+    info = run_.summary["gephi"]["graph"]
+    assert (info["edges_written"], info["edges_total"], info["nodes_written"], info["capped"]) == (2, 5, 4, True)
+    assert info["all_edges_in"] == "amplification.csv"
+    assert len(pd.read_csv(tmp_path / "o" / "amplification.csv")) == 5  # the table keeps them all
+    text = " ".join(seen.messages)
+    assert "wrote 2 edges" in text and "every edge is in amplification.csv" in text
+
+
+def test_gephi_limit_in_run_analyze_is_reported(tmp_path):
+    run_ = coordnet.run_analyze(CAMPAIGN, tmp_path / "o", figures=False, lang="fr",
+                                config=coordnet.Config(gephi_max_edges=60))
+    amp = run_.result.graphs.amplification
+    members = set(run_.result.accounts.loc[run_.result.accounts["cluster"].notna(), "account"])
+    touch = amp["source"].isin(members) | amp["target"].isin(members)
+    g = nx.read_graphml(tmp_path / "o" / "graph.graphml")
+    written = set(g.edges)
+    # every edge of a candidate cluster's account, then the heaviest others up to 60
+    assert {(s, t) for s, t in zip(amp["source"][touch], amp["target"][touch])} <= written
+    assert len(written) == max(60, int(touch.sum())) < len(amp)
+    rest = amp[~touch]
+    w_in = [w for s, t, w in zip(rest["source"], rest["target"], rest["weight"]) if (s, t) in written]
+    w_out = [w for s, t, w in zip(rest["source"], rest["target"], rest["weight"]) if (s, t) not in written]
+    assert not w_in or min(w_in) >= max(w_out)
+    info = run_.summary["gephi"]["graph"]
+    assert (info["edges_written"], info["edges_total"]) == (len(written), len(amp))
+    note = f"{len(written)} des {coordnet.report._num(1226, 'fr')} liens"  # 1 226, French spacing
+    assert note in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    assert note in (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["gephi"]["graph"]["rule"].startswith("every edge touching an account of a candidate")
+    # within the limit nothing is said
+    assert not coordnet.report.gephi_notes({"graph": {**info, "capped": False}})
+
+
+def test_categorical_and_text_columns_write_the_same_bytes(tmp_path):
+    """The dictionary fast path (categorical account columns) and plain text give the same files,
+    hostile names included (escaped in XML, neutralised in CSV)."""
+    from coordnet.output import write_csv, write_gexf, write_graphml, write_parquet
+
+    evil = ["=cmd|' /C calc'!A0", "<b>&\"x\"", "-1", "plain", "@me", "a\x01b"]
+    e = pd.DataFrame({"source": evil[:3] * 2, "target": evil[3:] + evil[:3],
+                      "weight": [1, 2, 3, 4, 5, 6],
+                      "first_time": pd.to_datetime(["2024-03-08 20:12:05"] * 6, utc=True)})
+    n = pd.DataFrame({"account": sorted(evil), "cluster": ["1", "", "2", "", "", ""]})
+    cat = e.copy()
+    for c in ("source", "target"):
+        cat[c] = pd.Categorical(e[c], categories=sorted(evil))
+    ncat = n.assign(account=pd.Categorical(n["account"], categories=sorted(evil)))
+    out = {}
+    for label, edges, nodes in (("text", e, n), ("cat", cat, ncat)):
+        d = tmp_path / label
+        d.mkdir()
+        write_csv(edges, d / "e.csv")
+        write_gexf(nodes, edges, d / "g.gexf", source="source", target="target", directed=True,
+                   weight="weight", start="first_time", end="first_time")
+        write_graphml(nodes, edges, d / "g.graphml", source="source", target="target", directed=True)
+        write_parquet(edges, d / "e.parquet")
+        out[label] = {p.name: p.read_bytes() for p in d.iterdir() if p.suffix != ".parquet"}
+        assert pd.read_parquet(d / "e.parquet").astype(str).equals(edges.astype(str))
+    assert out["text"] == out["cat"]
+    csv = out["cat"]["e.csv"].decode()
+    assert "\"'=cmd|' /C calc'!A0\"" in csv and "'-1" in csv and "'@me" in csv
+    gexf = out["cat"]["g.gexf"].decode()
+    assert 'source="&lt;b&gt;&amp;&quot;x&quot;"' in gexf and "a\x01b" not in gexf
+    ET.fromstring(out["cat"]["g.gexf"])
+    nx.read_graphml(tmp_path / "cat" / "g.graphml")
+
+
+def test_saved_actions_keep_what_the_figures_draw(tmp_path):
+    run_ = coordnet.run_analyze(CAMPAIGN, tmp_path / "o", figures=False)
+    saved = pd.read_parquet(tmp_path / "o" / "tables" / "actions.parquet")
+    assert list(saved.columns) == ["source", "target", "timestamp", "type", "object_id", "weight"]
+    pd.testing.assert_frame_equal(saved, run_.result.actions[list(saved.columns)].reset_index(drop=True))
+    assert isinstance(saved["source"].dtype, pd.CategoricalDtype)  # dictionary-encoded on disk
