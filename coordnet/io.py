@@ -179,7 +179,16 @@ class ReadResult:
         """A JSON-serialisable description (used in ``summary.json``)."""
         acts = self.actions
         ts = acts["timestamp"].dropna()
-        accounts = pd.concat([acts["source"], acts["target"].dropna()]).nunique()
+        src, tgt = acts["source"], acts["target"]
+        if (isinstance(src.dtype, pd.CategoricalDtype) and isinstance(tgt.dtype, pd.CategoricalDtype)
+                and src.cat.categories.equals(tgt.cat.categories)):
+            # shared account codes (encode_actions): count the codes used, no text hashed
+            seen = np.zeros(len(src.cat.categories) + 1, dtype=bool)
+            seen[src.cat.codes.to_numpy()] = True
+            seen[tgt.cat.codes.to_numpy()] = True  # NA is -1: the spare last slot
+            accounts = int(seen[:-1].sum())
+        else:
+            accounts = pd.concat([src, tgt.dropna()]).nunique()
         return {
             "input": self.path,
             "input_sha256": self.sha256,
