@@ -120,6 +120,7 @@ def duckdb_connect(memory_limit: str | None = None, temp_dir: str | None = None)
     """
     con = _duckdb().connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # the library is silent
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     if temp_dir:
@@ -156,16 +157,39 @@ def _is_multi_duck(con: Any) -> bool:
     return bool(n > d)
 
 
+def repeats_pair(s: Any, o: Any) -> bool | None:
+    """Whether some account acts more than once on one object, from integer codes
+    (``None`` when they are not integer codes: the engine then counts in SQL).
+
+    Examples
+    --------
+    >>> repeats_pair(np.array([0, 1, 0]), np.array([7, 7, 8])), repeats_pair(np.array([0, 0]), np.array([7, 7]))
+    (False, True)
+    """
+    s, o = np.asarray(s), np.asarray(o)
+    if s.dtype.kind not in "iu" or o.dtype.kind not in "iu" or not len(s):
+        return None if len(s) else False
+    if s.min() < 0 or o.min() < 0:
+        return None
+    n = int(s.max()) + 1
+    if (int(o.max()) + 1) * n >= 2**63:
+        return None
+    key = np.sort(o.astype(np.int64) * n + s)
+    return bool((key[1:] == key[:-1]).any())
+
+
 #: Actions per partition of the DuckDB join (objects split by hash): bounds the memory of
 #: one join and gives the progress callback real steps.
 PARTITION_ROWS = 4_000_000
 
 
 def duckdb_coaction_tables(con: Any, n: int, window_ms: int, *,
-                           progress: Callable[[str, int, int], None] | None = None) -> str:
+                           progress: Callable[[str, int, int], None] | None = None,
+                           multi: bool | None = None) -> str:
     """Fill table ``ev`` (evidence) from table ``acts`` on a DuckDB connection, one hash
-    partition of the objects at a time; returns the edge query (over ``ev``)."""
-    multi = _is_multi_duck(con)
+    partition of the objects at a time; returns the edge query (over ``ev``). ``multi``:
+    whether an account acts more than once on one object (counted in SQL when ``None``)."""
+    multi = _is_multi_duck(con) if multi is None else multi
     k = max(1, -(-n // PARTITION_ROWS))
     ed_sql = ""
     for part in range(k):
@@ -230,7 +254,8 @@ def run_coaction_sql(s: Any, o: Any, t: np.ndarray, window_ms: int, *,
     try:
         con = duckdb_connect(memory_limit or os.environ.get("COORDNET_DUCKDB_MEMORY"), tmp)
         con.register("acts", arrow_actions(s, o, t))
-        ed_sql = duckdb_coaction_tables(con, len(t), window_ms, progress=progress)
+        ed_sql = duckdb_coaction_tables(con, len(t), window_ms, progress=progress,
+                                        multi=repeats_pair(s, o))
         ev = con.sql("SELECT * FROM ev").to_arrow_table()
         ed = con.sql(ed_sql).to_arrow_table()
         con.close()
