@@ -27,7 +27,7 @@ import pandas as pd
 
 from .errors import ConfigError, MissingDependencyError
 
-__all__ = ["ENGINES", "coaction_sql", "run_coaction_sql"]
+__all__ = ["ENGINES", "aggregates_sql", "coaction_sql", "run_coaction_sql"]
 
 log = logging.getLogger("coordnet")
 
@@ -99,6 +99,57 @@ def coaction_sql(window_ms: int, multi: bool, table: str = "acts", where: str = 
         "min(gap) AS min_gap, min(time) AS first_time, max(time) AS last_time "
         "FROM ev GROUP BY account_a, account_b")
     return evidence, edges
+
+
+def aggregates_sql(table: str = "acts") -> tuple[str, str, str]:
+    """The amplification-graph and account-statistics queries over ``table(s, g, ty, w, t)``.
+
+    ``s`` the acting account's code, ``g`` the target account's code (-1: none), ``ty``
+    the action type's index in :data:`coordnet.config.ACTION_TYPES` (-1: other), ``w``
+    the integer weight, ``t`` the time in integer milliseconds (NULL: none). The results
+    are unsorted; :func:`coordnet.amplification_edges` and :func:`coordnet.account_table`
+    sort them by account code (the names' order).
+
+    Parameters
+    ----------
+    table : str
+        Name of the actions table.
+
+    Returns
+    -------
+    (str, str, str)
+        The amplification edges ``s, g, weight, n_retweet, …, first_time, last_time``;
+        each account's own actions ``a, n_actions, first_time, last_time``; the actions
+        of other accounts aimed at each account ``a, n_amplified``.
+
+    Examples
+    --------
+    a (0) retweets b (1) twice and mentions itself once:
+
+    >>> import duckdb, pyarrow as pa
+    >>> acts = pa.table({"s": [0, 0, 0], "g": [1, 1, 0], "ty": [0, 0, 3], "w": [1, 1, 1],
+    ...                  "t": [5000, 9000, 7000]})
+    >>> amp, own, rec = aggregates_sql()
+    >>> duckdb.sql(amp).fetchall()
+    [(0, 1, 2, 2, 0, 0, 0, 5000, 9000)]
+    >>> duckdb.sql(own).fetchall(), duckdb.sql(rec).fetchall()
+    ([(0, 3, 5000, 9000)], [(1, 2)])
+
+    References
+    ----------
+    Keller et al. (2020), *Political Communication* 37(2) (the retweet network).
+    """
+    from .config import ACTION_TYPES
+
+    per_type = ", ".join(f"CAST(sum(CASE WHEN ty = {k} THEN w ELSE 0 END) AS BIGINT) AS n_{t}"
+                         for k, t in enumerate(ACTION_TYPES))
+    amp = (f"SELECT s, g, CAST(sum(w) AS BIGINT) AS weight, {per_type}, min(t) AS first_time, "
+           f"max(t) AS last_time FROM {table} WHERE g >= 0 AND g <> s GROUP BY s, g")
+    own = (f"SELECT s AS a, CAST(sum(w) AS BIGINT) AS n_actions, min(t) AS first_time, "
+           f"max(t) AS last_time FROM {table} GROUP BY s")
+    rec = (f"SELECT g AS a, CAST(sum(w) AS BIGINT) AS n_amplified FROM {table} "
+           f"WHERE g >= 0 AND g <> s GROUP BY g")
+    return amp, own, rec
 
 
 def _duckdb() -> Any:

@@ -136,9 +136,9 @@ def _sort_keys(key: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _ms_utc(x: Any) -> pd.DatetimeIndex:
-    """int64 milliseconds (int64 min = NaT) as UTC times, without a copy."""
-    return pd.DatetimeIndex(np.asarray(x).astype(np.int64, copy=False).view("datetime64[ms]")
-                            ).tz_localize("UTC")
+    """int64 milliseconds (int64 min = NaT) as UTC times."""
+    return pd.DatetimeIndex(np.asarray(x).astype(np.int64, copy=False),
+                            dtype=pd.DatetimeTZDtype("ms", "UTC"))
 
 
 def _integral(x: np.ndarray) -> np.ndarray:
@@ -148,13 +148,20 @@ def _integral(x: np.ndarray) -> np.ndarray:
     return x.astype(np.int64, copy=False) if x.dtype.kind in "iub" else x
 
 
-def amplification_edges(actions: pd.DataFrame) -> pd.DataFrame:
+def amplification_edges(actions: pd.DataFrame, *, engine: str | None = None,
+                        spark_master: str | None = None) -> pd.DataFrame:
     """Who amplifies whom: one row per directed pair of distinct accounts.
 
     Parameters
     ----------
     actions : pandas.DataFrame
         The canonical actions table.
+    engine : {"duckdb", "numpy", "spark"}, optional
+        Where the aggregation runs (default ``Config.engine``). The embedded engines
+        group integer account codes in numpy (one sort); ``"spark"`` runs it as Spark
+        SQL and collects only the edges. All give identical tables.
+    spark_master : str, optional
+        Spark master URL for ``engine="spark"`` (default ``Config.spark_master``).
 
     Returns
     -------
@@ -178,56 +185,125 @@ def amplification_edges(actions: pd.DataFrame) -> pd.DataFrame:
     1      b      a       1          1          0
     """
     _check_actions(actions)
-    return _amplification(actions, *_account_codes(actions))
+    engine, spark_master = _engine(engine, spark_master)
+    s, g, acc = _account_codes(actions)
+    if engine == "spark" and _spark_ok(actions):
+        return _spark_tables(actions, s, g, acc, spark_master)[0]
+    return _amplification(actions, s, g, acc)
+
+
+def _engine(engine: str | None, spark_master: str | None) -> tuple[str, str]:
+    cfg = Config()
+    return (cfg.engine if engine is None else Config(engine=engine).engine,
+            cfg.spark_master if spark_master is None else spark_master)
+
+
+def _spark_ok(actions: pd.DataFrame) -> bool:
+    """Whether Spark can aggregate exactly: integer weights (Spark's floating-point sums
+    depend on how rows are partitioned; fractional weights are summed here instead)."""
+    if actions["weight"].dtype.kind in "iub":
+        return True
+    log.info("fractional weights: the amplification graph and account table are summed on "
+             "the driver (Spark's floating-point sums depend on the partitioning)")
+    return False
+
+
+def _amp_frame(src: np.ndarray, tgt: np.ndarray, acc: pd.CategoricalDtype,
+               sums: dict[str, np.ndarray], lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
+    """The amplification table from per-edge codes (sorted), sums and ms times (NaT = int64
+    min; ``lo`` may hold int64 max for "no time")."""
+    n_types = [f"n_{t}" for t in ACTION_TYPES]
+    cdt = np.int32 if len(acc.categories) < 2**31 - 1 else np.int64
+    out: dict[str, Any] = {
+        "source": pd.Categorical.from_codes(src.astype(cdt), dtype=acc, validate=False),
+        "target": pd.Categorical.from_codes(tgt.astype(cdt), dtype=acc, validate=False),
+        "weight": _integral(sums["weight"]),
+        **{c: (_integral(sums[c]) if c in sums else np.zeros(len(src), np.int64)) for c in n_types},
+        "first_time": _ms_utc(np.where(lo == _I64_MAX, _NAT, lo)),
+        "last_time": _ms_utc(hi)}
+    return pd.DataFrame(out, copy=False)  # no copy into one block
+
+
+def _empty_amplification() -> pd.DataFrame:
+    """No edge: text account columns, as ever."""
+    cols = ["source", "target", "weight"] + [f"n_{t}" for t in ACTION_TYPES] + ["first_time",
+                                                                                "last_time"]
+    return pd.DataFrame({c: pd.Series(dtype="str" if c in ("source", "target") else
+                                      "datetime64[ms, UTC]" if c.endswith("time") else "int64")
+                         for c in cols})
 
 
 def _amplification(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray,
                    acc: pd.CategoricalDtype) -> pd.DataFrame:
     """:func:`amplification_edges` on account codes: one sort of the (source, target)
     keys, then sums, minima and maxima over the runs of equal keys."""
-    n_types = [f"n_{t}" for t in ACTION_TYPES]
-    cols = ["source", "target", "weight"] + n_types + ["first_time", "last_time"]
     rows = np.flatnonzero((g >= 0) & (s >= 0) & (s != g))
-    if not len(rows):  # no edge: text account columns, as ever
-        return pd.DataFrame({c: pd.Series(dtype="str" if c in ("source", "target") else
-                                          "datetime64[ms, UTC]" if c.endswith("time") else "int64")
-                             for c in cols})
+    if not len(rows):
+        return _empty_amplification()
     n = max(len(acc.categories), 1)
     key, rows = _sort_keys(s[rows].astype(np.int64) * n + g[rows], rows)
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     first = key[starts]
-    cdt = s.dtype if s.dtype.kind == "i" else np.int64
-    out: dict[str, Any] = {
-        "source": pd.Categorical.from_codes((first // n).astype(cdt), dtype=acc, validate=False),
-        "target": pd.Categorical.from_codes((first % n).astype(cdt), dtype=acc, validate=False)}
+    del key
     w = actions["weight"].to_numpy()[rows]
     typ, names = _type_codes(actions["type"])
     typ = typ[rows]
     count = np.bincount(typ[typ >= 0], minlength=len(names))
-
-    def by_type(t: str) -> np.ndarray | None:  # the weights of one type's rows, zero elsewhere
+    parts = {"weight": w}
+    for t in ACTION_TYPES:  # the weights of one type's rows, zero elsewhere
         k = names.index(t) if t in names else -1
-        if k < 0 or count[k] == 0:
-            return None
-        return w if count[k] == len(typ) else np.where(typ == k, w, w.dtype.type(0))
-
-    per_type = {c: by_type(t) for c, t in zip(n_types, ACTION_TYPES)}
+        if k >= 0 and count[k]:
+            parts[f"n_{t}"] = w if count[k] == len(typ) else np.where(typ == k, w, w.dtype.type(0))
+    del typ
     if w.dtype.kind == "f":
         # fractional weights: pandas' compensated sums, in row order within each edge
         # (exactly the sums of a group-by on the names)
-        gid = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
-        parts = {"weight": w, **{c: (np.zeros_like(w) if v is None else v) for c, v in per_type.items()}}
+        gid = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(rows)]))
         sums = pd.DataFrame(parts).groupby(gid, sort=True).sum()
-        out.update({c: _integral(sums[c].to_numpy()) for c in parts})
+        sums = {c: sums[c].to_numpy() for c in parts}
     else:
-        out["weight"] = _integral(np.add.reduceat(w, starts))
-        for c, v in per_type.items():
-            out[c] = np.zeros(len(starts), np.int64) if v is None else _integral(np.add.reduceat(v, starts))
+        sums = {c: np.add.reduceat(v, starts) for c, v in parts.items()}
+    del parts, w
     t = _ms(actions["timestamp"])[rows]
+    del rows
     lo = np.minimum.reduceat(np.where(t == _NAT, _I64_MAX, t), starts)
-    out["first_time"] = _ms_utc(np.where(lo == _I64_MAX, _NAT, lo))
-    out["last_time"] = _ms_utc(np.maximum.reduceat(t, starts))
-    return pd.DataFrame({c: out[c] for c in cols}, copy=False)  # no copy into one block
+    hi = np.maximum.reduceat(t, starts)
+    del t
+    return _amp_frame(first // n, first % n, acc, sums, lo, hi)
+
+
+def _spark_tables(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray, acc: pd.CategoricalDtype,
+                  master: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The amplification edges and the account table aggregated on Spark
+    (:func:`coordnet.spark.run_aggregates_spark`); only the grouped rows come back."""
+    from .spark import run_aggregates_spark
+
+    typ, names = _type_codes(actions["type"])
+    tmap = np.array([ACTION_TYPES.index(x) if x in ACTION_TYPES else -1 for x in names] + [-1])
+    amp, own, rec = run_aggregates_spark(s, g, tmap[typ], actions["weight"].to_numpy(),
+                                         _ms(actions["timestamp"]), master=master)
+    n = len(acc.categories)
+    col = lambda tbl, c, null=0: tbl.column(c).fill_null(null).to_numpy()  # noqa: E731
+    if amp.num_rows:
+        src, tgt = col(amp, "s"), col(amp, "g")
+        order = np.argsort(src.astype(np.int64) * max(n, 1) + tgt)  # keys are unique
+        sums = {"weight": col(amp, "weight")[order],
+                **{f"n_{t}": col(amp, f"n_{t}")[order] for t in ACTION_TYPES}}
+        amp_df = _amp_frame(src[order], tgt[order], acc, sums,
+                            col(amp, "first_time", _I64_MAX)[order], col(amp, "last_time", _NAT)[order])
+    else:
+        amp_df = _empty_amplification()
+    n_act, n_amp = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    lo, hi = np.full(n, _I64_MAX), np.full(n, _NAT)
+    seen = np.zeros(n, dtype=bool)
+    a = col(own, "a")
+    n_act[a], lo[a], hi[a] = col(own, "n_actions"), col(own, "first_time", _I64_MAX), col(
+        own, "last_time", _NAT)
+    seen[a] = True
+    a = col(rec, "a")
+    n_amp[a] = col(rec, "n_amplified")
+    seen[a] = True
+    return amp_df, _accounts_frame(acc, seen, n_act, n_amp, lo, hi)
 
 
 @dataclass(frozen=True)
@@ -504,13 +580,19 @@ def _coaction_relational(s: np.ndarray, o: np.ndarray, t: np.ndarray, acc: pd.Ca
     return _coaction_frames(ed, ev, acc, obj, window, key, types, n, sort=False)
 
 
-def account_table(actions: pd.DataFrame) -> pd.DataFrame:
+def account_table(actions: pd.DataFrame, *, engine: str | None = None,
+                  spark_master: str | None = None) -> pd.DataFrame:
     """Per-account activity: one row per account seen as source or target.
 
     Parameters
     ----------
     actions : pandas.DataFrame
         The canonical actions table.
+    engine : {"duckdb", "numpy", "spark"}, optional
+        Where the aggregation runs (default ``Config.engine``): numpy sums by account
+        code for the embedded engines, Spark SQL for ``"spark"``. Identical tables.
+    spark_master : str, optional
+        Spark master URL for ``engine="spark"`` (default ``Config.spark_master``).
 
     Returns
     -------
@@ -531,7 +613,11 @@ def account_table(actions: pd.DataFrame) -> pd.DataFrame:
     2       c          0            1
     """
     _check_actions(actions)
-    return _accounts(actions, *_account_codes(actions))
+    engine, spark_master = _engine(engine, spark_master)
+    s, g, acc = _account_codes(actions)
+    if engine == "spark" and _spark_ok(actions):
+        return _spark_tables(actions, s, g, acc, spark_master)[1]
+    return _accounts(actions, s, g, acc)
 
 
 def _accounts(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray,
@@ -562,6 +648,12 @@ def _accounts(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray,
     seen = np.zeros(n, dtype=bool)
     seen[s[own]] = True
     seen[g[rec]] = True
+    return _accounts_frame(acc, seen, n_act, n_amp, lo, hi)
+
+
+def _accounts_frame(acc: pd.CategoricalDtype, seen: np.ndarray, n_act: np.ndarray,
+                    n_amp: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
+    """The account table from per-code arrays (``seen``: listed; times as in :func:`_amp_frame`)."""
     codes = np.flatnonzero(seen)
     lo = lo[codes]
     return pd.DataFrame(copy=False, data={
@@ -606,7 +698,9 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
     actions : pandas.DataFrame
         The canonical actions table.
     config : Config, optional
-        ``window`` and ``action_types`` are used.
+        ``window``, ``action_types``, ``engine`` and ``spark_master`` are used: with
+        ``engine="spark"`` the amplification graph, the account table and the co-action
+        join all run on Spark.
     progress : callable, optional
         ``progress(stage, done, total)``.
 
@@ -631,7 +725,10 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
         # a hand-built table: encoded once, for every graph
         actions = actions.assign(source=pd.Categorical.from_codes(s, dtype=acc),
                                  target=pd.Categorical.from_codes(g, dtype=acc))
-    amp = _amplification(actions, s, g, acc)
+    if config.engine == "spark" and _spark_ok(actions):
+        amp, accounts = _spark_tables(actions, s, g, acc, config.spark_master)
+    else:
+        amp, accounts = _amplification(actions, s, g, acc), None
     self_loops = int(((g >= 0) & (s == g)).sum())
     if self_loops:
         notes.append(f"{self_loops} self-amplification(s) (an account amplifying itself) left out "
@@ -652,7 +749,9 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
         notes.append("no timestamps in the data: no co-action network")
     if progress:
         progress("account table", 0, 1)
-    return Graphs(_accounts(actions, s, g, acc), amp, co, self_loops, tuple(notes))
+    if accounts is None:
+        accounts = _accounts(actions, s, g, acc)
+    return Graphs(accounts, amp, co, self_loops, tuple(notes))
 
 
 # ------------------------------------------------------------------------- converters
