@@ -208,6 +208,54 @@ def _is_multi_duck(con: Any) -> bool:
     return bool(n > d)
 
 
+_KEY_BITS = 63  # bits of one packed sort key (int64)
+
+
+def candidate_rows(o: Any, t: np.ndarray, window_ms: int) -> np.ndarray | None:
+    """The actions that may have a partner within the window, as row numbers (ascending),
+    or ``None`` when no cheap filter applies (object ids not integer codes, or keys too
+    wide to pack).
+
+    Time is cut into buckets of width τ: an action can only pair with an action on the
+    same object in its own bucket or an adjacent one. An action alone in its bucket with
+    both neighbouring buckets of its object empty is dropped before the join, so the join
+    sees only the near-simultaneous part of the data (one sort of packed integer keys).
+
+    Examples
+    --------
+    Object 0: 0 s and 30 s (within 60 s); object 1: 0 s and 500 s (too far apart).
+
+    >>> candidate_rows(np.array([0, 0, 1, 1]), np.array([0, 30_000, 0, 500_000]), 60_000).tolist()
+    [0, 1]
+    """
+    o, t = np.asarray(o), np.asarray(t, dtype=np.int64)
+    n = len(t)
+    if o.dtype.kind not in "iu" or n < 2 or o.min() < 0:
+        return None
+    bk = (t - t.min()) // max(int(window_ms), 1)
+    width = int(bk.max()) + 3  # key = object * width + bucket + 1: bucket ± 1 stays inside
+    rbits = (n - 1).bit_length()
+    per = (1 << (_KEY_BITS - rbits)) // width  # objects per sort: (key, row) fits in int64
+    n_obj = int(o.max()) + 1
+    if per < 1 or -(-n_obj // per) > 64:
+        return None
+    kept = []
+    for first in range(0, n_obj, per):  # a few ranges of objects at most
+        rows = np.arange(n) if per >= n_obj else np.flatnonzero((o >= first) & (o < first + per))
+        key = (o[rows].astype(np.int64) - first) * width + bk[rows] + 1
+        packed = np.sort((key << rbits) | np.arange(len(rows), dtype=np.int64))
+        del key
+        ks = packed >> rbits
+        starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        uk = ks[starts]
+        del ks
+        size = np.diff(np.r_[starts, len(rows)])
+        # a bucket with two actions, or a neighbouring bucket of the same object in use
+        keep = (size > 1) | np.r_[uk[1:] == uk[:-1] + 1, False] | np.r_[False, uk[1:] - 1 == uk[:-1]]
+        kept.append(rows[packed[np.repeat(keep, size)] & ((1 << rbits) - 1)])
+    return np.sort(np.concatenate(kept))
+
+
 def repeats_pair(s: Any, o: Any) -> bool | None:
     """Whether some account acts more than once on one object, from integer codes
     (``None`` when they are not integer codes: the engine then counts in SQL).
@@ -295,6 +343,9 @@ def run_coaction_sql(s: Any, o: Any, t: np.ndarray, window_ms: int, *,
     >>> ed.select(["account_a", "account_b", "n_objects", "min_gap"]).to_pylist()
     [{'account_a': 'a', 'account_b': 'b', 'n_objects': 1, 'min_gap': 30000}]
     """
+    rows = candidate_rows(o, t, window_ms)
+    if rows is not None and len(rows) < len(t):  # only actions that may have a partner
+        s, o, t = np.asarray(s)[rows], np.asarray(o)[rows], np.asarray(t)[rows]
     if engine == "spark":
         from .spark import run_coaction_spark
 
