@@ -245,24 +245,28 @@ def _amplification(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray,
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     first = key[starts]
     del key
-    w = actions["weight"].to_numpy()[rows]
+    w_all = actions["weight"].to_numpy()
+    ones = w_all.dtype.kind in "iu" and (w_all == 1).all()  # then sums are run lengths
+    w = None if ones else w_all[rows]
     typ, names = _type_codes(actions["type"])
-    typ = typ[rows]
-    count = np.bincount(typ[typ >= 0], minlength=len(names))
-    parts = {"weight": w}
+    count = np.bincount(typ[rows][typ[rows] >= 0], minlength=len(names))
+    parts: dict[str, Any] = {"weight": w}
     for t in ACTION_TYPES:  # the weights of one type's rows, zero elsewhere
         k = names.index(t) if t in names else -1
         if k >= 0 and count[k]:
-            parts[f"n_{t}"] = w if count[k] == len(typ) else np.where(typ == k, w, w.dtype.type(0))
+            parts[f"n_{t}"] = w if count[k] == len(rows) else np.where(
+                typ[rows] == k, 1 if ones else w, 0 if ones else w.dtype.type(0))
     del typ
-    if w.dtype.kind == "f":
+    if w is not None and w.dtype.kind == "f":
         # fractional weights: pandas' compensated sums, in row order within each edge
         # (exactly the sums of a group-by on the names)
         gid = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(rows)]))
         sums = pd.DataFrame(parts).groupby(gid, sort=True).sum()
         sums = {c: sums[c].to_numpy() for c in parts}
     else:
-        sums = {c: np.add.reduceat(v, starts) for c, v in parts.items()}
+        runs = np.diff(np.r_[starts, len(rows)])
+        total = runs if w is None else np.add.reduceat(w, starts)
+        sums = {c: total if v is w else np.add.reduceat(v, starts) for c, v in parts.items()}
     del parts, w
     t = _ms(actions["timestamp"])[rows]
     del rows
