@@ -27,7 +27,7 @@ import pandas as pd
 
 from .errors import ConfigError, MissingDependencyError
 
-__all__ = ["ENGINES", "coaction_sql", "run_coaction_sql"]
+__all__ = ["ENGINES", "aggregates_sql", "coaction_sql", "run_coaction_sql"]
 
 log = logging.getLogger("coordnet")
 
@@ -101,6 +101,57 @@ def coaction_sql(window_ms: int, multi: bool, table: str = "acts", where: str = 
     return evidence, edges
 
 
+def aggregates_sql(table: str = "acts") -> tuple[str, str, str]:
+    """The amplification-graph and account-statistics queries over ``table(s, g, ty, w, t)``.
+
+    ``s`` the acting account's code, ``g`` the target account's code (-1: none), ``ty``
+    the action type's index in :data:`coordnet.config.ACTION_TYPES` (-1: other), ``w``
+    the integer weight, ``t`` the time in integer milliseconds (NULL: none). The results
+    are unsorted; :func:`coordnet.amplification_edges` and :func:`coordnet.account_table`
+    sort them by account code (the names' order).
+
+    Parameters
+    ----------
+    table : str
+        Name of the actions table.
+
+    Returns
+    -------
+    (str, str, str)
+        The amplification edges ``s, g, weight, n_retweet, …, first_time, last_time``;
+        each account's own actions ``a, n_actions, first_time, last_time``; the actions
+        of other accounts aimed at each account ``a, n_amplified``.
+
+    Examples
+    --------
+    a (0) retweets b (1) twice and mentions itself once:
+
+    >>> import duckdb, pyarrow as pa
+    >>> acts = pa.table({"s": [0, 0, 0], "g": [1, 1, 0], "ty": [0, 0, 3], "w": [1, 1, 1],
+    ...                  "t": [5000, 9000, 7000]})
+    >>> amp, own, rec = aggregates_sql()
+    >>> duckdb.sql(amp).fetchall()
+    [(0, 1, 2, 2, 0, 0, 0, 5000, 9000)]
+    >>> duckdb.sql(own).fetchall(), duckdb.sql(rec).fetchall()
+    ([(0, 3, 5000, 9000)], [(1, 2)])
+
+    References
+    ----------
+    Keller et al. (2020), *Political Communication* 37(2) (the retweet network).
+    """
+    from .config import ACTION_TYPES
+
+    per_type = ", ".join(f"CAST(sum(CASE WHEN ty = {k} THEN w ELSE 0 END) AS BIGINT) AS n_{t}"
+                         for k, t in enumerate(ACTION_TYPES))
+    amp = (f"SELECT s, g, CAST(sum(w) AS BIGINT) AS weight, {per_type}, min(t) AS first_time, "
+           f"max(t) AS last_time FROM {table} WHERE g >= 0 AND g <> s GROUP BY s, g")
+    own = (f"SELECT s AS a, CAST(sum(w) AS BIGINT) AS n_actions, min(t) AS first_time, "
+           f"max(t) AS last_time FROM {table} GROUP BY s")
+    rec = (f"SELECT g AS a, CAST(sum(w) AS BIGINT) AS n_amplified FROM {table} "
+           f"WHERE g >= 0 AND g <> s GROUP BY g")
+    return amp, own, rec
+
+
 def _duckdb() -> Any:
     try:
         import duckdb
@@ -120,6 +171,7 @@ def duckdb_connect(memory_limit: str | None = None, temp_dir: str | None = None)
     """
     con = _duckdb().connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # the library is silent
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     if temp_dir:
@@ -156,16 +208,87 @@ def _is_multi_duck(con: Any) -> bool:
     return bool(n > d)
 
 
+_KEY_BITS = 63  # bits of one packed sort key (int64)
+
+
+def candidate_rows(o: Any, t: np.ndarray, window_ms: int) -> np.ndarray | None:
+    """The actions that may have a partner within the window, as row numbers (ascending),
+    or ``None`` when no cheap filter applies (object ids not integer codes, or keys too
+    wide to pack).
+
+    Time is cut into buckets of width τ: an action can only pair with an action on the
+    same object in its own bucket or an adjacent one. An action alone in its bucket with
+    both neighbouring buckets of its object empty is dropped before the join, so the join
+    sees only the near-simultaneous part of the data (one sort of packed integer keys).
+
+    Examples
+    --------
+    Object 0: 0 s and 30 s (within 60 s); object 1: 0 s and 500 s (too far apart).
+
+    >>> candidate_rows(np.array([0, 0, 1, 1]), np.array([0, 30_000, 0, 500_000]), 60_000).tolist()
+    [0, 1]
+    """
+    o, t = np.asarray(o), np.asarray(t, dtype=np.int64)
+    n = len(t)
+    if o.dtype.kind not in "iu" or n < 2 or o.min() < 0:
+        return None
+    bk = (t - t.min()) // max(int(window_ms), 1)
+    width = int(bk.max()) + 3  # key = object * width + bucket + 1: bucket ± 1 stays inside
+    rbits = (n - 1).bit_length()
+    per = (1 << (_KEY_BITS - rbits)) // width  # objects per sort: (key, row) fits in int64
+    n_obj = int(o.max()) + 1
+    if per < 1 or -(-n_obj // per) > 64:
+        return None
+    kept = []
+    for first in range(0, n_obj, per):  # a few ranges of objects at most
+        rows = np.arange(n) if per >= n_obj else np.flatnonzero((o >= first) & (o < first + per))
+        key = (o[rows].astype(np.int64) - first) * width + bk[rows] + 1
+        packed = np.sort((key << rbits) | np.arange(len(rows), dtype=np.int64))
+        del key
+        ks = packed >> rbits
+        starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        uk = ks[starts]
+        del ks
+        size = np.diff(np.r_[starts, len(rows)])
+        # a bucket with two actions, or a neighbouring bucket of the same object in use
+        keep = (size > 1) | np.r_[uk[1:] == uk[:-1] + 1, False] | np.r_[False, uk[1:] - 1 == uk[:-1]]
+        kept.append(rows[packed[np.repeat(keep, size)] & ((1 << rbits) - 1)])
+    return np.sort(np.concatenate(kept))
+
+
+def repeats_pair(s: Any, o: Any) -> bool | None:
+    """Whether some account acts more than once on one object, from integer codes
+    (``None`` when they are not integer codes: the engine then counts in SQL).
+
+    Examples
+    --------
+    >>> repeats_pair(np.array([0, 1, 0]), np.array([7, 7, 8])), repeats_pair(np.array([0, 0]), np.array([7, 7]))
+    (False, True)
+    """
+    s, o = np.asarray(s), np.asarray(o)
+    if s.dtype.kind not in "iu" or o.dtype.kind not in "iu" or not len(s):
+        return None if len(s) else False
+    if s.min() < 0 or o.min() < 0:
+        return None
+    n = int(s.max()) + 1
+    if (int(o.max()) + 1) * n >= 2**63:
+        return None
+    key = np.sort(o.astype(np.int64) * n + s)
+    return bool((key[1:] == key[:-1]).any())
+
+
 #: Actions per partition of the DuckDB join (objects split by hash): bounds the memory of
 #: one join and gives the progress callback real steps.
 PARTITION_ROWS = 4_000_000
 
 
 def duckdb_coaction_tables(con: Any, n: int, window_ms: int, *,
-                           progress: Callable[[str, int, int], None] | None = None) -> str:
+                           progress: Callable[[str, int, int], None] | None = None,
+                           multi: bool | None = None) -> str:
     """Fill table ``ev`` (evidence) from table ``acts`` on a DuckDB connection, one hash
-    partition of the objects at a time; returns the edge query (over ``ev``)."""
-    multi = _is_multi_duck(con)
+    partition of the objects at a time; returns the edge query (over ``ev``). ``multi``:
+    whether an account acts more than once on one object (counted in SQL when ``None``)."""
+    multi = _is_multi_duck(con) if multi is None else multi
     k = max(1, -(-n // PARTITION_ROWS))
     ed_sql = ""
     for part in range(k):
@@ -220,6 +343,9 @@ def run_coaction_sql(s: Any, o: Any, t: np.ndarray, window_ms: int, *,
     >>> ed.select(["account_a", "account_b", "n_objects", "min_gap"]).to_pylist()
     [{'account_a': 'a', 'account_b': 'b', 'n_objects': 1, 'min_gap': 30000}]
     """
+    rows = candidate_rows(o, t, window_ms)
+    if rows is not None and len(rows) < len(t):  # only actions that may have a partner
+        s, o, t = np.asarray(s)[rows], np.asarray(o)[rows], np.asarray(t)[rows]
     if engine == "spark":
         from .spark import run_coaction_spark
 
@@ -230,7 +356,8 @@ def run_coaction_sql(s: Any, o: Any, t: np.ndarray, window_ms: int, *,
     try:
         con = duckdb_connect(memory_limit or os.environ.get("COORDNET_DUCKDB_MEMORY"), tmp)
         con.register("acts", arrow_actions(s, o, t))
-        ed_sql = duckdb_coaction_tables(con, len(t), window_ms, progress=progress)
+        ed_sql = duckdb_coaction_tables(con, len(t), window_ms, progress=progress,
+                                        multi=repeats_pair(s, o))
         ev = con.sql("SELECT * FROM ev").to_arrow_table()
         ed = con.sql(ed_sql).to_arrow_table()
         con.close()

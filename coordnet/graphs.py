@@ -69,13 +69,99 @@ def _check_actions(actions: pd.DataFrame) -> None:
                          hint="read your data with coordnet.read_actions(path).actions")
 
 
-def amplification_edges(actions: pd.DataFrame) -> pd.DataFrame:
+_I64_MAX = np.iinfo(np.int64).max
+_NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
+
+
+def _sorted_categorical(s: pd.Series) -> bool:
+    """Whether ``s`` is a categorical over sorted text (its codes follow the names' order)."""
+    d = s.dtype
+    return (isinstance(d, pd.CategoricalDtype) and pd.api.types.is_string_dtype(d.categories.dtype)
+            and d.categories.is_monotonic_increasing)
+
+
+def _account_codes(actions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.CategoricalDtype]:
+    """``source`` and ``target`` as integer codes over one sorted account set (-1 = none),
+    and that categorical dtype. The canonical table (:func:`coordnet.io.encode_actions`)
+    already is; a hand-built table with text columns is encoded here (slower)."""
+    src, tgt = actions["source"], actions["target"]
+    if not (_sorted_categorical(src) and _sorted_categorical(tgt) and (
+            src.dtype.categories is tgt.dtype.categories
+            or src.dtype.categories.equals(tgt.dtype.categories))):
+        from .io import encode_actions
+
+        enc = encode_actions(pd.DataFrame({"source": src, "target": tgt, "object_id": pd.Series(
+            pd.NA, index=src.index, dtype="str")}))
+        src, tgt = enc["source"], enc["target"]
+    return src.cat.codes.to_numpy(), tgt.cat.codes.to_numpy(), src.dtype
+
+
+def _sorted_codes(s: pd.Series) -> tuple[np.ndarray, pd.CategoricalDtype]:
+    """One key column as integer codes in the names' sort order (-1 = none), and its dtype."""
+    if not _sorted_categorical(s):
+        codes, names = pd.factorize(s.astype("str"), sort=True)
+        return codes, pd.CategoricalDtype(pd.Index(names, dtype="str"))
+    return s.cat.codes.to_numpy(), s.dtype
+
+
+def _ms(ts: pd.Series) -> np.ndarray:
+    """Times as int64 milliseconds (NaT = int64 min), without a copy for the canonical column."""
+    arr = ts.array
+    if not isinstance(arr, pd.arrays.DatetimeArray):
+        arr = pd.to_datetime(ts, utc=True).array
+    if arr.unit != "ms":
+        arr = arr.as_unit("ms")
+    return np.asarray(arr.asi8)
+
+
+def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Action types as codes and the list of names they index."""
+    if isinstance(types.dtype, pd.CategoricalDtype):
+        return types.cat.codes.to_numpy(), list(types.cat.categories)
+    codes, names = pd.factorize(types)
+    return codes, list(names)
+
+
+def _sort_keys(key: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``key`` sorted, and ``rows`` in that order (ties in row order). Packs both into one
+    int64 when they fit (a plain sort is several times faster than an argsort)."""
+    if not len(key):
+        return key, rows
+    rbits = max(int(rows.max()).bit_length(), 1)
+    if int(key.max()).bit_length() + rbits <= 63:
+        packed = np.sort((key << rbits) | rows)
+        return packed >> rbits, packed & ((1 << rbits) - 1)
+    order = np.argsort(key, kind="stable")
+    return key[order], rows[order]
+
+
+def _ms_utc(x: Any) -> pd.DatetimeIndex:
+    """int64 milliseconds (int64 min = NaT) as UTC times."""
+    return pd.DatetimeIndex(np.asarray(x).astype(np.int64, copy=False),
+                            dtype=pd.DatetimeTZDtype("ms", "UTC"))
+
+
+def _integral(x: np.ndarray) -> np.ndarray:
+    """Float sums of whole numbers as int64 (integer weights stay integers)."""
+    if x.dtype.kind == "f" and np.all(np.floor(x) == x):
+        return x.astype(np.int64)
+    return x.astype(np.int64, copy=False) if x.dtype.kind in "iub" else x
+
+
+def amplification_edges(actions: pd.DataFrame, *, engine: str | None = None,
+                        spark_master: str | None = None) -> pd.DataFrame:
     """Who amplifies whom: one row per directed pair of distinct accounts.
 
     Parameters
     ----------
     actions : pandas.DataFrame
         The canonical actions table.
+    engine : {"duckdb", "numpy", "spark"}, optional
+        Where the aggregation runs (default ``Config.engine``). The embedded engines
+        group integer account codes in numpy (one sort); ``"spark"`` runs it as Spark
+        SQL and collects only the edges. All give identical tables.
+    spark_master : str, optional
+        Spark master URL for ``engine="spark"`` (default ``Config.spark_master``).
 
     Returns
     -------
@@ -83,7 +169,9 @@ def amplification_edges(actions: pd.DataFrame) -> pd.DataFrame:
         Columns ``source, target, weight, n_retweet, n_quote, n_reply, n_mention,
         first_time, last_time``, sorted by ``source, target``. Rows without a target
         and self-loops are not edges. ``weight`` is the number of actions (the sum of
-        row weights); the ``n_*`` columns split it by type.
+        row weights); the ``n_*`` columns split it by type. ``source`` and ``target``
+        are categoricals over the table's sorted account names (names stored once,
+        edges as integer codes).
 
     Examples
     --------
@@ -97,31 +185,129 @@ def amplification_edges(actions: pd.DataFrame) -> pd.DataFrame:
     1      b      a       1          1          0
     """
     _check_actions(actions)
-    a = actions.loc[actions["target"].notna() & (actions["source"] != actions["target"]),
-                    ["source", "target", "type", "weight", "timestamp"]]
-    cols = ["source", "target", "weight"] + [f"n_{t}" for t in ACTION_TYPES] + [
-        "first_time", "last_time"]
-    if a.empty:
-        out = pd.DataFrame({c: pd.Series(dtype="str") for c in ("source", "target")})
-        for c in cols[2:-2]:
-            out[c] = pd.Series(dtype="int64")
-        out["first_time"] = pd.Series(dtype="datetime64[ms, UTC]")
-        out["last_time"] = pd.Series(dtype="datetime64[ms, UTC]")
-        return out
-    # one grouping: the per-type counts are sums of the weight masked by type (adding
-    # zeros leaves every sum exactly as a pivot table would give it)
-    w = a["weight"].to_numpy()
-    typ = a["type"].to_numpy()
-    a = a.assign(**{f"n_{t}": np.where(typ == t, w, w.dtype.type(0)) for t in ACTION_TYPES})
-    g = a.groupby(["source", "target"], sort=True, observed=True)
-    out = g.agg(weight=("weight", "sum"), first_time=("timestamp", "min"),
-                last_time=("timestamp", "max"),
-                **{f"n_{t}": (f"n_{t}", "sum") for t in ACTION_TYPES})
-    out = out.reset_index()
-    for c in ["weight"] + [f"n_{t}" for t in ACTION_TYPES]:
-        if pd.api.types.is_float_dtype(out[c]) and np.all(np.floor(out[c]) == out[c]):
-            out[c] = out[c].astype("int64")
-    return out[cols]
+    engine, spark_master = _engine(engine, spark_master)
+    s, g, acc = _account_codes(actions)
+    if engine == "spark" and _spark_ok(actions):
+        return _spark_tables(actions, s, g, acc, spark_master)[0]
+    return _amplification(actions, s, g, acc)
+
+
+def _engine(engine: str | None, spark_master: str | None) -> tuple[str, str]:
+    cfg = Config()
+    return (cfg.engine if engine is None else Config(engine=engine).engine,
+            cfg.spark_master if spark_master is None else spark_master)
+
+
+def _spark_ok(actions: pd.DataFrame) -> bool:
+    """Whether Spark can aggregate exactly: integer weights (Spark's floating-point sums
+    depend on how rows are partitioned; fractional weights are summed here instead)."""
+    if actions["weight"].dtype.kind in "iub":
+        return True
+    log.info("fractional weights: the amplification graph and account table are summed on "
+             "the driver (Spark's floating-point sums depend on the partitioning)")
+    return False
+
+
+def _amp_frame(src: np.ndarray, tgt: np.ndarray, acc: pd.CategoricalDtype,
+               sums: dict[str, np.ndarray], lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
+    """The amplification table from per-edge codes (sorted), sums and ms times (NaT = int64
+    min; ``lo`` may hold int64 max for "no time")."""
+    n_types = [f"n_{t}" for t in ACTION_TYPES]
+    cdt = np.int32 if len(acc.categories) < 2**31 - 1 else np.int64
+    out: dict[str, Any] = {
+        "source": pd.Categorical.from_codes(src.astype(cdt), dtype=acc, validate=False),
+        "target": pd.Categorical.from_codes(tgt.astype(cdt), dtype=acc, validate=False),
+        "weight": _integral(sums["weight"]),
+        **{c: (_integral(sums[c]) if c in sums else np.zeros(len(src), np.int64)) for c in n_types},
+        "first_time": _ms_utc(np.where(lo == _I64_MAX, _NAT, lo)),
+        "last_time": _ms_utc(hi)}
+    return pd.DataFrame(out, copy=False)  # no copy into one block
+
+
+def _empty_amplification() -> pd.DataFrame:
+    """No edge: text account columns, as ever."""
+    cols = ["source", "target", "weight"] + [f"n_{t}" for t in ACTION_TYPES] + ["first_time",
+                                                                                "last_time"]
+    return pd.DataFrame({c: pd.Series(dtype="str" if c in ("source", "target") else
+                                      "datetime64[ms, UTC]" if c.endswith("time") else "int64")
+                         for c in cols})
+
+
+def _amplification(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray,
+                   acc: pd.CategoricalDtype) -> pd.DataFrame:
+    """:func:`amplification_edges` on account codes: one sort of the (source, target)
+    keys, then sums, minima and maxima over the runs of equal keys."""
+    rows = np.flatnonzero((g >= 0) & (s >= 0) & (s != g))
+    if not len(rows):
+        return _empty_amplification()
+    n = max(len(acc.categories), 1)
+    key, rows = _sort_keys(s[rows].astype(np.int64) * n + g[rows], rows)
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    first = key[starts]
+    del key
+    w_all = actions["weight"].to_numpy()
+    ones = w_all.dtype.kind in "iu" and (w_all == 1).all()  # then sums are run lengths
+    w = None if ones else w_all[rows]
+    typ, names = _type_codes(actions["type"])
+    count = np.bincount(typ[rows][typ[rows] >= 0], minlength=len(names))
+    parts: dict[str, Any] = {"weight": w}
+    for t in ACTION_TYPES:  # the weights of one type's rows, zero elsewhere
+        k = names.index(t) if t in names else -1
+        if k >= 0 and count[k]:
+            parts[f"n_{t}"] = w if count[k] == len(rows) else np.where(
+                typ[rows] == k, 1 if ones else w, 0 if ones else w.dtype.type(0))
+    del typ
+    if w is not None and w.dtype.kind == "f":
+        # fractional weights: pandas' compensated sums, in row order within each edge
+        # (exactly the sums of a group-by on the names)
+        gid = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(rows)]))
+        sums = pd.DataFrame(parts).groupby(gid, sort=True).sum()
+        sums = {c: sums[c].to_numpy() for c in parts}
+    else:
+        runs = np.diff(np.r_[starts, len(rows)])
+        total = runs if w is None else np.add.reduceat(w, starts)
+        sums = {c: total if v is w else np.add.reduceat(v, starts) for c, v in parts.items()}
+    del parts, w
+    t = _ms(actions["timestamp"])[rows]
+    del rows
+    lo = np.minimum.reduceat(np.where(t == _NAT, _I64_MAX, t), starts)
+    hi = np.maximum.reduceat(t, starts)
+    del t
+    return _amp_frame(first // n, first % n, acc, sums, lo, hi)
+
+
+def _spark_tables(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray, acc: pd.CategoricalDtype,
+                  master: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The amplification edges and the account table aggregated on Spark
+    (:func:`coordnet.spark.run_aggregates_spark`); only the grouped rows come back."""
+    from .spark import run_aggregates_spark
+
+    typ, names = _type_codes(actions["type"])
+    tmap = np.array([ACTION_TYPES.index(x) if x in ACTION_TYPES else -1 for x in names] + [-1])
+    amp, own, rec = run_aggregates_spark(s, g, tmap[typ], actions["weight"].to_numpy(),
+                                         _ms(actions["timestamp"]), master=master)
+    n = len(acc.categories)
+    col = lambda tbl, c, null=0: tbl.column(c).fill_null(null).to_numpy()  # noqa: E731
+    if amp.num_rows:
+        src, tgt = col(amp, "s"), col(amp, "g")
+        order = np.argsort(src.astype(np.int64) * max(n, 1) + tgt)  # keys are unique
+        sums = {"weight": col(amp, "weight")[order],
+                **{f"n_{t}": col(amp, f"n_{t}")[order] for t in ACTION_TYPES}}
+        amp_df = _amp_frame(src[order], tgt[order], acc, sums,
+                            col(amp, "first_time", _I64_MAX)[order], col(amp, "last_time", _NAT)[order])
+    else:
+        amp_df = _empty_amplification()
+    n_act, n_amp = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    lo, hi = np.full(n, _I64_MAX), np.full(n, _NAT)
+    seen = np.zeros(n, dtype=bool)
+    a = col(own, "a")
+    n_act[a], lo[a], hi[a] = col(own, "n_actions"), col(own, "first_time", _I64_MAX), col(
+        own, "last_time", _NAT)
+    seen[a] = True
+    a = col(rec, "a")
+    n_amp[a] = col(rec, "n_amplified")
+    seen[a] = True
+    return amp_df, _accounts_frame(acc, seen, n_act, n_amp, lo, hi)
 
 
 @dataclass(frozen=True)
@@ -250,19 +436,20 @@ def coaction(
             log.warning("no object ids in the data: co-action means acting on the same target "
                         "account within %g s", window)
     sel = actions["type"].isin(types) & actions[key].notna() & actions["timestamp"].notna()
-    sub = actions.loc[sel, ["source", key, "timestamp"]]
-    n = len(sub)
+    rows = np.flatnonzero(sel.to_numpy())
+    n = len(rows)
+    # integer codes in the names' sort order: the engines group and sort codes
+    acc_code, acc = _sorted_codes(actions["source"])
+    obj_code, obj = _sorted_codes(actions[key])
     if n < 2:
         return _empty_coaction(window, key, types, n)
+    acc_code, obj_code = acc_code[rows].astype(np.int64), obj_code[rows].astype(np.int64)
+    t = _ms(actions["timestamp"])[rows]
 
     if engine != "numpy":
-        t = sub["timestamp"].to_numpy(dtype="datetime64[ms]").astype("int64")
-        return _coaction_relational(sub["source"], sub[key], t, window, key, types, n,
+        return _coaction_relational(acc_code, obj_code, t, acc, obj, window, key, types, n,
                                     engine=engine, spark_master=spark_master, progress=progress)
 
-    acc_code, acc_names = pd.factorize(sub["source"], sort=True)
-    obj_code, obj_names = pd.factorize(sub[key], sort=False)
-    t = sub["timestamp"].to_numpy(dtype="datetime64[ms]").astype("int64")
     order = np.lexsort((t, obj_code))
     o, t, a = obj_code[order], t[order], acc_code[order]
     w = int(round(window * 1000))
@@ -334,24 +521,20 @@ def coaction(
         n_actions_a=("n_actions_a", "sum"), n_actions_b=("n_actions_b", "sum"),
         min_gap=("gap", "min"), first_time=("time", "min"), last_time=("time", "max"),
     ).reset_index()
-    names = np.asarray(acc_names, dtype=object)
-    objs = np.asarray(obj_names, dtype=object)
-    return _coaction_frames(
-        edges.assign(a=names[edges["a"].to_numpy()], b=names[edges["b"].to_numpy()]),
-        ev.assign(a=names[ev["a"].to_numpy()], b=names[ev["b"].to_numpy()],
-                  o=objs[ev["o"].to_numpy()]), window, key, types, n)
+    return _coaction_frames(edges, ev, acc, obj, window, key, types, n)
 
 
-def _ms_utc(x: Any) -> pd.DatetimeIndex:
-    return pd.to_datetime(np.asarray(x).astype("int64").astype("datetime64[ms]"), utc=True)
+def _coaction_frames(edges: Any, ev: Any, acc: pd.CategoricalDtype, obj: pd.CategoricalDtype,
+                     window: float, key: str, types: tuple[str, ...], n: int, *,
+                     sort: bool = True) -> CoAction:
+    """The public edge and evidence tables from engine output (codes, ms times). Names
+    are taken from the sorted categories by code (Arrow strings, no Python objects)."""
+    def cat(codes: Any, dtype: pd.CategoricalDtype) -> Any:
+        return pd.array(dtype.categories.take(np.asarray(codes)), dtype="str")
 
-
-def _coaction_frames(edges: Any, ev: Any, window: float, key: str,
-                     types: tuple[str, ...], n: int, *, sort: bool = True) -> CoAction:
-    """The public edge and evidence tables from engine output (names, ms times)."""
     edges_out = pd.DataFrame({
-        "account_a": pd.array(edges["a"], dtype="str"),
-        "account_b": pd.array(edges["b"], dtype="str"),
+        "account_a": cat(edges["a"], acc),
+        "account_b": cat(edges["b"], acc),
         "n_objects": np.asarray(edges["n_objects"]).astype("int64"),
         "n_action_pairs": np.asarray(edges["n_action_pairs"]).astype("int64"),
         "n_actions_a": np.asarray(edges["n_actions_a"]).astype("int64"),
@@ -361,9 +544,9 @@ def _coaction_frames(edges: Any, ev: Any, window: float, key: str,
         "last_time": _ms_utc(edges["last_time"]),
     })
     ev_out = pd.DataFrame({
-        "account_a": pd.array(ev["a"], dtype="str"),
-        "account_b": pd.array(ev["b"], dtype="str"),
-        "object_id": pd.array(ev["o"], dtype="str"),
+        "account_a": cat(ev["a"], acc),
+        "account_b": cat(ev["b"], acc),
+        "object_id": cat(ev["o"], obj),
         "gap_s": np.asarray(ev["gap"]) / 1000.0,
         "n_action_pairs": np.asarray(ev["n_action_pairs"]).astype("int64"),
         "n_actions_a": np.asarray(ev["n_actions_a"]).astype("int64"),
@@ -376,7 +559,8 @@ def _coaction_frames(edges: Any, ev: Any, window: float, key: str,
     return CoAction(edges_out, ev_out, window, key, types, n)
 
 
-def _coaction_relational(s: pd.Series, o: pd.Series, t: np.ndarray, window: float, key: str,
+def _coaction_relational(s: np.ndarray, o: np.ndarray, t: np.ndarray, acc: pd.CategoricalDtype,
+                         obj: pd.CategoricalDtype, window: float, key: str,
                          types: tuple[str, ...], n: int, *, engine: str,
                          spark_master: str | None, progress: ProgressCallback | None) -> CoAction:
     """:func:`coaction` on a relational engine (:mod:`coordnet.engines`)."""
@@ -384,10 +568,7 @@ def _coaction_relational(s: pd.Series, o: pd.Series, t: np.ndarray, window: floa
 
     if progress:
         progress(f"co-action join ({engine})", 0, 1)
-    # integer codes in the names' sort order: a faster join, and the same order
-    s_code, s_names = pd.factorize(s, sort=True)
-    o_code, o_names = pd.factorize(o, sort=True)
-    ev, ed = run_coaction_sql(s_code, o_code, t, int(round(window * 1000)), engine=engine,
+    ev, ed = run_coaction_sql(s, o, t, int(round(window * 1000)), engine=engine,
                               spark_master=spark_master, progress=progress)
     if progress:
         progress(f"co-action join ({engine})", 1, 1)
@@ -398,19 +579,24 @@ def _coaction_relational(s: pd.Series, o: pd.Series, t: np.ndarray, window: floa
     ed = ed.sort_by([("account_a", "ascending"), ("account_b", "ascending")])
     ev = {c: ev.column(c).to_numpy() for c in ev.column_names}
     ed = {c: ed.column(c).to_numpy() for c in ed.column_names}
-    ev["a"], ev["b"] = s_names.take(ev.pop("account_a")), s_names.take(ev.pop("account_b"))
-    ev["o"] = o_names.take(ev.pop("object_id"))
-    ed["a"], ed["b"] = s_names.take(ed.pop("account_a")), s_names.take(ed.pop("account_b"))
-    return _coaction_frames(ed, ev, window, key, types, n, sort=False)
+    ev["a"], ev["b"], ev["o"] = ev.pop("account_a"), ev.pop("account_b"), ev.pop("object_id")
+    ed["a"], ed["b"] = ed.pop("account_a"), ed.pop("account_b")
+    return _coaction_frames(ed, ev, acc, obj, window, key, types, n, sort=False)
 
 
-def account_table(actions: pd.DataFrame) -> pd.DataFrame:
+def account_table(actions: pd.DataFrame, *, engine: str | None = None,
+                  spark_master: str | None = None) -> pd.DataFrame:
     """Per-account activity: one row per account seen as source or target.
 
     Parameters
     ----------
     actions : pandas.DataFrame
         The canonical actions table.
+    engine : {"duckdb", "numpy", "spark"}, optional
+        Where the aggregation runs (default ``Config.engine``): numpy sums by account
+        code for the embedded engines, Spark SQL for ``"spark"``. Identical tables.
+    spark_master : str, optional
+        Spark master URL for ``engine="spark"`` (default ``Config.spark_master``).
 
     Returns
     -------
@@ -431,20 +617,56 @@ def account_table(actions: pd.DataFrame) -> pd.DataFrame:
     2       c          0            1
     """
     _check_actions(actions)
-    own = actions.groupby("source", sort=False).agg(
-        n_actions=("weight", "sum"), first_time=("timestamp", "min"), last_time=("timestamp", "max"))
-    tgt = actions.loc[actions["target"].notna() & (actions["target"] != actions["source"])]
-    rec = tgt.groupby("target", sort=False)["weight"].sum().rename("n_amplified")
-    out = own.join(rec, how="outer")
-    out.index.name = "account"
-    out["n_actions"] = out["n_actions"].fillna(0)
-    out["n_amplified"] = out["n_amplified"].fillna(0)
-    for c in ("n_actions", "n_amplified"):
-        if np.all(np.floor(out[c]) == out[c]):
-            out[c] = out[c].astype("int64")
-    out = out.reset_index().sort_values("account", kind="stable").reset_index(drop=True)
-    out["account"] = out["account"].astype("str")
-    return out[["account", "n_actions", "n_amplified", "first_time", "last_time"]]
+    engine, spark_master = _engine(engine, spark_master)
+    s, g, acc = _account_codes(actions)
+    if engine == "spark" and _spark_ok(actions):
+        return _spark_tables(actions, s, g, acc, spark_master)[1]
+    return _accounts(actions, s, g, acc)
+
+
+def _accounts(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray,
+              acc: pd.CategoricalDtype) -> pd.DataFrame:
+    """:func:`account_table` on account codes (sums, minima and maxima by code)."""
+    n = len(acc.categories)
+    w = actions["weight"].to_numpy()
+    own = s >= 0
+    rec = (g >= 0) & (g != s)
+    if w.dtype.kind == "f":
+        # fractional weights: pandas' compensated sums in row order (as a group-by gives)
+        n_act = np.zeros(n)
+        n_amp = np.zeros(n)
+        n_act_s = pd.Series(w[own]).groupby(s[own], sort=False).sum()
+        n_amp_s = pd.Series(w[rec]).groupby(g[rec], sort=False).sum()
+        n_act[n_act_s.index.to_numpy()] = n_act_s.to_numpy()
+        n_amp[n_amp_s.index.to_numpy()] = n_amp_s.to_numpy()
+    else:
+        n_act = np.zeros(n, dtype=np.int64)
+        n_amp = np.zeros(n, dtype=np.int64)
+        np.add.at(n_act, s[own], w[own])
+        np.add.at(n_amp, g[rec], w[rec])
+    t = _ms(actions["timestamp"])
+    lo = np.full(n, _I64_MAX)
+    hi = np.full(n, _NAT)
+    np.minimum.at(lo, s[own], np.where(t[own] == _NAT, _I64_MAX, t[own]))
+    np.maximum.at(hi, s[own], t[own])
+    seen = np.zeros(n, dtype=bool)
+    seen[s[own]] = True
+    seen[g[rec]] = True
+    return _accounts_frame(acc, seen, n_act, n_amp, lo, hi)
+
+
+def _accounts_frame(acc: pd.CategoricalDtype, seen: np.ndarray, n_act: np.ndarray,
+                    n_amp: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
+    """The account table from per-code arrays (``seen``: listed; times as in :func:`_amp_frame`)."""
+    codes = np.flatnonzero(seen)
+    lo = lo[codes]
+    return pd.DataFrame(copy=False, data={
+        "account": pd.array(acc.categories.take(codes), dtype="str"),
+        "n_actions": _integral(n_act[codes]),
+        "n_amplified": _integral(n_amp[codes]),
+        "first_time": _ms_utc(np.where(lo == _I64_MAX, _NAT, lo)),
+        "last_time": _ms_utc(hi[codes]),
+    })
 
 
 @dataclass(frozen=True)
@@ -480,7 +702,9 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
     actions : pandas.DataFrame
         The canonical actions table.
     config : Config, optional
-        ``window`` and ``action_types`` are used.
+        ``window``, ``action_types``, ``engine`` and ``spark_master`` are used: with
+        ``engine="spark"`` the amplification graph, the account table and the co-action
+        join all run on Spark.
     progress : callable, optional
         ``progress(stage, done, total)``.
 
@@ -496,11 +720,20 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
     (16, 33, 12)
     """
     config = config or Config()
+    _check_actions(actions)
     notes: list[str] = []
     if progress:
         progress("amplification graph", 0, 1)
-    amp = amplification_edges(actions)
-    self_loops = int((actions["target"].notna() & (actions["source"] == actions["target"])).sum())
+    s, g, acc = _account_codes(actions)
+    if not (actions["source"].dtype == acc and actions["target"].dtype == acc):
+        # a hand-built table: encoded once, for every graph
+        actions = actions.assign(source=pd.Categorical.from_codes(s, dtype=acc),
+                                 target=pd.Categorical.from_codes(g, dtype=acc))
+    if config.engine == "spark" and _spark_ok(actions):
+        amp, accounts = _spark_tables(actions, s, g, acc, config.spark_master)
+    else:
+        amp, accounts = _amplification(actions, s, g, acc), None
+    self_loops = int(((g >= 0) & (s == g)).sum())
     if self_loops:
         notes.append(f"{self_loops} self-amplification(s) (an account amplifying itself) left out "
                      "of the graphs")
@@ -508,7 +741,8 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
         notes.append("no target accounts in the data: the amplification graph is empty")
     co = None
     if actions["timestamp"].notna().any():
-        co = coaction(actions, config.window, config.action_types, progress=progress)
+        co = coaction(actions, config.window, config.action_types, progress=progress,
+                      engine=config.engine, spark_master=config.spark_master)
         if co.key == "target":
             notes.append(f"no object ids in the data: co-action links accounts that amplified the "
                          f"same account within {config.window:g} s")
@@ -519,7 +753,9 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
         notes.append("no timestamps in the data: no co-action network")
     if progress:
         progress("account table", 0, 1)
-    return Graphs(account_table(actions), amp, co, self_loops, tuple(notes))
+    if accounts is None:
+        accounts = _accounts(actions, s, g, acc)
+    return Graphs(accounts, amp, co, self_loops, tuple(notes))
 
 
 # ------------------------------------------------------------------------- converters

@@ -1,8 +1,11 @@
 """The Apache Spark engine (``engine="spark"``, ``coordnet analyze --engine spark``).
 
-The windowed co-action join and its aggregations (:func:`coordnet.engines.coaction_sql`,
-the same SQL text DuckDB runs) execute on a Spark cluster; only the reduced tables (one
-row per account pair and object, one per account pair) are collected to the driver.
+The heavy relational steps execute on a Spark cluster: the amplification graph and the
+per-account statistics (:func:`coordnet.engines.aggregates_sql`), and the windowed
+co-action join with its aggregations (:func:`coordnet.engines.coaction_sql`, the same SQL
+text DuckDB runs). Actions go up as integer codes; only the reduced tables (one row per
+amplification edge, per account, per co-acting pair and object, per pair) are collected
+to the driver.
 Install with ``pip install 'coordnet[spark]'``; Spark needs a Java runtime (17 or later).
 
 Point it at a cluster with ``spark_master`` / ``--spark-master``: ``local[*]`` (every core
@@ -22,7 +25,7 @@ from typing import Any
 
 from .errors import MissingDependencyError
 
-__all__ = ["spark_session", "run_coaction_spark"]
+__all__ = ["spark_session", "run_coaction_spark", "run_aggregates_spark"]
 
 log = logging.getLogger("coordnet")
 
@@ -52,6 +55,7 @@ def spark_session(master: str | None = None) -> Any:
     return (SparkSession.builder.master(master or "local[*]").appName("coordnet")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.showConsoleProgress", "false")  # the library is silent
             .getOrCreate())
 
 
@@ -75,3 +79,30 @@ def run_coaction_spark(s: Any, o: Any, t: Any, window_ms: int, *,
         spark.catalog.dropTempView("ev")
         spark.catalog.dropTempView("acts")
     return ev, ed
+
+
+def run_aggregates_spark(s: Any, g: Any, ty: Any, w: Any, t: Any, *,
+                         master: str | None = None) -> tuple[Any, Any, Any]:
+    """The queries of :func:`coordnet.engines.aggregates_sql` on Spark, as pyarrow tables.
+
+    ``s``, ``g``: account codes (-1: no target); ``ty``: type index (-1: other); ``w``:
+    integer weights; ``t``: int64 milliseconds (int64 min: no time).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    from .engines import aggregates_sql
+
+    spark = spark_session(master)
+    t = np.asarray(t, dtype=np.int64)
+    table = pa.table({"s": pa.array(np.asarray(s), type=pa.int64()),
+                      "g": pa.array(np.asarray(g), type=pa.int64()),
+                      "ty": pa.array(np.asarray(ty), type=pa.int32()),
+                      "w": pa.array(np.asarray(w), type=pa.int64()),
+                      "t": pa.array(t, type=pa.int64(), mask=t == np.iinfo(np.int64).min)})
+    view = "coordnet_actions"
+    spark.createDataFrame(table).createOrReplaceTempView(view)
+    try:
+        return tuple(spark.sql(q).toArrow() for q in aggregates_sql(view))  # type: ignore[return-value]
+    finally:
+        spark.catalog.dropTempView(view)

@@ -93,8 +93,11 @@ def test_partitioned_duckdb_join_is_identical(monkeypatch):
     parts = coordnet.coaction(acts, 300, progress=lambda s, d, n: steps.append((s, d, n)))
     assert_frame_equal(whole.edges, parts.edges)
     assert_frame_equal(whole.evidence, parts.evidence)
-    k = -(-whole.n_actions // 100)
-    assert [d for s, d, n in steps if n == k] == list(range(k))
+    # one step per partition of the actions that may have a partner within the window
+    joined = engines.candidate_rows(acts["object_id"].cat.codes.to_numpy()[acts["type"] == "retweet"],
+                                    acts["timestamp"].array.asi8[acts["type"] == "retweet"], 300_000)
+    k = -(-len(joined) // 100)
+    assert k > 1 and [d for s, d, n in steps if n == k] == list(range(k))
 
 
 def test_cli_progress_draws_stages_with_bars_and_times(monkeypatch):
@@ -179,3 +182,25 @@ def test_undecodable_header_is_an_input_error(tmp_path):
     p.write_bytes(b"!\x80\r")
     with pytest.raises(InputError, match="not valid utf-8"):
         coordnet.read_actions(p)
+
+
+@pytest.mark.parametrize("window_ms,key_bits", [(0, 63), (1000, 63), (60_000, 63), (60_000, 18)])
+def test_join_prefilter_keeps_every_action_with_a_partner(window_ms, key_bits, monkeypatch):
+    """candidate_rows drops only actions with no other action on their object within τ
+    (checked against every pair), and keeps fewer than all on sparse data; with narrow
+    keys it sorts several ranges of objects, with the same result."""
+    from coordnet import engines
+    from coordnet.engines import candidate_rows
+
+    monkeypatch.setattr(engines, "_KEY_BITS", key_bits)
+
+    rng = np.random.default_rng(window_ms)
+    o = rng.integers(0, 40, 600)
+    t = rng.integers(0, 3_000_000, 600) // 1000 * 1000
+    close = (o[:, None] == o[None, :]) & (np.abs(t[:, None] - t[None, :]) <= window_ms)
+    np.fill_diagonal(close, False)
+    rows = candidate_rows(o, t, window_ms)
+    assert set(np.flatnonzero(close.any(axis=1))) <= set(rows.tolist())
+    assert len(rows) < len(t) and (np.diff(rows) > 0).all()
+    monkeypatch.setattr(engines, "_KEY_BITS", 63)
+    assert rows.tolist() == candidate_rows(o, t, window_ms).tolist()

@@ -282,3 +282,84 @@ def test_real_data_repeated_ids_lose_nothing():
     assert read.rows_duplicate == exact
     assert read.rows_kept == 35125 - exact
     assert any("39" in n and "different" in n for n in read.notes)
+
+
+# ------------------------------------------------------------------ integer-code group-bys
+
+
+def _reference_amplification(a: pd.DataFrame) -> pd.DataFrame:
+    """The definition as a plain group-by on the account names (the slow way)."""
+    a = a.astype({"source": "str", "target": "str", "type": "str"})
+    a = a.loc[a["target"].notna() & (a["source"] != a["target"])]
+    for t in ("retweet", "quote", "reply", "mention"):
+        a[f"n_{t}"] = a["weight"].where(a["type"] == t, 0)
+    out = a.groupby(["source", "target"], sort=True).agg(
+        weight=("weight", "sum"), **{f"n_{t}": (f"n_{t}", "sum") for t in
+                                     ("retweet", "quote", "reply", "mention")},
+        first_time=("timestamp", "min"), last_time=("timestamp", "max")).reset_index()
+    return out
+
+
+def _reference_accounts(a: pd.DataFrame) -> pd.DataFrame:
+    a = a.astype({"source": "str", "target": "str"})
+    own = a.groupby("source").agg(n_actions=("weight", "sum"), first_time=("timestamp", "min"),
+                                  last_time=("timestamp", "max"))
+    rec = a.loc[a["target"].notna() & (a["target"] != a["source"])].groupby("target")["weight"].sum()
+    out = own.join(rec.rename("n_amplified"), how="outer").fillna({"n_actions": 0, "n_amplified": 0})
+    out.index.name = "account"
+    return out.reset_index()[["account", "n_actions", "n_amplified", "first_time", "last_time"]]
+
+
+def _random_table(seed: int, fractional: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 400
+    names = np.array([f"u{i}" for i in range(30)] + ["Zoë", "émile", "ß"])
+    ts = pd.Series(pd.to_datetime(T0 + rng.integers(0, 5000, n), unit="s", utc=True)).astype(
+        "datetime64[ms, UTC]")
+    ts[rng.random(n) < 0.1] = pd.NaT
+    tgt = pd.Series(rng.choice(names, n), dtype="str")
+    tgt[rng.random(n) < 0.15] = pd.NA
+    return pd.DataFrame({
+        "source": rng.choice(names, n), "target": tgt, "timestamp": ts,
+        "type": rng.choice(["retweet", "quote", "reply", "mention"], n),
+        "id": [f"x{i}" for i in range(n)], "object_id": rng.choice(["p1", "p2", "p3"], n),
+        "weight": (rng.integers(1, 4, n) * (0.5 if fractional else 1)),
+    })
+
+
+@pytest.mark.parametrize("seed,fractional", [(0, False), (1, True), (2, False)])
+def test_code_group_bys_match_a_group_by_on_names(seed, fractional):
+    """amplification_edges and account_table on account codes equal a plain pandas group-by
+    on the names: self-loops, missing targets and times, fractional weights, non-ASCII
+    names; the canonical (encoded) table and a hand-built one with text columns agree."""
+    raw = _random_table(seed, fractional)  # canonical columns, text keys
+    enc = coordnet.io.encode_actions(raw)
+    assert isinstance(enc["source"].dtype, pd.CategoricalDtype)
+    ref = _reference_amplification(raw)
+    names = sorted(set(raw["source"]) | set(raw["target"].dropna()), reverse=True)
+    unsorted = raw.astype({"source": pd.CategoricalDtype(names)})  # codes not in name order
+    for table in (enc, raw, unsorted):
+        got = coordnet.amplification_edges(table)
+        assert isinstance(got["source"].dtype, pd.CategoricalDtype)
+        assert got["source"].cat.categories.equals(got["target"].cat.categories)
+        plain = got.astype({"source": "str", "target": "str"})
+        exp = ref.astype({c: "int64" for c in ref.columns if c.startswith("n_") or c == "weight"}
+                         ) if not fractional else ref
+        pd.testing.assert_frame_equal(plain, exp, check_dtype=not fractional)
+        acc = coordnet.account_table(table)
+        pd.testing.assert_frame_equal(acc, _reference_accounts(raw).astype(
+            {"n_actions": acc["n_actions"].dtype, "n_amplified": acc["n_amplified"].dtype}))
+        g = coordnet.build_graphs(table)
+        pd.testing.assert_frame_equal(g.amplification, got)
+        pd.testing.assert_frame_equal(g.accounts, acc)
+        assert g.self_loops == int((raw["target"] == raw["source"]).sum())
+
+
+def test_code_sort_fallback_when_keys_do_not_pack(monkeypatch):
+    """Packing (key, row) into one int64 and the stable argsort give the same order."""
+    keys = np.array([5, 3, 5, 3, 9, 0], dtype=np.int64)
+    rows = np.array([0, 2, 3, 7, 8, 11], dtype=np.int64)
+    packed = G._sort_keys(keys, rows)
+    big = G._sort_keys(keys + (1 << 60), rows)  # no room for the row bits: argsort
+    assert packed[0].tolist() == [0, 3, 3, 5, 5, 9] and packed[1].tolist() == [11, 2, 7, 0, 3, 8]
+    assert (big[0] - (1 << 60)).tolist() == packed[0].tolist() and big[1].tolist() == packed[1].tolist()
