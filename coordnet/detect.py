@@ -62,7 +62,6 @@ import pandas as pd
 
 from .config import Config
 from .errors import MissingDependencyError
-from .graphs import coaction
 
 __all__ = [
     "bh_adjust",
@@ -113,6 +112,104 @@ def _binom_sf(k: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
     return binom.sf(k - 1, n, q)
 
 
+def _encoded(actions: pd.DataFrame) -> pd.DataFrame:
+    """``actions`` with ``source``/``target``/``object_id`` as categoricals over sorted text
+    categories, ``source`` and ``target`` sharing theirs (:func:`coordnet.io.encode_actions`);
+    the table itself when it already is (the canonical table from the readers)."""
+    s, t, o = actions["source"], actions["target"], actions["object_id"]
+    if all(isinstance(x.dtype, pd.CategoricalDtype) for x in (s, t, o)):
+        cs, co_ = s.cat.categories, o.cat.categories
+        if (pd.api.types.is_string_dtype(cs) and pd.api.types.is_string_dtype(co_)
+                and (cs is t.cat.categories or cs.equals(t.cat.categories))
+                and cs.is_monotonic_increasing and co_.is_monotonic_increasing):
+            return actions
+    from .io import encode_actions
+
+    fix = {c: actions[c].astype("str") for c in ("source", "target", "object_id")
+           if actions[c].dtype == object}  # e.g. a column of pd.NA, which Arrow cannot type
+    return encode_actions(actions.assign(**fix) if fix else actions)
+
+
+def _ms(ts: pd.Series) -> np.ndarray:
+    """Integer milliseconds of a datetime column (NaT rows: any value; mask them apart)."""
+    arr = ts.array
+    if getattr(arr, "unit", None) == "ms":
+        return np.asarray(arr.asi8)
+    return ts.to_numpy(dtype="datetime64[ms]").astype("int64")
+
+
+def _sort_by_object_time(o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Row order by object then time (one integer sort when the two fit in one int64)."""
+    if not len(o):
+        return np.zeros(0, dtype=np.int64)
+    t0, span = int(t.min()), int(t.max()) - int(t.min()) + 1
+    if (int(o.max()) + 1) * span < 2**62:
+        return np.argsort(o * span + (t - t0), kind="stable")
+    return np.lexsort((t, o))
+
+
+def _window_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, dup: np.ndarray, n_acc: int,
+                     window_ms: int, chunk: int = 8_000_000
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Co-action evidence on integer codes: one row per (account pair, object) acting at most
+    ``window_ms`` apart, with the smallest gap (ms) between their actions on it.
+
+    ``s``, ``o``, ``t`` are sorted by object then time; ``dup`` marks the actions of an account
+    that acts more than once on the same object (only their pairs need reducing to one row
+    per pair and object). Pairs are enumerated inside the window only (sorted sweep, as
+    :func:`coordnet.coaction` does), by chunks of whole objects. Returns ``(pair, object, gap,
+    starts)``: ``pair = a·n_acc + b`` with ``a < b``, and the first row of each object.
+    """
+    n = len(o)
+    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    if n < 2:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, starts
+    sizes = np.diff(np.r_[starts, n])
+    tmin = t[starts]
+    tmax = t[np.r_[starts[1:], n] - 1]
+    offsets = np.r_[0, np.cumsum(tmax - tmin + window_ms + 1)[:-1]]
+    mono = t - np.repeat(tmin - offsets, sizes)
+    partners = np.searchsorted(mono, mono + window_ms, side="right") - np.arange(n) - 1
+    del mono
+    cum = np.r_[0, np.cumsum(partners)]
+    obj_end = np.r_[starts[1:], n]
+    # chunks of whole objects, each with about `chunk` pairs (bounded memory)
+    cum_at_end = cum[obj_end]
+    cuts = [0]
+    while cuts[-1] < n:  # a few chunks, not a loop per object
+        nxt = int(np.searchsorted(obj_end, cuts[-1], side="right"))
+        last = int(np.searchsorted(cum_at_end, cum[cuts[-1]] + chunk, side="right")) - 1
+        cuts.append(int(obj_end[max(nxt, last)]))
+    pk, oo, gp, dpk, doo, dgp = [], [], [], [], [], []
+    for r0, r1 in zip(cuts[:-1], cuts[1:]):
+        c = partners[r0:r1]
+        tot = int(cum[r1] - cum[r0])
+        if tot == 0:
+            continue
+        i = np.repeat(np.arange(r0, r1), c)
+        j = i + 1 + (np.arange(tot) - np.repeat(np.cumsum(c) - c, c))
+        ai, aj = s[i], s[j]
+        keep = ai != aj
+        if not keep.all():
+            i, j, ai, aj = i[keep], j[keep], ai[keep], aj[keep]
+        key = np.minimum(ai, aj) * n_acc + np.maximum(ai, aj)
+        g = t[j] - t[i]
+        d = dup[i] | dup[j]
+        if d.any():
+            dpk.append(key[d]); doo.append(o[i[d]]); dgp.append(g[d])
+            key, i, g = key[~d], i[~d], g[~d]
+        pk.append(key); oo.append(o[i]); gp.append(g)
+    if dpk:  # several actions of one account on one object: keep the closest pair
+        red = (pd.DataFrame({"p": np.concatenate(dpk), "o": np.concatenate(doo), "g": np.concatenate(dgp)})
+               .groupby(["p", "o"], sort=False)["g"].min().reset_index())
+        pk.append(red["p"].to_numpy()); oo.append(red["o"].to_numpy()); gp.append(red["g"].to_numpy())
+    if not pk:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, starts
+    return np.concatenate(pk), np.concatenate(oo), np.concatenate(gp), starts
+
+
 def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Layer T: account pairs that act on the same objects within τ more than chance.
 
@@ -122,7 +219,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
         Canonical actions table.
     config : Config, optional
         Uses ``windows``, ``action_types``, ``min_repeat``, ``alpha``,
-        ``max_object_accounts``.
+        ``max_object_accounts``, ``engine`` (``"spark"`` runs the co-action join on Spark;
+        otherwise it runs in memory on integer codes).
 
     Returns
     -------
@@ -145,22 +243,40 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     """
     config = config or Config()
     windows = sorted(config.windows)
-    key = "object_id" if actions["object_id"].notna().any() else "target"
-    sub = actions.loc[actions["type"].isin(config.action_types) & actions[key].notna()
-                      & actions["timestamp"].notna(), ["source", key, "timestamp"]]
-    sub = sub.rename(columns={key: "object_id"})
+    actions = _encoded(actions)
+    names = actions["source"].cat.categories
+    n_acc = len(names)
+    o_all = actions["object_id"].cat.codes.to_numpy()
+    key = "object_id" if (o_all >= 0).any() else "target"
     if key == "target":  # no post ids: "the same object" is the same amplified account
-        sub = sub.loc[sub["source"] != sub["object_id"]]
-    acc_obj = sub[["source", "object_id"]].drop_duplicates()
-    n_acc = acc_obj.groupby("object_id", sort=False).size()
-    viral = n_acc.index[n_acc > config.max_object_accounts]
-    info: dict[str, Any] = {"objects_skipped": int(len(viral)), "n_objects": int(len(n_acc)),
+        o_all, n_obj = actions["target"].cat.codes.to_numpy(), n_acc
+    else:
+        n_obj = len(actions["object_id"].cat.categories)
+    s_all = actions["source"].cat.codes.to_numpy()
+    sel = (actions["type"].isin(config.action_types).to_numpy() & (o_all >= 0)
+           & actions["timestamp"].notna().to_numpy())
+    if key == "target":
+        sel &= s_all != o_all
+    s = s_all[sel].astype(np.int64)
+    o = o_all[sel].astype(np.int64)
+    t = _ms(actions["timestamp"])[sel]
+    # distinct (account, object) pairs, by hashing one integer per action
+    ao_code, ao_key = pd.factorize(o * n_acc + s)
+    dup = np.bincount(ao_code)[ao_code] > 1 if len(ao_code) else np.zeros(0, dtype=bool)
+    del ao_code
+    ao_o, ao_s = ao_key // n_acc, ao_key % n_acc
+    n_acc_o = np.bincount(ao_o, minlength=n_obj)  # accounts per object
+    viral = n_acc_o > config.max_object_accounts
+    info: dict[str, Any] = {"objects_skipped": int(viral.sum()), "n_objects": int((n_acc_o > 0).sum()),
                             "object_key": key}
-    if len(viral):
-        sub = sub.loc[~sub["object_id"].isin(viral)]
-        acc_obj = acc_obj.loc[~acc_obj["object_id"].isin(viral)]
-        n_acc = n_acc.drop(viral)
-    total_coshares = float((n_acc * (n_acc - 1) / 2).sum())
+    if viral.any():
+        keep = ~viral[o]
+        s, o, t, dup = s[keep], o[keep], t[keep], dup[keep]
+        keep = ~viral[ao_o]
+        ao_o, ao_s = ao_o[keep], ao_s[keep]
+        n_acc_o[viral] = 0
+        del keep
+    total_coshares = float((n_acc_o * (n_acc_o - 1) / 2).sum())
     empty = pd.DataFrame({"account_a": pd.Series(dtype="str"), "account_b": pd.Series(dtype="str"),
                           "s": pd.Series(dtype="int64"),
                           **{f"k_{w:g}": pd.Series(dtype="int64") for w in windows},
@@ -171,53 +287,60 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     info["n_coacting"] = 0
     if total_coshares == 0:
         return empty, info
-    co = coaction(sub.assign(type="retweet", target=pd.NA, id=pd.NA, weight=1)
-                  [["source", "target", "timestamp", "type", "id", "object_id", "weight"]]
-                  .astype({"type": actions["type"].dtype}),
-                  window=windows[-1], action_types=("retweet",), key="object_id",
-                  engine=config.engine, spark_master=config.spark_master)
-    ev = co.evidence
-    if ev.empty:
+    # the co-action join at the largest window, on integer codes
+    window_ms = int(round(windows[-1] * 1000))
+    order = _sort_by_object_time(o, t)
+    s, o, t, dup, rows = s[order], o[order], t[order], dup[order], order
+    del order
+    if config.engine == "spark":
+        pk, ev_o, gap_ms, starts = _spark_evidence(s, o, t, n_acc, window_ms, config.spark_master)
+    else:
+        pk, ev_o, gap_ms, starts = _window_evidence(s, o, t, dup, n_acc, window_ms)
+    if not len(pk):
         return empty, info
-    gaps = ev["gap_s"].to_numpy()
+    gaps = gap_ms / 1000.0
     # q(τ): for an object, the share of its co-sharing account pairs that are within τ,
     # averaged over objects weighted by their number of accounts (not by their number of
-    # pairs, which would let a large campaign's own posts dominate the null)
-    pairs_o = (n_acc * (n_acc - 1) / 2)
-    multi = pairs_o[pairs_o > 0]
+    # pairs, which would let a large campaign's own posts dominate the null); objects in
+    # the order they first appear in the data (the order of the weighted sum)
+    obj_first = np.minimum.reduceat(rows, starts)
+    objs = o[starts][np.argsort(obj_first, kind="stable")]
+    objs = objs[n_acc_o[objs] >= 2]
+    n_q = n_acc_o[objs]
+    pairs_o = n_q * (n_q - 1) / 2
+    # t0 of each object (its first action), for the speed null
+    t0_o = np.zeros(n_obj, dtype=np.int64)
+    t0_o[o[starts]] = t[starts]
     q = {}
     # q at each test window, and at the co-action window (for the cluster-level test)
-    # objects coded once, then counted per window (bincount, not a groupby on text per window)
-    obj_code, obj_ids = pd.factorize(ev["object_id"].to_numpy())
-    has_obj = obj_code >= 0
     for w in sorted(set(windows) | {min(float(config.window), windows[-1])}):
-        k_o = pd.Series(np.bincount(obj_code[has_obj & (gaps <= w)], minlength=len(obj_ids)), index=obj_ids)
-        q_o = (k_o.reindex(multi.index).fillna(0) / multi).clip(upper=1.0)
-        q[float(w)] = float(np.average(q_o, weights=n_acc.reindex(multi.index)))
+        k_o = np.bincount(ev_o[gaps <= w], minlength=n_obj)[objs]
+        q_o = np.minimum(k_o / pairs_o, 1.0)
+        q[float(w)] = float(np.average(q_o, weights=n_q))
     info["q"] = q
-    key = ["account_a", "account_b"]
-    kt = pd.DataFrame({f"k_{w:g}": (gaps <= w) for w in windows})
-    kt[key] = ev[key]
-    k = kt.groupby(key, sort=True).sum().reset_index()
-    info["n_coacting"] = len(k)
+    pk_code, pk_uni = pd.factorize(pk, sort=True)
+    del pk, ev_o
+    kw_all = {w: np.bincount(pk_code[gaps <= w], minlength=len(pk_uni)) for w in windows}
+    del pk_code, gaps
+    kmax = kw_all[windows[-1]]
+    info["n_coacting"] = len(pk_uni)
     # hypotheses counted by BH: the pairs that could be significant at all, i.e. that
     # co-shared at least min_repeat objects (at any time). Conditional on s, that filter is
     # independent of the timing under the null, so the FDR stays controlled (Tarone 1990);
     # pairs that co-shared fewer objects can never reach k ≥ min_repeat.
-    info["n_tested"] = max(_n_pairs_sharing(acc_obj, config.min_repeat),
-                           int((k[f"k_{windows[-1]:g}"] >= config.min_repeat).sum()))
-    cand = k.loc[k[f"k_{windows[-1]:g}"] >= config.min_repeat].reset_index(drop=True)
-    if cand.empty:
+    inc = _incidence(ao_s, ao_o, n_acc, n_obj)
+    info["n_tested"] = max(_n_pairs_sharing(inc, config.min_repeat),
+                           int((kmax >= config.min_repeat).sum()))
+    c = np.flatnonzero(kmax >= config.min_repeat)
+    if not len(c):
         return empty, info
-    # s: objects both accounts acted on, at any time (semi-join on the account-object table)
-    ao = acc_obj.rename(columns={"source": "account", "object_id": "object"})
-    x = cand[key].merge(ao, left_on="account_a", right_on="account").drop(columns="account")
-    x = x.merge(ao, left_on=["account_b", "object"], right_on=["account", "object"])
-    s = x.groupby(key, sort=False).size().rename("s")
-    cand = cand.merge(s, left_on=key, right_index=True, how="left")
-    cand["s"] = cand["s"].fillna(0).astype("int64")
-    kmax = cand[f"k_{windows[-1]:g}"]
-    cand["s"] = np.maximum(cand["s"], kmax)  # guard: every co-timed object is co-shared
+    ca, cb = pk_uni[c] // n_acc, pk_uni[c] % n_acc
+    # s: objects both accounts acted on, at any time (row-wise intersection of the incidence)
+    s_ab = np.asarray(inc[ca].multiply(inc[cb]).sum(axis=1)).ravel().astype("int64")
+    cand = pd.DataFrame({"account_a": pd.array(names.take(ca), dtype="str"),
+                         "account_b": pd.array(names.take(cb), dtype="str"),
+                         **{f"k_{w:g}": kw_all[w][c] for w in windows}})
+    cand["s"] = np.maximum(s_ab, kmax[c])  # guard: every co-timed object is co-shared
     pmin = np.ones(len(cand))
     for w in windows:
         kw = cand[f"k_{w:g}"].to_numpy()
@@ -229,7 +352,7 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     info["speed_adjusted"] = 0
     if config.speed_null and cand["significant"].any():
         sig = cand["significant"].to_numpy()
-        qab = _pair_speed_q(sub, cand.loc[sig, key].reset_index(drop=True), windows)
+        qab = _speed_q_codes(s, o, t, n_acc_o, t0_o, ca[sig], cb[sig], windows)
         pmin = np.ones(int(sig.sum()))
         for w in windows:
             kw = cand.loc[sig, f"k_{w:g}"].to_numpy()
@@ -243,6 +366,26 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
         info["speed_adjusted"] = int(sig.sum() - still.sum())
         cand["significant"] = still
     return cand[list(empty.columns)], info
+
+
+def _spark_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, n_acc: int, window_ms: int,
+                    master: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_window_evidence` with the join on Spark (``engine="spark"``)."""
+    from .engines import run_coaction_sql
+
+    ev, _ = run_coaction_sql(s, o, t, window_ms, engine="spark", spark_master=master)
+    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]]) if len(o) else np.zeros(0, dtype=np.int64)
+    a = ev.column("account_a").to_numpy().astype(np.int64)
+    b = ev.column("account_b").to_numpy().astype(np.int64)
+    return (a * n_acc + b, ev.column("object_id").to_numpy().astype(np.int64),
+            ev.column("gap").to_numpy().astype(np.int64), starts)
+
+
+def _incidence(acc: np.ndarray, obj: np.ndarray, n_acc: int, n_obj: int) -> Any:
+    """Binary account × object incidence matrix (scipy CSR) of distinct (account, object)."""
+    import scipy.sparse as sp
+
+    return sp.csr_matrix((np.ones(len(acc), dtype=np.int32), (acc, obj)), shape=(n_acc, n_obj))
 
 
 #: Least number of a suspected account's own delays (on posts outside its suspected group)
@@ -260,7 +403,8 @@ def _pair_speed_q(sub: pd.DataFrame, pairs: pd.DataFrame, windows: list[float]) 
     after the first action on the object) on the objects with at least
     :data:`MIN_OBJECT_ACCOUNTS` accounts that none of a's partners in ``pairs`` acted on — its
     habit outside the suspected group. Pairs where either account has fewer
-    than :data:`MIN_OWN_DELAYS` such delays get 0 (no adjustment).
+    than :data:`MIN_OWN_DELAYS` such delays get 0 (no adjustment). (Text keys are coded
+    here; :func:`synchrony_pairs` calls :func:`_speed_q_codes` on its codes directly.)
 
     Examples
     --------
@@ -277,57 +421,81 @@ def _pair_speed_q(sub: pd.DataFrame, pairs: pd.DataFrame, windows: list[float]) 
     >>> q[10.0].tolist()  # both always 5 s late: always within 10 s of each other
     [1.0]
     """
-    out = {float(w): np.zeros(len(pairs)) for w in windows}
-    if pairs.empty:
+    s, names = pd.factorize(pd.concat([sub["source"], pairs["account_a"], pairs["account_b"]]), sort=True)
+    o, _ = pd.factorize(sub["object_id"], sort=True)
+    n = len(sub)
+    s, pa, pb = s[:n].astype(np.int64), s[n:n + len(pairs)], s[n + len(pairs):]
+    o = o.astype(np.int64)
+    t = _ms(sub["timestamp"])
+    n_acc_o = np.bincount(pd.unique(o * len(names) + s) // len(names), minlength=int(o.max(initial=-1)) + 1)
+    t0_o = pd.Series(t).groupby(o).min().reindex(np.arange(len(n_acc_o))).fillna(0).to_numpy().astype(np.int64)
+    return _speed_q_codes(s, o, t, n_acc_o, t0_o, pa, pb, windows)
+
+
+def _speed_q_codes(s: np.ndarray, o: np.ndarray, t: np.ndarray, n_acc_o: np.ndarray, t0_o: np.ndarray,
+                   pa: np.ndarray, pb: np.ndarray, windows: list[float]) -> dict[float, np.ndarray]:
+    """:func:`_pair_speed_q` on integer codes: actions ``s, o, t`` (ms), accounts per
+    object ``n_acc_o`` and first time ``t0_o`` of each object, pairs ``pa, pb``."""
+    out = {float(w): np.zeros(len(pa)) for w in windows}
+    if not len(pa):
         return out
-    first = sub.groupby(["source", "object_id"], sort=False, observed=True)["timestamp"].min().reset_index()
-    # an object needs a few accounts for a delay to mean anything (alone, one is always first)
-    first = first.loc[first.groupby("object_id", sort=False)["source"].transform("size") >= MIN_OBJECT_ACCOUNTS]
-    t0 = first.groupby("object_id", sort=False)["timestamp"].transform("min")
-    first["delay"] = (first["timestamp"] - t0).dt.total_seconds().clip(0, 4e6)
-    links = pd.concat([pairs.rename(columns={"account_a": "a", "account_b": "p"}),
-                       pairs.rename(columns={"account_b": "a", "account_a": "p"})])[["a", "p"]]
-    accts = pd.Index(links["a"].unique())
-    mine = first.loc[first["source"].isin(accts), ["source", "object_id", "delay"]]
-    # objects on which a partner of the account also acted
-    partner_objs = links.merge(first[["source", "object_id"]], left_on="p", right_on="source")[["a", "object_id"]]
-    partner_objs = partner_objs.drop_duplicates().assign(_shared=True)
-    own = mine.merge(partner_objs, left_on=["source", "object_id"], right_on=["a", "object_id"], how="left")
-    own = own.loc[own["_shared"].isna(), ["source", "object_id", "delay"]]
-    # bound the work per account: at most _MAX_OWN_DELAYS objects (by object id, deterministic)
-    own = own.sort_values(["source", "object_id"], kind="stable")
-    own = own.loc[own.groupby("source", sort=False).cumcount() < _MAX_OWN_DELAYS]
-    n_own = own.groupby("source").size()
-    code = pd.Series(np.arange(len(n_own)), index=n_own.index)
+    accts = np.unique(np.r_[pa, pb])
+    # the actions of the pairs' accounts on objects with a few accounts (a delay needs them)
+    m = np.isin(s, accts) & (n_acc_o[o] >= MIN_OBJECT_ACCOUNTS)
+    first = (pd.DataFrame({"s": s[m], "o": o[m], "t": t[m]})
+             .groupby(["s", "o"], sort=True)["t"].min().reset_index())
+    fs, fo = first["s"].to_numpy(), first["o"].to_numpy()
+    delay = pd.TimedeltaIndex((first["t"].to_numpy() - t0_o[fo]).astype("timedelta64[ms]"))
+    delay = np.clip(delay.total_seconds().to_numpy(), 0, 4e6)
+    n_o = int(o.max(initial=-1)) + 1
+    # objects on which a partner of the account also acted: (account, object) keys
+    links = pd.DataFrame({"a": np.r_[pa, pb], "p": np.r_[pb, pa]})
+    po = links.merge(pd.DataFrame({"p": fs, "o": fo}), on="p")
+    shared = np.isin(fs * n_o + fo, po["a"].to_numpy() * n_o + po["o"].to_numpy())
+    # own delays, sorted by account then object; at most _MAX_OWN_DELAYS per account (the
+    # first by object id: deterministic)
+    fs, fo, delay = fs[~shared], fo[~shared], delay[~shared]
+    acc_own, start, n_own = np.unique(fs, return_index=True, return_counts=True)
+    rank = np.arange(len(fs)) - np.repeat(start, n_own)
+    keep = rank < _MAX_OWN_DELAYS
+    fs, delay = fs[keep], delay[keep]
+    acc_own, start, n_own = np.unique(fs, return_index=True, return_counts=True)
+    if not len(acc_own):
+        return out
     big = 1e7
-    keys = np.sort(code.reindex(own["source"]).to_numpy() * big + own["delay"].to_numpy())
-    na = n_own.reindex(pairs["account_a"]).fillna(0).to_numpy()
-    nb = n_own.reindex(pairs["account_b"]).fillna(0).to_numpy()
+    code = np.searchsorted(acc_own, fs)
+    keys = np.sort(code * big + delay)
+    pos_a = np.searchsorted(acc_own, pa).clip(0, len(acc_own) - 1)
+    pos_b = np.searchsorted(acc_own, pb).clip(0, len(acc_own) - 1)
+    na = np.where(acc_own[pos_a] == pa, n_own[pos_a], 0).astype("float64")
+    nb = np.where(acc_own[pos_b] == pb, n_own[pos_b], 0).astype("float64")
     ok = (na >= MIN_OWN_DELAYS) & (nb >= MIN_OWN_DELAYS)
     if not ok.any():
         return out
     idx = np.flatnonzero(ok)
-    pa = pairs["account_a"].to_numpy()[idx]
-    pb = pairs["account_b"].to_numpy()[idx]
     # a's delays, one row per (pair, delay)
-    da = own.loc[own["source"].isin(pa), ["source", "delay"]]
-    ex = pd.DataFrame({"i": np.arange(len(idx)), "source": pa}).merge(da, on="source")
-    base = code.reindex(pb).to_numpy()[ex["i"].to_numpy()] * big
-    d = ex["delay"].to_numpy()
+    cnt_a = n_own[pos_a[idx]]
+    ex_i = np.repeat(np.arange(len(idx)), cnt_a)
+    ex_row = np.repeat(start[pos_a[idx]] - np.r_[0, np.cumsum(cnt_a)[:-1]], cnt_a) + np.arange(int(cnt_a.sum()))
+    base = pos_b[idx][ex_i] * big
+    d = delay[ex_row]
     for w in windows:
         tau = min(float(w), 4e6)
         cnt = (np.searchsorted(keys, base + d + tau, side="right")
                - np.searchsorted(keys, base + d - tau, side="left"))
-        tot = np.bincount(ex["i"].to_numpy(), weights=cnt, minlength=len(idx))
+        tot = np.bincount(ex_i, weights=cnt, minlength=len(idx))
         out[float(w)][idx] = tot / (na[idx] * nb[idx])
     return out
 
 
-def _n_pairs_sharing(acc_obj: pd.DataFrame, min_s: int, block_nnz: int = 20_000_000) -> int:
+def _n_pairs_sharing(acc_obj: Any, min_s: int, block_nnz: int = 20_000_000) -> int:
     """Number of account pairs that acted on at least ``min_s`` common objects.
 
-    Sparse product of the account × object incidence matrix with its transpose, by blocks
-    of accounts so that memory stays bounded.
+    ``acc_obj``: the distinct ``source, object_id`` pairs (a DataFrame), or their binary
+    account × object incidence matrix (scipy CSR). Accounts with fewer than ``min_s``
+    objects, then objects left with fewer than two accounts, are pruned (they can be in no
+    such pair); then the sparse product of the incidence matrix with its transpose is
+    counted by blocks of accounts so that memory stays bounded.
 
     Examples
     --------
@@ -337,12 +505,21 @@ def _n_pairs_sharing(acc_obj: pd.DataFrame, min_s: int, block_nnz: int = 20_000_
     """
     import scipy.sparse as sp
 
-    if acc_obj.empty:
+    if isinstance(acc_obj, pd.DataFrame):
+        if acc_obj.empty:
+            return 0
+        r, accs = pd.factorize(acc_obj["source"], sort=True)
+        c, objs = pd.factorize(acc_obj["object_id"])
+        acc_obj = _incidence(r, c, len(accs), len(objs))
+    a = sp.csr_matrix(acc_obj, dtype=np.int32)
+    a.data[:] = 1
+    for _ in range(3):  # pruning never changes the count; a few rounds shrink the product
+        a = a[np.asarray(a.sum(axis=1)).ravel() >= min_s]
+        a = a[:, np.asarray(a.sum(axis=0)).ravel() >= 2]
+    n = a.shape[0]
+    if n < 2 or a.nnz == 0:
         return 0
-    r, _ = pd.factorize(acc_obj["source"], sort=True)
-    c, objs = pd.factorize(acc_obj["object_id"])
-    n = int(r.max()) + 1
-    a = sp.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(n, len(objs)))
+    a = a.tocsr()
     at = a.T.tocsr()
     # rows per block from the expected output size: Σ over the block's objects of their sizes
     per_row = np.asarray(a @ np.asarray(at.sum(axis=1)).ravel()).ravel()
