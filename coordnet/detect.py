@@ -520,16 +520,19 @@ def _n_pairs_sharing(acc_obj: Any, min_s: int, block_nnz: int = 20_000_000) -> i
     if n < 2 or a.nnz == 0:
         return 0
     a = a.tocsr()
-    at = a.T.tocsr()
-    # rows per block from the expected output size: Σ over the block's objects of their sizes
-    per_row = np.asarray(a @ np.asarray(at.sum(axis=1)).ravel()).ravel()
-    bounds = np.searchsorted(np.cumsum(per_row), np.arange(block_nnz, per_row.sum() + block_nnz,
-                                                           block_nnz), side="right")
+    # upper triangle only: rows [lo, hi) against accounts ≥ lo (about half the work of the
+    # full product); blocks sized by the expected output (Σ over a row's objects of their
+    # sizes), and at least a few so that the triangle saves most of the lower half
+    per_row = np.asarray(a @ np.asarray(a.sum(axis=0)).ravel()).ravel()
+    n_blocks = max(8, int(per_row.sum() // block_nnz) + 1)
+    bounds = np.searchsorted(np.cumsum(per_row), np.linspace(0, per_row.sum(), n_blocks + 1)[1:-1])
     edges = np.unique(np.r_[0, np.minimum(bounds, n), n]).tolist()
     total = 0
     for lo, hi in zip(edges[:-1], edges[1:]):  # a few blocks, not a loop per account
-        blk = (a[lo:hi] @ at).tocoo()
-        total += int(((blk.data >= min_s) & (blk.row + lo < blk.col)).sum())
+        blk = a[lo:hi] @ a[lo:].T.tocsr()  # column j is account lo + j
+        big = np.flatnonzero(blk.data >= min_s)
+        row = np.searchsorted(blk.indptr, big, side="right") - 1
+        total += int((blk.indices[big] > row).sum())
     return total
 
 
@@ -564,8 +567,8 @@ def amplification_pairs(amplification: pd.DataFrame, config: Config | None = Non
         return e.assign(expected=pd.Series(dtype="float64"), p=pd.Series(dtype="float64"),
                         q_value=pd.Series(dtype="float64"), significant=pd.Series(dtype="bool"))
     m = float(e["weight"].sum())
-    out_deg = e.groupby("source")["weight"].transform("sum")
-    in_deg = e.groupby("target")["weight"].transform("sum")
+    out_deg = e["weight"].groupby(_group_key(e["source"])).transform("sum")
+    in_deg = e["weight"].groupby(_group_key(e["target"])).transform("sum")
     e["expected"] = out_deg * in_deg / m
     w = e["weight"].to_numpy()
     p = np.where(w >= config.min_repeat, poisson.sf(w - 1, e["expected"].to_numpy()), 1.0)
@@ -719,7 +722,8 @@ def validate_clusters(
 
 
 def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targets: list[str],
-                        *, degrees: tuple[pd.Series, pd.Series] | None = None
+                        *, degrees: tuple[pd.Series, pd.Series] | None = None,
+                        member_edges: pd.DataFrame | None = None
                         ) -> tuple[float, float, float]:
     """Layer R for a whole cluster: is the block members → (members ∪ targets) denser than
     the accounts' activity explains?
@@ -729,7 +733,9 @@ def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targ
     (a ≠ b). Returns ``(observed, expected, p)`` with a Poisson upper tail (the FRAUDAR
     intuition — a dense block of amplifiers and beneficiaries — calibrated against degrees).
     ``degrees`` (weighted out- and in-degree Series) saves recomputing the weighted out- and
-    in-degrees when many clusters are tested on the same graph.
+    in-degrees when many clusters are tested on the same graph; ``member_edges`` (the rows of
+    ``amplification`` whose source is an amplifier, or any subset of rows holding them)
+    saves scanning every edge once per cluster.
 
     Examples
     --------
@@ -758,16 +764,36 @@ def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targ
     # remove a→a terms (no self-amplification)
     shared = in_deg.reindex(mem).fillna(0).to_numpy() if len(mem) else np.array([])
     expected -= float((o * shared).sum()) / m
-    sel = amplification["source"].isin(mem) & amplification["target"].isin(recv)
-    observed = float(amplification.loc[sel, "weight"].sum())
+    edges = amplification if member_edges is None else member_edges
+    sel = edges["source"].isin(mem) & edges["target"].isin(recv)
+    observed = float(edges.loc[sel, "weight"].sum())
     p = float(poisson.sf(observed - 1, max(expected, 1e-12))) if observed > 0 else 1.0
     return observed, expected, p
 
 
 def _amplification_degrees(amplification: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Weighted out- and in-degree of every account of an amplification edge table."""
-    return (amplification.groupby("source")["weight"].sum(),
-            amplification.groupby("target")["weight"].sum())
+    """Weighted out- and in-degree of every account of an amplification edge table (indexed
+    by account)."""
+    out = []
+    for col in ("source", "target"):
+        c = amplification[col]
+        key = _group_key(c)
+        deg = amplification["weight"].groupby(key).sum()
+        if key is not c:  # codes back to names
+            deg.index = c.cat.categories.take(deg.index.to_numpy())
+        out.append(deg)
+    return out[0], out[1]
+
+
+def _group_key(col: pd.Series) -> Any:
+    """What to group a column by: the integer codes of a categorical without missing values
+    (grouping a categorical itself re-codes its categories each time, costly with many
+    accounts), else the column. Groups come in the same (sorted) order either way."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.is_monotonic_increasing:
+        codes = col.cat.codes.to_numpy()
+        if not (codes < 0).any():
+            return codes
+    return col
 
 
 def _group_k(groups: np.ndarray, lookup: pd.Series, n: int) -> np.ndarray:
@@ -820,11 +846,13 @@ def cluster_statistics(
     actions : pandas.DataFrame
         Canonical actions (``source, target, object_id, timestamp, weight``).
     amplification : pandas.DataFrame
-        Amplification edges ``source, target, weight``.
+        Amplification edges ``source, target, weight`` (all, or any subset of rows holding
+        the member → member edges).
     links : pandas.DataFrame
         Significant undirected links ``account_a, account_b`` (either layer).
     coaction_k : pandas.DataFrame
-        ``account_a, account_b, k``: objects co-acted on within the co-action window.
+        ``account_a, account_b, k``: objects co-acted on within the co-action window (all
+        pairs, or any subset of rows holding the member pairs).
     members : list of str
         The cluster's amplifiers.
     receivers : list of str
@@ -887,7 +915,8 @@ def cluster_statistics(
     if delays is None:
         delays = time_to_amplify(actions)
     d = delays.reindex(own.index).dropna()
-    ao = own.loc[own["object_id"].notna(), ["source", "object_id"]].drop_duplicates()
+    ao = own.loc[own["object_id"].notna(), ["source", "object_id"]]
+    ao = pd.DataFrame({c: _group_key(ao[c]) for c in ao.columns}).drop_duplicates()
     m_o = ao.groupby("object_id").size()
     coshared = float((m_o * (m_o - 1) / 2).sum())
     kin = float(coaction_k.loc[coaction_k["account_a"].isin(mset) & coaction_k["account_b"].isin(mset),
