@@ -98,10 +98,16 @@ def bh_adjust(p: np.ndarray, m: int | None = None) -> np.ndarray:
     m = n if m is None else max(m, n)
     if n == 0:
         return p
-    order = np.argsort(p, kind="stable")
-    ranked = p[order] * m / np.arange(1, n + 1)
+    # p ≥ 1 sort last and get q = 1 whatever their rank: only the others are sorted (the
+    # same ranks, so the same values)
+    if np.isnan(p).any():  # NaN sorts last and spreads to every q (as before)
+        low = np.arange(n)
+    else:
+        low = np.flatnonzero(p < 1.0)
+    order = low[np.argsort(p[low], kind="stable")]
+    ranked = p[order] * m / np.arange(1, len(order) + 1)
     adj = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(n)
+    out = np.ones(n)
     out[order] = np.minimum(adj, 1.0)
     return out
 
@@ -144,7 +150,7 @@ def _sort_by_object_time(o: np.ndarray, t: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     t0, span = int(t.min()), int(t.max()) - int(t.min()) + 1
     if (int(o.max()) + 1) * span < 2**62:
-        return np.argsort(o * span + (t - t0), kind="stable")
+        return np.argsort(o * span + (t - t0))  # ties (same object and time) in any order
     return np.lexsort((t, o))
 
 
@@ -260,22 +266,22 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     s = s_all[sel].astype(np.int64)
     o = o_all[sel].astype(np.int64)
     t = _ms(actions["timestamp"])[sel]
-    # distinct (account, object) pairs, by hashing one integer per action
-    ao_code, ao_key = pd.factorize(o * n_acc + s)
-    dup = np.bincount(ao_code)[ao_code] > 1 if len(ao_code) else np.zeros(0, dtype=bool)
-    del ao_code
-    ao_o, ao_s = ao_key // n_acc, ao_key % n_acc
-    n_acc_o = np.bincount(ao_o, minlength=n_obj)  # accounts per object
+    # distinct (account, object) pairs: the account × object incidence matrix (its entries
+    # count the actions; more than one marks an account acting again on the same object)
+    inc = _incidence(s, o, n_acc, n_obj)
+    n_acc_o = np.bincount(inc.indices, minlength=n_obj)  # accounts per object
+    dup = _repeated_actions(inc, s, o)
     viral = n_acc_o > config.max_object_accounts
     info: dict[str, Any] = {"objects_skipped": int(viral.sum()), "n_objects": int((n_acc_o > 0).sum()),
                             "object_key": key}
     if viral.any():
         keep = ~viral[o]
         s, o, t, dup = s[keep], o[keep], t[keep], dup[keep]
-        keep = ~viral[ao_o]
-        ao_o, ao_s = ao_o[keep], ao_s[keep]
+        inc.data[viral[inc.indices]] = 0
+        inc.eliminate_zeros()
         n_acc_o[viral] = 0
         del keep
+    inc.data[:] = 1
     total_coshares = float((n_acc_o * (n_acc_o - 1) / 2).sum())
     empty = pd.DataFrame({"account_a": pd.Series(dtype="str"), "account_b": pd.Series(dtype="str"),
                           "s": pd.Series(dtype="int64"),
@@ -318,17 +324,19 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
         q_o = np.minimum(k_o / pairs_o, 1.0)
         q[float(w)] = float(np.average(q_o, weights=n_q))
     info["q"] = q
-    pk_code, pk_uni = pd.factorize(pk, sort=True)
-    del pk, ev_o
-    kw_all = {w: np.bincount(pk_code[gaps <= w], minlength=len(pk_uni)) for w in windows}
-    del pk_code, gaps
+    # k per pair and window: evidence sorted by pair (one integer sort, not a hash of pairs)
+    order = np.argsort(pk)
+    pk = pk[order]
+    first = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
+    pk_uni = pk[first]
+    kw_all = {w: np.add.reduceat((gaps <= w)[order].astype(np.int64), first) for w in windows}
+    del pk, ev_o, gaps, order
     kmax = kw_all[windows[-1]]
     info["n_coacting"] = len(pk_uni)
     # hypotheses counted by BH: the pairs that could be significant at all, i.e. that
     # co-shared at least min_repeat objects (at any time). Conditional on s, that filter is
     # independent of the timing under the null, so the FDR stays controlled (Tarone 1990);
     # pairs that co-shared fewer objects can never reach k ≥ min_repeat.
-    inc = _incidence(ao_s, ao_o, n_acc, n_obj)
     info["n_tested"] = max(_n_pairs_sharing(inc, config.min_repeat),
                            int((kmax >= config.min_repeat).sum()))
     c = np.flatnonzero(kmax >= config.min_repeat)
@@ -382,10 +390,30 @@ def _spark_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, n_acc: int, win
 
 
 def _incidence(acc: np.ndarray, obj: np.ndarray, n_acc: int, n_obj: int) -> Any:
-    """Binary account × object incidence matrix (scipy CSR) of distinct (account, object)."""
+    """Account × object incidence matrix (scipy CSR, canonical): the number of actions of
+    each account on each object (one entry per distinct pair)."""
     import scipy.sparse as sp
 
-    return sp.csr_matrix((np.ones(len(acc), dtype=np.int32), (acc, obj)), shape=(n_acc, n_obj))
+    m = sp.csr_matrix((np.ones(len(acc), dtype=np.int32), (acc, obj)), shape=(n_acc, n_obj))
+    m.sum_duplicates()
+    return m
+
+
+def _repeated_actions(inc: Any, s: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """Which actions ``(s, o)`` belong to an account acting more than once on that object
+    (an entry above 1 of the incidence matrix ``inc``)."""
+    rep = np.flatnonzero(inc.data > 1)
+    if not len(rep):
+        return np.zeros(len(s), dtype=bool)
+    n_obj = inc.shape[1]
+    rows = np.searchsorted(inc.indptr, rep, side="right") - 1
+    keys = rows.astype(np.int64) * n_obj + inc.indices[rep]
+    on_obj = np.zeros(n_obj, dtype=bool)
+    on_obj[inc.indices[rep]] = True
+    out = on_obj[o]  # only the actions on those objects are checked further
+    cand = np.flatnonzero(out)
+    out[cand] = np.isin(s[cand] * n_obj + o[cand], keys)
+    return out
 
 
 #: Least number of a suspected account's own delays (on posts outside its suspected group)
@@ -514,8 +542,13 @@ def _n_pairs_sharing(acc_obj: Any, min_s: int, block_nnz: int = 20_000_000) -> i
     a = sp.csr_matrix(acc_obj, dtype=np.int32)
     a.data[:] = 1
     for _ in range(3):  # pruning never changes the count; a few rounds shrink the product
-        a = a[np.asarray(a.sum(axis=1)).ravel() >= min_s]
-        a = a[:, np.asarray(a.sum(axis=0)).ravel() >= 2]
+        rows = np.diff(a.indptr) >= min_s
+        cols = np.bincount(a.indices[np.repeat(rows, np.diff(a.indptr))], minlength=a.shape[1]) >= 2
+        if rows.all() and cols.all():
+            break
+        a = a[rows]
+        if not cols.all():
+            a = a[:, cols]
     n = a.shape[0]
     if n < 2 or a.nnz == 0:
         return 0
@@ -571,7 +604,9 @@ def amplification_pairs(amplification: pd.DataFrame, config: Config | None = Non
     in_deg = e["weight"].groupby(_group_key(e["target"])).transform("sum")
     e["expected"] = out_deg * in_deg / m
     w = e["weight"].to_numpy()
-    p = np.where(w >= config.min_repeat, poisson.sf(w - 1, e["expected"].to_numpy()), 1.0)
+    p = np.ones(len(e))
+    test = np.flatnonzero(w >= config.min_repeat)  # the others cannot be significant: p = 1
+    p[test] = poisson.sf(w[test] - 1, e["expected"].to_numpy()[test])
     e["p"] = p
     e["q_value"] = bh_adjust(p)
     e["significant"] = e["q_value"] <= config.alpha
