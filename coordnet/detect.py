@@ -118,6 +118,14 @@ def _binom_sf(k: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
     return binom.sf(k - 1, n, q)
 
 
+def _binom_sf_at_least(k: np.ndarray, n: np.ndarray, q: Any, min_k: int) -> np.ndarray:
+    """``P(Binomial(n, q) ≥ k)`` where ``k ≥ min_k``, else 1 (computed only where needed)."""
+    out = np.ones(len(k))
+    i = np.flatnonzero(k >= min_k)
+    out[i] = _binom_sf(k[i], n[i], q[i] if np.ndim(q) else q)
+    return out
+
+
 def _encoded(actions: pd.DataFrame) -> pd.DataFrame:
     """``actions`` with ``source``/``target``/``object_id`` as categoricals over sorted text
     categories, ``source`` and ``target`` sharing theirs (:func:`coordnet.io.encode_actions`);
@@ -329,7 +337,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     pk = pk[order]
     first = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
     pk_uni = pk[first]
-    kw_all = {w: np.add.reduceat((gaps <= w)[order].astype(np.int64), first) for w in windows}
+    gaps = gaps[order]
+    kw_all = {w: np.add.reduceat((gaps <= w).astype(np.int64), first) for w in windows}
     del pk, ev_o, gaps, order
     kmax = kw_all[windows[-1]]
     info["n_coacting"] = len(pk_uni)
@@ -352,7 +361,7 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     pmin = np.ones(len(cand))
     for w in windows:
         kw = cand[f"k_{w:g}"].to_numpy()
-        pw = np.where(kw >= config.min_repeat, _binom_sf(kw, cand["s"].to_numpy(), max(q[w], 1e-12)), 1.0)
+        pw = _binom_sf_at_least(kw, cand["s"].to_numpy(), max(q[w], 1e-12), config.min_repeat)
         pmin = np.minimum(pmin, pw)
     cand["p"] = np.minimum(pmin * len(windows), 1.0)
     cand["q_value"] = bh_adjust(cand["p"].to_numpy(), m=info["n_tested"])
@@ -365,7 +374,7 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
         for w in windows:
             kw = cand.loc[sig, f"k_{w:g}"].to_numpy()
             qw = np.maximum(qab[w], max(q[w], 1e-12))
-            pw = np.where(kw >= config.min_repeat, _binom_sf(kw, cand.loc[sig, "s"].to_numpy(), qw), 1.0)
+            pw = _binom_sf_at_least(kw, cand.loc[sig, "s"].to_numpy(), qw, config.min_repeat)
             pmin = np.minimum(pmin, pw)
         p2 = np.minimum(pmin * len(windows), 1.0)
         cand.loc[sig, "p"] = np.maximum(cand.loc[sig, "p"].to_numpy(), p2)
@@ -561,10 +570,15 @@ def _n_pairs_sharing(acc_obj: Any, min_s: int, block_nnz: int = 20_000_000) -> i
     bounds = np.searchsorted(np.cumsum(per_row), np.linspace(0, per_row.sum(), n_blocks + 1)[1:-1])
     edges = np.unique(np.r_[0, np.minimum(bounds, n), n]).tolist()
     total = 0
+    at = a.T.tocsr()  # objects × accounts; the accounts below each block are dropped in turn
     for lo, hi in zip(edges[:-1], edges[1:]):  # a few blocks, not a loop per account
-        blk = a[lo:hi] @ a[lo:].T.tocsr()  # column j is account lo + j
+        keep = at.indices >= lo
+        if not keep.all():
+            at = sp.csr_matrix((at.data[keep], at.indices[keep], np.r_[0, np.cumsum(keep)][at.indptr]),
+                               shape=at.shape)
+        blk = a[lo:hi] @ at
         big = np.flatnonzero(blk.data >= min_s)
-        row = np.searchsorted(blk.indptr, big, side="right") - 1
+        row = np.searchsorted(blk.indptr, big, side="right") - 1 + lo
         total += int((blk.indices[big] > row).sum())
     return total
 
