@@ -274,6 +274,7 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     s = s_all[sel].astype(np.int64)
     o = o_all[sel].astype(np.int64)
     t = _ms(actions["timestamp"])[sel]
+    del s_all, o_all, sel
     # distinct (account, object) pairs: the account × object incidence matrix (its entries
     # count the actions; more than one marks an account acting again on the same object)
     inc = _incidence(s, o, n_acc, n_obj)
@@ -340,24 +341,24 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     gaps = gaps[order]
     kw_all = {w: np.add.reduceat((gaps <= w).astype(np.int64), first) for w in windows}
     del pk, ev_o, gaps, order
-    kmax = kw_all[windows[-1]]
     info["n_coacting"] = len(pk_uni)
+    c = np.flatnonzero(kw_all[windows[-1]] >= config.min_repeat)
+    kw_all = {w: k[c] for w, k in kw_all.items()}  # only the candidates' counts are kept
+    ca, cb = pk_uni[c] // n_acc, pk_uni[c] % n_acc
+    del pk_uni
     # hypotheses counted by BH: the pairs that could be significant at all, i.e. that
     # co-shared at least min_repeat objects (at any time). Conditional on s, that filter is
     # independent of the timing under the null, so the FDR stays controlled (Tarone 1990);
     # pairs that co-shared fewer objects can never reach k ≥ min_repeat.
-    info["n_tested"] = max(_n_pairs_sharing(inc, config.min_repeat),
-                           int((kmax >= config.min_repeat).sum()))
-    c = np.flatnonzero(kmax >= config.min_repeat)
+    info["n_tested"] = max(_n_pairs_sharing(inc, config.min_repeat), len(c))
     if not len(c):
         return empty, info
-    ca, cb = pk_uni[c] // n_acc, pk_uni[c] % n_acc
     # s: objects both accounts acted on, at any time (row-wise intersection of the incidence)
     s_ab = np.asarray(inc[ca].multiply(inc[cb]).sum(axis=1)).ravel().astype("int64")
     cand = pd.DataFrame({"account_a": pd.array(names.take(ca), dtype="str"),
                          "account_b": pd.array(names.take(cb), dtype="str"),
-                         **{f"k_{w:g}": kw_all[w][c] for w in windows}})
-    cand["s"] = np.maximum(s_ab, kmax[c])  # guard: every co-timed object is co-shared
+                         **{f"k_{w:g}": kw_all[w] for w in windows}})
+    cand["s"] = np.maximum(s_ab, kw_all[windows[-1]])  # guard: every co-timed object is co-shared
     pmin = np.ones(len(cand))
     for w in windows:
         kw = cand[f"k_{w:g}"].to_numpy()
