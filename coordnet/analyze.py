@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .detect import (_amplification_degrees, amplification_pairs, block_amplification,
-                     cluster_statistics, find_clusters, synchrony_pairs, time_to_amplify,
-                     validate_clusters)
+from .detect import (_amplification_degrees, _encoded, _ms, amplification_pairs,
+                     block_amplification, cluster_statistics, find_clusters, synchrony_pairs,
+                     time_to_amplify, validate_clusters)
 from .graphs import Graphs, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -80,17 +80,41 @@ CLUSTER_COLUMNS = [
 ]
 
 
-def _rows_by_cluster(a: pd.Series, b: pd.Series | None = None) -> dict[Any, np.ndarray]:
-    """Cluster id → ascending row positions whose cluster ``a`` (and ``b``, when given, is
-    the same cluster); rows without a cluster are left out."""
-    av = a.to_numpy()
-    ok = a.notna().to_numpy()
-    if b is not None:
-        ok = ok & b.notna().to_numpy() & (av == b.to_numpy())
+def _cluster_labels(col: pd.Series, amp_of: dict[str, int], lut: np.ndarray, names: pd.Index) -> np.ndarray:
+    """Cluster id of each value of an account column (−1: none), through the account codes
+    when the column is categorical over the actions' accounts, else by name."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and (col.cat.categories is names
+                                                      or col.cat.categories.equals(names)):
+        codes = col.cat.codes.to_numpy()
+        return np.where(codes >= 0, lut[codes], -1)
+    return pd.to_numeric(col.map(amp_of), errors="coerce").fillna(-1).to_numpy().astype(np.int64)
+
+
+def _rows_by_cluster(a: np.ndarray, b: np.ndarray | None = None) -> dict[int, np.ndarray]:
+    """Cluster id → ascending row positions whose cluster label ``a`` (and ``b``, when given,
+    is the same cluster); rows labelled −1 (no cluster) are left out."""
+    ok = a >= 0 if b is None else (a >= 0) & (a == b)
     pos = np.flatnonzero(ok)
-    if not len(pos):
-        return {}
-    return {k: g.to_numpy() for k, g in pd.Series(pos).groupby(av[pos])}
+    lab = a[pos]
+    order = np.argsort(lab, kind="stable")
+    keys, first = np.unique(lab[order], return_index=True)
+    return {int(k): g for k, g in zip(keys, np.split(pos[order], first[1:]))}
+
+
+def _member_delays(acts: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+    """:func:`coordnet.detect.time_to_amplify` of the given rows only (the first action on
+    each object is still taken over all rows), on the integer object codes."""
+    ts = acts["timestamp"]
+    if getattr(ts.array, "unit", None) != "ms":
+        return time_to_amplify(acts)
+    obj = acts["object_id"].cat.codes.to_numpy()
+    t = _ms(ts)
+    has = (obj >= 0) & ts.notna().to_numpy()
+    t0 = np.full(len(acts["object_id"].cat.categories), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(t0, obj[has], t[has])
+    r = rows[has[rows]]
+    d = pd.TimedeltaIndex((t[r] - t0[obj[r]]).astype("timedelta64[ms]")).total_seconds()
+    return pd.Series(d.to_numpy(), index=acts.index[r], dtype="float64")
 
 
 def _empty_clusters() -> pd.DataFrame:
@@ -222,23 +246,41 @@ def analyze(
                             n_null=n_null, seed=config.seed) if cand_ids else None
 
     step("cluster statistics", 5)
-    acts = actions
-    times_all = np.sort(acts["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64"))
-    delays = time_to_amplify(acts)
+    acts = _encoded(actions)  # the same table when it comes from a reader (already coded)
+    names = acts["source"].cat.categories
+    src_code = acts["source"].cat.codes.to_numpy()
+    tgt_code = acts["target"].cat.codes.to_numpy()
+    weight = acts["weight"].to_numpy()
+    t_ok = acts["timestamp"].notna().to_numpy()
+    times_all = np.sort(_ms(acts["timestamp"])[t_ok])
     degrees = _amplification_degrees(graphs.amplification)  # once, not once per cluster
     # each table scanned once for all clusters (an amplifier is in one cluster), not per cluster
     amp_of = {a: c for c in cand_ids for a in amplifiers[c]}
-    own_rows = _rows_by_cluster(acts["source"].map(amp_of))
-    gap_rows = (_rows_by_cluster(co.evidence["account_a"].map(amp_of), co.evidence["account_b"].map(amp_of))
-                if co is not None else {})
-    sig_t_rows = _rows_by_cluster(sig_t["account_a"].map(amp_of), sig_t["account_b"].map(amp_of))
+    lut = np.full(len(names) + 1, -1, dtype=np.int64)  # account code → cluster (−1: none)
+    for c in cand_ids:  # one vectorised lookup per cluster
+        lut[names.get_indexer(amplifiers[c])] = c
+    lut = lut[:-1]
+    own_rows = _rows_by_cluster(np.where(src_code >= 0, lut[src_code], -1))
     none = np.array([], dtype=np.int64)
+    delays = _member_delays(acts, np.concatenate([none, *own_rows.values()]))
+
+    def labels(col: pd.Series) -> np.ndarray:
+        return _cluster_labels(col, amp_of, lut, names)
+
+    amp_all = graphs.amplification
+    amp_rows = _rows_by_cluster(labels(amp_all["source"])) if len(amp_all) else {}
+    k60_rows = _rows_by_cluster(labels(k60["account_a"]), labels(k60["account_b"])) if len(k60) else {}
+    gap_rows = (_rows_by_cluster(labels(co.evidence["account_a"]), labels(co.evidence["account_b"]))
+                if co is not None and len(co.evidence) else {})
+    sig_t_rows = (_rows_by_cluster(labels(sig_t["account_a"]), labels(sig_t["account_b"]))
+                  if len(sig_t) else {})
     rows = []
     for new_id, cid in enumerate(cand_ids, start=1):
         mem = amplifiers[cid]
         mset = set(mem)
         tg = roles_df.loc[(roles_df["community"] == cid) & (roles_df["role"] == "target"), "account"].tolist()
-        own = acts.iloc[own_rows.get(cid, none)]
+        r_own = own_rows.get(cid, none)
+        own = acts.iloc[r_own]
         n_actions = float(own["weight"].sum())
         n = len(mem)
         if co is not None:
@@ -246,19 +288,24 @@ def analyze(
             median_gap = float(gaps.median()) if len(gaps) else np.nan
         else:
             median_gap = np.nan
-        tc = own["timestamp"].dropna().to_numpy(dtype="datetime64[ms]").astype("int64")
+        tc = _ms(own["timestamp"])[t_ok[r_own]]
         b0, b1, bn, ball = _busiest(tc, times_all, int(BUSY_WINDOW_S * 1000))
-        # targets: the accounts the members amplify most (outside the member set)
-        top = (own.loc[own["target"].notna() & ~own["target"].isin(mset)]
-               .groupby("target")["weight"].sum().sort_values(ascending=False, kind="stable"))
+        # targets: the accounts the members amplify most (outside the member set), on codes
+        tcode = tgt_code[r_own]
+        out = (tcode >= 0) & (lut[np.maximum(tcode, 0)] != cid)
+        top = (pd.Series(weight[r_own][out]).groupby(tcode[out]).sum()
+               .sort_values(ascending=False, kind="stable"))
         top = top[top >= max(config.min_repeat, 0.05 * n_actions)].head(5)
-        st = cluster_statistics(acts, graphs.amplification, union, k60, mem,
-                                sorted(set(tg) | set(top.index)), delays, member_actions=own)
+        top.index = names.take(top.index.to_numpy())
+        recv = sorted(set(tg) | set(top.index))
+        member_edges = amp_all.iloc[amp_rows.get(cid, none)]
+        st = cluster_statistics(acts, member_edges, union, k60.iloc[k60_rows.get(cid, none)], mem,
+                                recv, delays, member_actions=own)
         # layers
         n_sig_t_in = len(sig_t_rows.get(cid, none))
         layer_t = n_sig_t_in / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
-        r_obs, r_exp, r_p = block_amplification(graphs.amplification, mem,
-                                                sorted(set(tg) | set(top.index)), degrees=degrees)
+        r_obs, r_exp, r_p = block_amplification(amp_all, mem, recv, degrees=degrees,
+                                                member_edges=member_edges)
         layer_r = r_p <= config.alpha and r_obs >= config.min_repeat * n
         # persistence over the resolution sweep: best Jaccard with any community of each run
         hits = 0
@@ -326,8 +373,8 @@ def analyze(
     accounts["cluster"] = accounts["account"].map(acc_cluster).astype("Int64")
     accounts["role"] = accounts["account"].map(acc_role).astype("str")
     inv = {v: k for k, v in cmap.items()}
-    accounts["flagged"] = accounts["cluster"].map(lambda c: bool(fmap.get(inv.get(c), False))
-                                                  if pd.notna(c) else False).astype(bool)
+    flagged_new = [inv_c for inv_c, comm in inv.items() if fmap.get(comm, False)]
+    accounts["flagged"] = accounts["cluster"].isin(flagged_new).to_numpy(dtype=bool, na_value=False)
     accounts = accounts[["account", "cluster", "role", "flagged", "n_actions", "n_amplified"]]
 
     # evidence for flagged clusters

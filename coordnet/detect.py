@@ -62,7 +62,6 @@ import pandas as pd
 
 from .config import Config
 from .errors import MissingDependencyError
-from .graphs import coaction
 
 __all__ = [
     "bh_adjust",
@@ -99,10 +98,16 @@ def bh_adjust(p: np.ndarray, m: int | None = None) -> np.ndarray:
     m = n if m is None else max(m, n)
     if n == 0:
         return p
-    order = np.argsort(p, kind="stable")
-    ranked = p[order] * m / np.arange(1, n + 1)
+    # p ≥ 1 sort last and get q = 1 whatever their rank: only the others are sorted (the
+    # same ranks, so the same values)
+    if np.isnan(p).any():  # NaN sorts last and spreads to every q (as before)
+        low = np.arange(n)
+    else:
+        low = np.flatnonzero(p < 1.0)
+    order = low[np.argsort(p[low], kind="stable")]
+    ranked = p[order] * m / np.arange(1, len(order) + 1)
     adj = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(n)
+    out = np.ones(n)
     out[order] = np.minimum(adj, 1.0)
     return out
 
@@ -111,6 +116,112 @@ def _binom_sf(k: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
     from scipy.stats import binom
 
     return binom.sf(k - 1, n, q)
+
+
+def _binom_sf_at_least(k: np.ndarray, n: np.ndarray, q: Any, min_k: int) -> np.ndarray:
+    """``P(Binomial(n, q) ≥ k)`` where ``k ≥ min_k``, else 1 (computed only where needed)."""
+    out = np.ones(len(k))
+    i = np.flatnonzero(k >= min_k)
+    out[i] = _binom_sf(k[i], n[i], q[i] if np.ndim(q) else q)
+    return out
+
+
+def _encoded(actions: pd.DataFrame) -> pd.DataFrame:
+    """``actions`` with ``source``/``target``/``object_id`` as categoricals over sorted text
+    categories, ``source`` and ``target`` sharing theirs (:func:`coordnet.io.encode_actions`);
+    the table itself when it already is (the canonical table from the readers)."""
+    s, t, o = actions["source"], actions["target"], actions["object_id"]
+    if all(isinstance(x.dtype, pd.CategoricalDtype) for x in (s, t, o)):
+        cs, co_ = s.cat.categories, o.cat.categories
+        if (pd.api.types.is_string_dtype(cs) and pd.api.types.is_string_dtype(co_)
+                and (cs is t.cat.categories or cs.equals(t.cat.categories))
+                and cs.is_monotonic_increasing and co_.is_monotonic_increasing):
+            return actions
+    from .io import encode_actions
+
+    fix = {c: actions[c].astype("str") for c in ("source", "target", "object_id")
+           if actions[c].dtype == object}  # e.g. a column of pd.NA, which Arrow cannot type
+    return encode_actions(actions.assign(**fix) if fix else actions)
+
+
+def _ms(ts: pd.Series) -> np.ndarray:
+    """Integer milliseconds of a datetime column (NaT rows: any value; mask them apart)."""
+    arr = ts.array
+    if getattr(arr, "unit", None) == "ms":
+        return np.asarray(arr.asi8)
+    return ts.to_numpy(dtype="datetime64[ms]").astype("int64")
+
+
+def _sort_by_object_time(o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Row order by object then time (one integer sort when the two fit in one int64)."""
+    if not len(o):
+        return np.zeros(0, dtype=np.int64)
+    t0, span = int(t.min()), int(t.max()) - int(t.min()) + 1
+    if (int(o.max()) + 1) * span < 2**62:
+        return np.argsort(o * span + (t - t0))  # ties (same object and time) in any order
+    return np.lexsort((t, o))
+
+
+def _window_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, dup: np.ndarray, n_acc: int,
+                     window_ms: int, chunk: int = 8_000_000
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Co-action evidence on integer codes: one row per (account pair, object) acting at most
+    ``window_ms`` apart, with the smallest gap (ms) between their actions on it.
+
+    ``s``, ``o``, ``t`` are sorted by object then time; ``dup`` marks the actions of an account
+    that acts more than once on the same object (only their pairs need reducing to one row
+    per pair and object). Pairs are enumerated inside the window only (sorted sweep, as
+    :func:`coordnet.coaction` does), by chunks of whole objects. Returns ``(pair, object, gap,
+    starts)``: ``pair = a·n_acc + b`` with ``a < b``, and the first row of each object.
+    """
+    n = len(o)
+    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    if n < 2:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, starts
+    sizes = np.diff(np.r_[starts, n])
+    tmin = t[starts]
+    tmax = t[np.r_[starts[1:], n] - 1]
+    offsets = np.r_[0, np.cumsum(tmax - tmin + window_ms + 1)[:-1]]
+    mono = t - np.repeat(tmin - offsets, sizes)
+    partners = np.searchsorted(mono, mono + window_ms, side="right") - np.arange(n) - 1
+    del mono
+    cum = np.r_[0, np.cumsum(partners)]
+    obj_end = np.r_[starts[1:], n]
+    # chunks of whole objects, each with about `chunk` pairs (bounded memory)
+    cum_at_end = cum[obj_end]
+    cuts = [0]
+    while cuts[-1] < n:  # a few chunks, not a loop per object
+        nxt = int(np.searchsorted(obj_end, cuts[-1], side="right"))
+        last = int(np.searchsorted(cum_at_end, cum[cuts[-1]] + chunk, side="right")) - 1
+        cuts.append(int(obj_end[max(nxt, last)]))
+    pk, oo, gp, dpk, doo, dgp = [], [], [], [], [], []
+    for r0, r1 in zip(cuts[:-1], cuts[1:]):
+        c = partners[r0:r1]
+        tot = int(cum[r1] - cum[r0])
+        if tot == 0:
+            continue
+        i = np.repeat(np.arange(r0, r1), c)
+        j = i + 1 + (np.arange(tot) - np.repeat(np.cumsum(c) - c, c))
+        ai, aj = s[i], s[j]
+        keep = ai != aj
+        if not keep.all():
+            i, j, ai, aj = i[keep], j[keep], ai[keep], aj[keep]
+        key = np.minimum(ai, aj) * n_acc + np.maximum(ai, aj)
+        g = t[j] - t[i]
+        d = dup[i] | dup[j]
+        if d.any():
+            dpk.append(key[d]); doo.append(o[i[d]]); dgp.append(g[d])
+            key, i, g = key[~d], i[~d], g[~d]
+        pk.append(key); oo.append(o[i]); gp.append(g)
+    if dpk:  # several actions of one account on one object: keep the closest pair
+        red = (pd.DataFrame({"p": np.concatenate(dpk), "o": np.concatenate(doo), "g": np.concatenate(dgp)})
+               .groupby(["p", "o"], sort=False)["g"].min().reset_index())
+        pk.append(red["p"].to_numpy()); oo.append(red["o"].to_numpy()); gp.append(red["g"].to_numpy())
+    if not pk:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, starts
+    return np.concatenate(pk), np.concatenate(oo), np.concatenate(gp), starts
 
 
 def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -122,7 +233,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
         Canonical actions table.
     config : Config, optional
         Uses ``windows``, ``action_types``, ``min_repeat``, ``alpha``,
-        ``max_object_accounts``.
+        ``max_object_accounts``, ``engine`` (``"spark"`` runs the co-action join on Spark;
+        otherwise it runs in memory on integer codes).
 
     Returns
     -------
@@ -145,22 +257,41 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     """
     config = config or Config()
     windows = sorted(config.windows)
-    key = "object_id" if actions["object_id"].notna().any() else "target"
-    sub = actions.loc[actions["type"].isin(config.action_types) & actions[key].notna()
-                      & actions["timestamp"].notna(), ["source", key, "timestamp"]]
-    sub = sub.rename(columns={key: "object_id"})
+    actions = _encoded(actions)
+    names = actions["source"].cat.categories
+    n_acc = len(names)
+    o_all = actions["object_id"].cat.codes.to_numpy()
+    key = "object_id" if (o_all >= 0).any() else "target"
     if key == "target":  # no post ids: "the same object" is the same amplified account
-        sub = sub.loc[sub["source"] != sub["object_id"]]
-    acc_obj = sub[["source", "object_id"]].drop_duplicates()
-    n_acc = acc_obj.groupby("object_id", sort=False).size()
-    viral = n_acc.index[n_acc > config.max_object_accounts]
-    info: dict[str, Any] = {"objects_skipped": int(len(viral)), "n_objects": int(len(n_acc)),
+        o_all, n_obj = actions["target"].cat.codes.to_numpy(), n_acc
+    else:
+        n_obj = len(actions["object_id"].cat.categories)
+    s_all = actions["source"].cat.codes.to_numpy()
+    sel = (actions["type"].isin(config.action_types).to_numpy() & (o_all >= 0)
+           & actions["timestamp"].notna().to_numpy())
+    if key == "target":
+        sel &= s_all != o_all
+    s = s_all[sel].astype(np.int64)
+    o = o_all[sel].astype(np.int64)
+    t = _ms(actions["timestamp"])[sel]
+    del s_all, o_all, sel
+    # distinct (account, object) pairs: the account × object incidence matrix (its entries
+    # count the actions; more than one marks an account acting again on the same object)
+    inc = _incidence(s, o, n_acc, n_obj)
+    n_acc_o = np.bincount(inc.indices, minlength=n_obj)  # accounts per object
+    dup = _repeated_actions(inc, s, o)
+    viral = n_acc_o > config.max_object_accounts
+    info: dict[str, Any] = {"objects_skipped": int(viral.sum()), "n_objects": int((n_acc_o > 0).sum()),
                             "object_key": key}
-    if len(viral):
-        sub = sub.loc[~sub["object_id"].isin(viral)]
-        acc_obj = acc_obj.loc[~acc_obj["object_id"].isin(viral)]
-        n_acc = n_acc.drop(viral)
-    total_coshares = float((n_acc * (n_acc - 1) / 2).sum())
+    if viral.any():
+        keep = ~viral[o]
+        s, o, t, dup = s[keep], o[keep], t[keep], dup[keep]
+        inc.data[viral[inc.indices]] = 0
+        inc.eliminate_zeros()
+        n_acc_o[viral] = 0
+        del keep
+    inc.data[:] = 1
+    total_coshares = float((n_acc_o * (n_acc_o - 1) / 2).sum())
     empty = pd.DataFrame({"account_a": pd.Series(dtype="str"), "account_b": pd.Series(dtype="str"),
                           "s": pd.Series(dtype="int64"),
                           **{f"k_{w:g}": pd.Series(dtype="int64") for w in windows},
@@ -171,57 +302,67 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     info["n_coacting"] = 0
     if total_coshares == 0:
         return empty, info
-    co = coaction(sub.assign(type="retweet", target=pd.NA, id=pd.NA, weight=1)
-                  [["source", "target", "timestamp", "type", "id", "object_id", "weight"]]
-                  .astype({"type": actions["type"].dtype}),
-                  window=windows[-1], action_types=("retweet",), key="object_id",
-                  engine=config.engine, spark_master=config.spark_master)
-    ev = co.evidence
-    if ev.empty:
+    # the co-action join at the largest window, on integer codes
+    window_ms = int(round(windows[-1] * 1000))
+    order = _sort_by_object_time(o, t)
+    s, o, t, dup, rows = s[order], o[order], t[order], dup[order], order
+    del order
+    if config.engine == "spark":
+        pk, ev_o, gap_ms, starts = _spark_evidence(s, o, t, n_acc, window_ms, config.spark_master)
+    else:
+        pk, ev_o, gap_ms, starts = _window_evidence(s, o, t, dup, n_acc, window_ms)
+    if not len(pk):
         return empty, info
-    gaps = ev["gap_s"].to_numpy()
+    gaps = gap_ms / 1000.0
     # q(τ): for an object, the share of its co-sharing account pairs that are within τ,
     # averaged over objects weighted by their number of accounts (not by their number of
-    # pairs, which would let a large campaign's own posts dominate the null)
-    pairs_o = (n_acc * (n_acc - 1) / 2)
-    multi = pairs_o[pairs_o > 0]
+    # pairs, which would let a large campaign's own posts dominate the null); objects in
+    # the order they first appear in the data (the order of the weighted sum)
+    obj_first = np.minimum.reduceat(rows, starts)
+    objs = o[starts][np.argsort(obj_first, kind="stable")]
+    objs = objs[n_acc_o[objs] >= 2]
+    n_q = n_acc_o[objs]
+    pairs_o = n_q * (n_q - 1) / 2
+    # t0 of each object (its first action), for the speed null
+    t0_o = np.zeros(n_obj, dtype=np.int64)
+    t0_o[o[starts]] = t[starts]
     q = {}
     # q at each test window, and at the co-action window (for the cluster-level test)
-    # objects coded once, then counted per window (bincount, not a groupby on text per window)
-    obj_code, obj_ids = pd.factorize(ev["object_id"].to_numpy())
-    has_obj = obj_code >= 0
     for w in sorted(set(windows) | {min(float(config.window), windows[-1])}):
-        k_o = pd.Series(np.bincount(obj_code[has_obj & (gaps <= w)], minlength=len(obj_ids)), index=obj_ids)
-        q_o = (k_o.reindex(multi.index).fillna(0) / multi).clip(upper=1.0)
-        q[float(w)] = float(np.average(q_o, weights=n_acc.reindex(multi.index)))
+        k_o = np.bincount(ev_o[gaps <= w], minlength=n_obj)[objs]
+        q_o = np.minimum(k_o / pairs_o, 1.0)
+        q[float(w)] = float(np.average(q_o, weights=n_q))
     info["q"] = q
-    key = ["account_a", "account_b"]
-    kt = pd.DataFrame({f"k_{w:g}": (gaps <= w) for w in windows})
-    kt[key] = ev[key]
-    k = kt.groupby(key, sort=True).sum().reset_index()
-    info["n_coacting"] = len(k)
+    # k per pair and window: evidence sorted by pair (one integer sort, not a hash of pairs)
+    order = np.argsort(pk)
+    pk = pk[order]
+    first = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
+    pk_uni = pk[first]
+    gaps = gaps[order]
+    kw_all = {w: np.add.reduceat((gaps <= w).astype(np.int64), first) for w in windows}
+    del pk, ev_o, gaps, order
+    info["n_coacting"] = len(pk_uni)
+    c = np.flatnonzero(kw_all[windows[-1]] >= config.min_repeat)
+    kw_all = {w: k[c] for w, k in kw_all.items()}  # only the candidates' counts are kept
+    ca, cb = pk_uni[c] // n_acc, pk_uni[c] % n_acc
+    del pk_uni
     # hypotheses counted by BH: the pairs that could be significant at all, i.e. that
     # co-shared at least min_repeat objects (at any time). Conditional on s, that filter is
     # independent of the timing under the null, so the FDR stays controlled (Tarone 1990);
     # pairs that co-shared fewer objects can never reach k ≥ min_repeat.
-    info["n_tested"] = max(_n_pairs_sharing(acc_obj, config.min_repeat),
-                           int((k[f"k_{windows[-1]:g}"] >= config.min_repeat).sum()))
-    cand = k.loc[k[f"k_{windows[-1]:g}"] >= config.min_repeat].reset_index(drop=True)
-    if cand.empty:
+    info["n_tested"] = max(_n_pairs_sharing(inc, config.min_repeat), len(c))
+    if not len(c):
         return empty, info
-    # s: objects both accounts acted on, at any time (semi-join on the account-object table)
-    ao = acc_obj.rename(columns={"source": "account", "object_id": "object"})
-    x = cand[key].merge(ao, left_on="account_a", right_on="account").drop(columns="account")
-    x = x.merge(ao, left_on=["account_b", "object"], right_on=["account", "object"])
-    s = x.groupby(key, sort=False).size().rename("s")
-    cand = cand.merge(s, left_on=key, right_index=True, how="left")
-    cand["s"] = cand["s"].fillna(0).astype("int64")
-    kmax = cand[f"k_{windows[-1]:g}"]
-    cand["s"] = np.maximum(cand["s"], kmax)  # guard: every co-timed object is co-shared
+    # s: objects both accounts acted on, at any time (row-wise intersection of the incidence)
+    s_ab = np.asarray(inc[ca].multiply(inc[cb]).sum(axis=1)).ravel().astype("int64")
+    cand = pd.DataFrame({"account_a": pd.array(names.take(ca), dtype="str"),
+                         "account_b": pd.array(names.take(cb), dtype="str"),
+                         **{f"k_{w:g}": kw_all[w] for w in windows}})
+    cand["s"] = np.maximum(s_ab, kw_all[windows[-1]])  # guard: every co-timed object is co-shared
     pmin = np.ones(len(cand))
     for w in windows:
         kw = cand[f"k_{w:g}"].to_numpy()
-        pw = np.where(kw >= config.min_repeat, _binom_sf(kw, cand["s"].to_numpy(), max(q[w], 1e-12)), 1.0)
+        pw = _binom_sf_at_least(kw, cand["s"].to_numpy(), max(q[w], 1e-12), config.min_repeat)
         pmin = np.minimum(pmin, pw)
     cand["p"] = np.minimum(pmin * len(windows), 1.0)
     cand["q_value"] = bh_adjust(cand["p"].to_numpy(), m=info["n_tested"])
@@ -229,12 +370,12 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     info["speed_adjusted"] = 0
     if config.speed_null and cand["significant"].any():
         sig = cand["significant"].to_numpy()
-        qab = _pair_speed_q(sub, cand.loc[sig, key].reset_index(drop=True), windows)
+        qab = _speed_q_codes(s, o, t, n_acc_o, t0_o, ca[sig], cb[sig], windows)
         pmin = np.ones(int(sig.sum()))
         for w in windows:
             kw = cand.loc[sig, f"k_{w:g}"].to_numpy()
             qw = np.maximum(qab[w], max(q[w], 1e-12))
-            pw = np.where(kw >= config.min_repeat, _binom_sf(kw, cand.loc[sig, "s"].to_numpy(), qw), 1.0)
+            pw = _binom_sf_at_least(kw, cand.loc[sig, "s"].to_numpy(), qw, config.min_repeat)
             pmin = np.minimum(pmin, pw)
         p2 = np.minimum(pmin * len(windows), 1.0)
         cand.loc[sig, "p"] = np.maximum(cand.loc[sig, "p"].to_numpy(), p2)
@@ -243,6 +384,46 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
         info["speed_adjusted"] = int(sig.sum() - still.sum())
         cand["significant"] = still
     return cand[list(empty.columns)], info
+
+
+def _spark_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, n_acc: int, window_ms: int,
+                    master: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_window_evidence` with the join on Spark (``engine="spark"``)."""
+    from .engines import run_coaction_sql
+
+    ev, _ = run_coaction_sql(s, o, t, window_ms, engine="spark", spark_master=master)
+    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]]) if len(o) else np.zeros(0, dtype=np.int64)
+    a = ev.column("account_a").to_numpy().astype(np.int64)
+    b = ev.column("account_b").to_numpy().astype(np.int64)
+    return (a * n_acc + b, ev.column("object_id").to_numpy().astype(np.int64),
+            ev.column("gap").to_numpy().astype(np.int64), starts)
+
+
+def _incidence(acc: np.ndarray, obj: np.ndarray, n_acc: int, n_obj: int) -> Any:
+    """Account × object incidence matrix (scipy CSR, canonical): the number of actions of
+    each account on each object (one entry per distinct pair)."""
+    import scipy.sparse as sp
+
+    m = sp.csr_matrix((np.ones(len(acc), dtype=np.int32), (acc, obj)), shape=(n_acc, n_obj))
+    m.sum_duplicates()
+    return m
+
+
+def _repeated_actions(inc: Any, s: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """Which actions ``(s, o)`` belong to an account acting more than once on that object
+    (an entry above 1 of the incidence matrix ``inc``)."""
+    rep = np.flatnonzero(inc.data > 1)
+    if not len(rep):
+        return np.zeros(len(s), dtype=bool)
+    n_obj = inc.shape[1]
+    rows = np.searchsorted(inc.indptr, rep, side="right") - 1
+    keys = rows.astype(np.int64) * n_obj + inc.indices[rep]
+    on_obj = np.zeros(n_obj, dtype=bool)
+    on_obj[inc.indices[rep]] = True
+    out = on_obj[o]  # only the actions on those objects are checked further
+    cand = np.flatnonzero(out)
+    out[cand] = np.isin(s[cand] * n_obj + o[cand], keys)
+    return out
 
 
 #: Least number of a suspected account's own delays (on posts outside its suspected group)
@@ -260,7 +441,8 @@ def _pair_speed_q(sub: pd.DataFrame, pairs: pd.DataFrame, windows: list[float]) 
     after the first action on the object) on the objects with at least
     :data:`MIN_OBJECT_ACCOUNTS` accounts that none of a's partners in ``pairs`` acted on — its
     habit outside the suspected group. Pairs where either account has fewer
-    than :data:`MIN_OWN_DELAYS` such delays get 0 (no adjustment).
+    than :data:`MIN_OWN_DELAYS` such delays get 0 (no adjustment). (Text keys are coded
+    here; :func:`synchrony_pairs` calls :func:`_speed_q_codes` on its codes directly.)
 
     Examples
     --------
@@ -277,57 +459,81 @@ def _pair_speed_q(sub: pd.DataFrame, pairs: pd.DataFrame, windows: list[float]) 
     >>> q[10.0].tolist()  # both always 5 s late: always within 10 s of each other
     [1.0]
     """
-    out = {float(w): np.zeros(len(pairs)) for w in windows}
-    if pairs.empty:
+    s, names = pd.factorize(pd.concat([sub["source"], pairs["account_a"], pairs["account_b"]]), sort=True)
+    o, _ = pd.factorize(sub["object_id"], sort=True)
+    n = len(sub)
+    s, pa, pb = s[:n].astype(np.int64), s[n:n + len(pairs)], s[n + len(pairs):]
+    o = o.astype(np.int64)
+    t = _ms(sub["timestamp"])
+    n_acc_o = np.bincount(pd.unique(o * len(names) + s) // len(names), minlength=int(o.max(initial=-1)) + 1)
+    t0_o = pd.Series(t).groupby(o).min().reindex(np.arange(len(n_acc_o))).fillna(0).to_numpy().astype(np.int64)
+    return _speed_q_codes(s, o, t, n_acc_o, t0_o, pa, pb, windows)
+
+
+def _speed_q_codes(s: np.ndarray, o: np.ndarray, t: np.ndarray, n_acc_o: np.ndarray, t0_o: np.ndarray,
+                   pa: np.ndarray, pb: np.ndarray, windows: list[float]) -> dict[float, np.ndarray]:
+    """:func:`_pair_speed_q` on integer codes: actions ``s, o, t`` (ms), accounts per
+    object ``n_acc_o`` and first time ``t0_o`` of each object, pairs ``pa, pb``."""
+    out = {float(w): np.zeros(len(pa)) for w in windows}
+    if not len(pa):
         return out
-    first = sub.groupby(["source", "object_id"], sort=False, observed=True)["timestamp"].min().reset_index()
-    # an object needs a few accounts for a delay to mean anything (alone, one is always first)
-    first = first.loc[first.groupby("object_id", sort=False)["source"].transform("size") >= MIN_OBJECT_ACCOUNTS]
-    t0 = first.groupby("object_id", sort=False)["timestamp"].transform("min")
-    first["delay"] = (first["timestamp"] - t0).dt.total_seconds().clip(0, 4e6)
-    links = pd.concat([pairs.rename(columns={"account_a": "a", "account_b": "p"}),
-                       pairs.rename(columns={"account_b": "a", "account_a": "p"})])[["a", "p"]]
-    accts = pd.Index(links["a"].unique())
-    mine = first.loc[first["source"].isin(accts), ["source", "object_id", "delay"]]
-    # objects on which a partner of the account also acted
-    partner_objs = links.merge(first[["source", "object_id"]], left_on="p", right_on="source")[["a", "object_id"]]
-    partner_objs = partner_objs.drop_duplicates().assign(_shared=True)
-    own = mine.merge(partner_objs, left_on=["source", "object_id"], right_on=["a", "object_id"], how="left")
-    own = own.loc[own["_shared"].isna(), ["source", "object_id", "delay"]]
-    # bound the work per account: at most _MAX_OWN_DELAYS objects (by object id, deterministic)
-    own = own.sort_values(["source", "object_id"], kind="stable")
-    own = own.loc[own.groupby("source", sort=False).cumcount() < _MAX_OWN_DELAYS]
-    n_own = own.groupby("source").size()
-    code = pd.Series(np.arange(len(n_own)), index=n_own.index)
+    accts = np.unique(np.r_[pa, pb])
+    # the actions of the pairs' accounts on objects with a few accounts (a delay needs them)
+    m = np.isin(s, accts) & (n_acc_o[o] >= MIN_OBJECT_ACCOUNTS)
+    first = (pd.DataFrame({"s": s[m], "o": o[m], "t": t[m]})
+             .groupby(["s", "o"], sort=True)["t"].min().reset_index())
+    fs, fo = first["s"].to_numpy(), first["o"].to_numpy()
+    delay = pd.TimedeltaIndex((first["t"].to_numpy() - t0_o[fo]).astype("timedelta64[ms]"))
+    delay = np.clip(delay.total_seconds().to_numpy(), 0, 4e6)
+    n_o = int(o.max(initial=-1)) + 1
+    # objects on which a partner of the account also acted: (account, object) keys
+    links = pd.DataFrame({"a": np.r_[pa, pb], "p": np.r_[pb, pa]})
+    po = links.merge(pd.DataFrame({"p": fs, "o": fo}), on="p")
+    shared = np.isin(fs * n_o + fo, po["a"].to_numpy() * n_o + po["o"].to_numpy())
+    # own delays, sorted by account then object; at most _MAX_OWN_DELAYS per account (the
+    # first by object id: deterministic)
+    fs, fo, delay = fs[~shared], fo[~shared], delay[~shared]
+    acc_own, start, n_own = np.unique(fs, return_index=True, return_counts=True)
+    rank = np.arange(len(fs)) - np.repeat(start, n_own)
+    keep = rank < _MAX_OWN_DELAYS
+    fs, delay = fs[keep], delay[keep]
+    acc_own, start, n_own = np.unique(fs, return_index=True, return_counts=True)
+    if not len(acc_own):
+        return out
     big = 1e7
-    keys = np.sort(code.reindex(own["source"]).to_numpy() * big + own["delay"].to_numpy())
-    na = n_own.reindex(pairs["account_a"]).fillna(0).to_numpy()
-    nb = n_own.reindex(pairs["account_b"]).fillna(0).to_numpy()
+    code = np.searchsorted(acc_own, fs)
+    keys = np.sort(code * big + delay)
+    pos_a = np.searchsorted(acc_own, pa).clip(0, len(acc_own) - 1)
+    pos_b = np.searchsorted(acc_own, pb).clip(0, len(acc_own) - 1)
+    na = np.where(acc_own[pos_a] == pa, n_own[pos_a], 0).astype("float64")
+    nb = np.where(acc_own[pos_b] == pb, n_own[pos_b], 0).astype("float64")
     ok = (na >= MIN_OWN_DELAYS) & (nb >= MIN_OWN_DELAYS)
     if not ok.any():
         return out
     idx = np.flatnonzero(ok)
-    pa = pairs["account_a"].to_numpy()[idx]
-    pb = pairs["account_b"].to_numpy()[idx]
     # a's delays, one row per (pair, delay)
-    da = own.loc[own["source"].isin(pa), ["source", "delay"]]
-    ex = pd.DataFrame({"i": np.arange(len(idx)), "source": pa}).merge(da, on="source")
-    base = code.reindex(pb).to_numpy()[ex["i"].to_numpy()] * big
-    d = ex["delay"].to_numpy()
+    cnt_a = n_own[pos_a[idx]]
+    ex_i = np.repeat(np.arange(len(idx)), cnt_a)
+    ex_row = np.repeat(start[pos_a[idx]] - np.r_[0, np.cumsum(cnt_a)[:-1]], cnt_a) + np.arange(int(cnt_a.sum()))
+    base = pos_b[idx][ex_i] * big
+    d = delay[ex_row]
     for w in windows:
         tau = min(float(w), 4e6)
         cnt = (np.searchsorted(keys, base + d + tau, side="right")
                - np.searchsorted(keys, base + d - tau, side="left"))
-        tot = np.bincount(ex["i"].to_numpy(), weights=cnt, minlength=len(idx))
+        tot = np.bincount(ex_i, weights=cnt, minlength=len(idx))
         out[float(w)][idx] = tot / (na[idx] * nb[idx])
     return out
 
 
-def _n_pairs_sharing(acc_obj: pd.DataFrame, min_s: int, block_nnz: int = 20_000_000) -> int:
+def _n_pairs_sharing(acc_obj: Any, min_s: int, block_nnz: int = 20_000_000) -> int:
     """Number of account pairs that acted on at least ``min_s`` common objects.
 
-    Sparse product of the account × object incidence matrix with its transpose, by blocks
-    of accounts so that memory stays bounded.
+    ``acc_obj``: the distinct ``source, object_id`` pairs (a DataFrame), or their binary
+    account × object incidence matrix (scipy CSR). Accounts with fewer than ``min_s``
+    objects, then objects left with fewer than two accounts, are pruned (they can be in no
+    such pair); then the sparse product of the incidence matrix with its transpose is
+    counted by blocks of accounts so that memory stays bounded.
 
     Examples
     --------
@@ -337,22 +543,44 @@ def _n_pairs_sharing(acc_obj: pd.DataFrame, min_s: int, block_nnz: int = 20_000_
     """
     import scipy.sparse as sp
 
-    if acc_obj.empty:
+    if isinstance(acc_obj, pd.DataFrame):
+        if acc_obj.empty:
+            return 0
+        r, accs = pd.factorize(acc_obj["source"], sort=True)
+        c, objs = pd.factorize(acc_obj["object_id"])
+        acc_obj = _incidence(r, c, len(accs), len(objs))
+    a = sp.csr_matrix(acc_obj, dtype=np.int32)
+    a.data[:] = 1
+    for _ in range(3):  # pruning never changes the count; a few rounds shrink the product
+        rows = np.diff(a.indptr) >= min_s
+        cols = np.bincount(a.indices[np.repeat(rows, np.diff(a.indptr))], minlength=a.shape[1]) >= 2
+        if rows.all() and cols.all():
+            break
+        a = a[rows]
+        if not cols.all():
+            a = a[:, cols]
+    n = a.shape[0]
+    if n < 2 or a.nnz == 0:
         return 0
-    r, _ = pd.factorize(acc_obj["source"], sort=True)
-    c, objs = pd.factorize(acc_obj["object_id"])
-    n = int(r.max()) + 1
-    a = sp.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(n, len(objs)))
-    at = a.T.tocsr()
-    # rows per block from the expected output size: Σ over the block's objects of their sizes
-    per_row = np.asarray(a @ np.asarray(at.sum(axis=1)).ravel()).ravel()
-    bounds = np.searchsorted(np.cumsum(per_row), np.arange(block_nnz, per_row.sum() + block_nnz,
-                                                           block_nnz), side="right")
+    a = a.tocsr()
+    # upper triangle only: rows [lo, hi) against accounts ≥ lo (about half the work of the
+    # full product); blocks sized by the expected output (Σ over a row's objects of their
+    # sizes), and at least a few so that the triangle saves most of the lower half
+    per_row = np.asarray(a @ np.asarray(a.sum(axis=0)).ravel()).ravel()
+    n_blocks = max(8, int(per_row.sum() // block_nnz) + 1)
+    bounds = np.searchsorted(np.cumsum(per_row), np.linspace(0, per_row.sum(), n_blocks + 1)[1:-1])
     edges = np.unique(np.r_[0, np.minimum(bounds, n), n]).tolist()
     total = 0
+    at = a.T.tocsr()  # objects × accounts; the accounts below each block are dropped in turn
     for lo, hi in zip(edges[:-1], edges[1:]):  # a few blocks, not a loop per account
-        blk = (a[lo:hi] @ at).tocoo()
-        total += int(((blk.data >= min_s) & (blk.row + lo < blk.col)).sum())
+        keep = at.indices >= lo
+        if not keep.all():
+            at = sp.csr_matrix((at.data[keep], at.indices[keep], np.r_[0, np.cumsum(keep)][at.indptr]),
+                               shape=at.shape)
+        blk = a[lo:hi] @ at
+        big = np.flatnonzero(blk.data >= min_s)
+        row = np.searchsorted(blk.indptr, big, side="right") - 1 + lo
+        total += int((blk.indices[big] > row).sum())
     return total
 
 
@@ -387,11 +615,13 @@ def amplification_pairs(amplification: pd.DataFrame, config: Config | None = Non
         return e.assign(expected=pd.Series(dtype="float64"), p=pd.Series(dtype="float64"),
                         q_value=pd.Series(dtype="float64"), significant=pd.Series(dtype="bool"))
     m = float(e["weight"].sum())
-    out_deg = e.groupby("source")["weight"].transform("sum")
-    in_deg = e.groupby("target")["weight"].transform("sum")
+    out_deg = e["weight"].groupby(_group_key(e["source"])).transform("sum")
+    in_deg = e["weight"].groupby(_group_key(e["target"])).transform("sum")
     e["expected"] = out_deg * in_deg / m
     w = e["weight"].to_numpy()
-    p = np.where(w >= config.min_repeat, poisson.sf(w - 1, e["expected"].to_numpy()), 1.0)
+    p = np.ones(len(e))
+    test = np.flatnonzero(w >= config.min_repeat)  # the others cannot be significant: p = 1
+    p[test] = poisson.sf(w[test] - 1, e["expected"].to_numpy()[test])
     e["p"] = p
     e["q_value"] = bh_adjust(p)
     e["significant"] = e["q_value"] <= config.alpha
@@ -635,7 +865,8 @@ def _null_mean(k: Any, ka: np.ndarray, kb: np.ndarray, deciles: np.ndarray, is_m
 
 
 def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targets: list[str],
-                        *, degrees: tuple[pd.Series, pd.Series] | None = None
+                        *, degrees: tuple[pd.Series, pd.Series] | None = None,
+                        member_edges: pd.DataFrame | None = None
                         ) -> tuple[float, float, float]:
     """Layer R for a whole cluster: is the block members → (members ∪ targets) denser than
     the accounts' activity explains?
@@ -645,7 +876,9 @@ def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targ
     (a ≠ b). Returns ``(observed, expected, p)`` with a Poisson upper tail (the FRAUDAR
     intuition — a dense block of amplifiers and beneficiaries — calibrated against degrees).
     ``degrees`` (weighted out- and in-degree Series) saves recomputing the weighted out- and
-    in-degrees when many clusters are tested on the same graph.
+    in-degrees when many clusters are tested on the same graph; ``member_edges`` (the rows of
+    ``amplification`` whose source is an amplifier, or any subset of rows holding them)
+    saves scanning every edge once per cluster.
 
     Examples
     --------
@@ -674,16 +907,36 @@ def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targ
     # remove a→a terms (no self-amplification)
     shared = in_deg.reindex(mem).fillna(0).to_numpy() if len(mem) else np.array([])
     expected -= float((o * shared).sum()) / m
-    sel = amplification["source"].isin(mem) & amplification["target"].isin(recv)
-    observed = float(amplification.loc[sel, "weight"].sum())
+    edges = amplification if member_edges is None else member_edges
+    sel = edges["source"].isin(mem) & edges["target"].isin(recv)
+    observed = float(edges.loc[sel, "weight"].sum())
     p = float(poisson.sf(observed - 1, max(expected, 1e-12))) if observed > 0 else 1.0
     return observed, expected, p
 
 
 def _amplification_degrees(amplification: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Weighted out- and in-degree of every account of an amplification edge table."""
-    return (amplification.groupby("source")["weight"].sum(),
-            amplification.groupby("target")["weight"].sum())
+    """Weighted out- and in-degree of every account of an amplification edge table (indexed
+    by account)."""
+    out = []
+    for col in ("source", "target"):
+        c = amplification[col]
+        key = _group_key(c)
+        deg = amplification["weight"].groupby(key).sum()
+        if key is not c:  # codes back to names
+            deg.index = c.cat.categories.take(deg.index.to_numpy())
+        out.append(deg)
+    return out[0], out[1]
+
+
+def _group_key(col: pd.Series) -> Any:
+    """What to group a column by: the integer codes of a categorical without missing values
+    (grouping a categorical itself re-codes its categories each time, costly with many
+    accounts), else the column. Groups come in the same (sorted) order either way."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.is_monotonic_increasing:
+        codes = col.cat.codes.to_numpy()
+        if not (codes < 0).any():
+            return codes
+    return col
 
 
 def _group_k(groups: np.ndarray, k: Any) -> np.ndarray:
@@ -749,11 +1002,13 @@ def cluster_statistics(
     actions : pandas.DataFrame
         Canonical actions (``source, target, object_id, timestamp, weight``).
     amplification : pandas.DataFrame
-        Amplification edges ``source, target, weight``.
+        Amplification edges ``source, target, weight`` (all, or any subset of rows holding
+        the member → member edges).
     links : pandas.DataFrame
         Significant undirected links ``account_a, account_b`` (either layer).
     coaction_k : pandas.DataFrame
-        ``account_a, account_b, k``: objects co-acted on within the co-action window.
+        ``account_a, account_b, k``: objects co-acted on within the co-action window (all
+        pairs, or any subset of rows holding the member pairs).
     members : list of str
         The cluster's amplifiers.
     receivers : list of str
@@ -816,7 +1071,8 @@ def cluster_statistics(
     if delays is None:
         delays = time_to_amplify(actions)
     d = delays.reindex(own.index).dropna()
-    ao = own.loc[own["object_id"].notna(), ["source", "object_id"]].drop_duplicates()
+    ao = own.loc[own["object_id"].notna(), ["source", "object_id"]]
+    ao = pd.DataFrame({c: _group_key(ao[c]) for c in ao.columns}).drop_duplicates()
     m_o = ao.groupby("object_id").size()
     coshared = float((m_o * (m_o - 1) / 2).sum())
     kin = float(coaction_k.loc[coaction_k["account_a"].isin(mset) & coaction_k["account_b"].isin(mset),

@@ -223,3 +223,27 @@ def test_cluster_sync_p_by_hand():
     assert _cluster_sync_p({"co_shared": 10, "co_actions": 3}, q, 100.0) == pytest.approx(0.07019, abs=1e-5)
     assert _cluster_sync_p({"co_shared": 10, "co_actions": 0}, q, 60.0) == 1.0
     assert np.isnan(_cluster_sync_p({"co_shared": 0, "co_actions": 0}, q, 60.0))  # no post ids
+
+
+def test_synchrony_repeated_actions_keep_the_closest_pair():
+    # a acts twice on each of 3 posts (0 s and 400 s), b once (390 s): the closest pair is
+    # 10 s apart, so k(10) = 3 (the first action alone would give 390 s, k(10) = 0); s = 3.
+    rows = []
+    for i in range(3):
+        rows += [("a", f"x{i}", 10_000 * i), ("a", f"x{i}", 10_000 * i + 400),
+                 ("b", f"x{i}", 10_000 * i + 390)]
+    pairs, info = detect.synchrony_pairs(acts(rows), coordnet.Config(min_repeat=3, alpha=0.5))
+    ab = pairs.set_index(["account_a", "account_b"]).loc[("a", "b")]
+    assert (ab["s"], ab["k_10"], ab["k_60"], ab["k_1800"]) == (3, 3, 3, 3)
+    assert info["n_coacting"] == 1 and info["n_tested"] == 1
+
+
+def test_synchrony_same_on_a_plain_text_table():
+    # the canonical table has categorical accounts and objects; a hand-built one with text
+    # columns is encoded first and gives the same pairs and null rates
+    a = coordnet.datasets.campaign_actions()
+    plain = a.astype({"source": "str", "target": "str", "object_id": "str"})
+    p1, i1 = detect.synchrony_pairs(a)
+    p2, i2 = detect.synchrony_pairs(plain)
+    pd.testing.assert_frame_equal(p1, p2)
+    assert i1 == i2 and p1["significant"].sum() > 0
