@@ -242,8 +242,17 @@ def analyze(
     # enough random groups that the smallest reachable p-value survives the Bonferroni
     # correction over the candidate clusters
     n_null = max(config.n_null, int(np.ceil(2 * len(cand_ids) / config.alpha_cluster)))
-    val = validate_clusters({c: amplifiers[c] for c in cand_ids}, k60, activity,
-                            n_null=n_null, seed=config.seed) if cand_ids else None
+    # layer T of each candidate (share of its member pairs significantly synchronous): a
+    # candidate without it cannot be flagged, so only the others are compared with random
+    # groups (their p-value stays NaN); the Bonferroni factor still counts every candidate
+    n_sig_in = same_t.assign(_c=ca[same_t.index]).groupby("_c").size()
+    layer_t_of = {c: (len(amplifiers[c]) > 1 and float(n_sig_in.get(c, 0)) /
+                      (len(amplifiers[c]) * (len(amplifiers[c]) - 1) / 2) >= 0.5 * config.resolution)
+                  for c in cand_ids}
+    to_test = [c for c in cand_ids if layer_t_of[c]]
+    val = validate_clusters({c: amplifiers[c] for c in to_test}, k60, activity,
+                            n_null=n_null, seed=config.seed) if to_test else None
+    val_of = {} if val is None else val.set_index("cluster").to_dict("index")
 
     step("cluster statistics", 5)
     acts = _encoded(actions)  # the same table when it comes from a reader (already coded)
@@ -315,7 +324,7 @@ def analyze(
                 psize = part_sizes[id(part)].reindex(inter.index)
                 hits += bool(((inter / (psize + len(mset) - inter)) >= 0.5).any())
         persistence = hits / len(sweep)
-        v = val.set_index("cluster").loc[cid]
+        v = val_of.get(cid, {"lift": np.nan, "p_value": np.nan, "n_null": 0})
         rows.append({
             "cluster": new_id, "size": n, "n_targets": len(tg), "actions": int(st["actions"]),
             "internal_actions": int(st["internal_actions"]), "share_of_volume": st["share_of_volume"],
