@@ -163,8 +163,8 @@ def _sort_by_object_time(o: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _window_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, dup: np.ndarray, n_acc: int,
-                     window_ms: int, chunk: int = 8_000_000
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                     window_ms: int, chunk: int = 8_000_000, reduce: Callable[..., Any] | None = None
+                     ) -> tuple[Any, Any, Any, np.ndarray]:
     """Co-action evidence on integer codes: one row per (account pair, object) acting at most
     ``window_ms`` apart, with the smallest gap (ms) between their actions on it.
 
@@ -173,6 +173,9 @@ def _window_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, dup: np.ndarra
     per pair and object). Pairs are enumerated inside the window only (sorted sweep, as
     :func:`coordnet.coaction` does), by chunks of whole objects. Returns ``(pair, object, gap,
     starts)``: ``pair = a·n_acc + b`` with ``a < b``, and the first row of each object.
+    With ``reduce``, each chunk's evidence ``(pair, object, gap)`` is passed to it as soon as
+    it is made (chunks hold whole objects) and ``(None, None, None, starts)`` is returned:
+    the evidence of a large collection is never held at once.
     """
     n = len(o)
     starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]]) if n else np.zeros(0, dtype=np.int64)
@@ -213,15 +216,76 @@ def _window_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, dup: np.ndarra
         if d.any():
             dpk.append(key[d]); doo.append(o[i[d]]); dgp.append(g[d])
             key, i, g = key[~d], i[~d], g[~d]
+        if reduce is not None:
+            if dpk:  # whole objects per chunk: their repeated actions are reduced here
+                rp, ro, rg = _closest(dpk, doo, dgp)
+                dpk, doo, dgp = [], [], []
+                key, oi, g = np.r_[key, rp], np.r_[o[i], ro], np.r_[g, rg]
+            else:
+                oi = o[i]
+            reduce(key, oi, g)
+            continue
         pk.append(key); oo.append(o[i]); gp.append(g)
+    if reduce is not None:
+        return None, None, None, starts
     if dpk:  # several actions of one account on one object: keep the closest pair
-        red = (pd.DataFrame({"p": np.concatenate(dpk), "o": np.concatenate(doo), "g": np.concatenate(dgp)})
-               .groupby(["p", "o"], sort=False)["g"].min().reset_index())
-        pk.append(red["p"].to_numpy()); oo.append(red["o"].to_numpy()); gp.append(red["g"].to_numpy())
+        rp, ro, rg = _closest(dpk, doo, dgp)
+        pk.append(rp); oo.append(ro); gp.append(rg)
     if not pk:
         z = np.zeros(0, dtype=np.int64)
         return z, z, z, starts
     return np.concatenate(pk), np.concatenate(oo), np.concatenate(gp), starts
+
+
+def _closest(dpk: list, doo: list, dgp: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Evidence of accounts acting more than once on an object: the closest pair only."""
+    red = (pd.DataFrame({"p": np.concatenate(dpk), "o": np.concatenate(doo), "g": np.concatenate(dgp)})
+           .groupby(["p", "o"], sort=False)["g"].min().reset_index())
+    return red["p"].to_numpy(), red["o"].to_numpy(), red["g"].to_numpy()
+
+
+class _WindowCounts:
+    """Streaming reduction of co-action evidence: per account pair, the number of objects
+    co-acted on within each window; per object, the number of pairs within each window.
+    Fed chunk by chunk (:func:`_window_evidence` ``reduce=``); each chunk is reduced to one
+    row per pair before it is kept, so memory follows the pairs, not the evidence rows."""
+
+    def __init__(self, windows_ms: list[int], n_obj: int) -> None:
+        self.windows_ms = windows_ms
+        self.k_o = {w: np.zeros(n_obj, dtype=np.int64) for w in windows_ms}
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self.rows = 0
+        self.merged = 0
+
+    def __call__(self, pk: np.ndarray, ev_o: np.ndarray, gap_ms: np.ndarray) -> None:
+        self.rows += len(pk)
+        n_obj = len(next(iter(self.k_o.values())))
+        for w in self.windows_ms:
+            self.k_o[w] += np.bincount(ev_o[gap_ms <= w], minlength=n_obj)
+        self.parts.append(self._by_pair(pk, np.stack([(gap_ms <= w) for w in self.windows_ms], axis=1)
+                                        .astype(np.int32)))
+        # merge the pieces when they have doubled since the last merge (amortised: each
+        # row is merged a logarithmic number of times; memory stays about twice the pairs)
+        held = sum(len(p[0]) for p in self.parts)
+        if len(self.parts) > 1 and held > max(16_000_000, 2 * self.merged):
+            self.parts = [self.result()]
+            self.merged = len(self.parts[0][0])
+
+    @staticmethod
+    def _by_pair(pk: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(pk, kind="stable")
+        pk = pk[order]
+        first = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]]) if len(pk) else np.zeros(0, dtype=np.int64)
+        return pk[first], np.add.reduceat(counts[order], first, axis=0) if len(pk) else counts[:0]
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(pair, counts)``: pairs sorted, ``counts[:, i]`` for ``windows_ms[i]``."""
+        if not self.parts:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, len(self.windows_ms)), dtype=np.int32)
+        if len(self.parts) == 1:
+            return self.parts[0]
+        return self._by_pair(np.concatenate([p[0] for p in self.parts]),
+                             np.concatenate([p[1] for p in self.parts]))
 
 
 def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -307,13 +371,16 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     order = _sort_by_object_time(o, t)
     s, o, t, dup, rows = s[order], o[order], t[order], dup[order], order
     del order
+    all_w = sorted(set(windows) | {min(float(config.window), windows[-1])})
+    counter = _WindowCounts([int(round(w * 1000)) for w in all_w], n_obj)
     if config.engine == "spark":
         pk, ev_o, gap_ms, starts = _spark_evidence(s, o, t, n_acc, window_ms, config.spark_master)
+        counter(pk, ev_o, gap_ms)
+        del pk, ev_o, gap_ms
     else:
-        pk, ev_o, gap_ms, starts = _window_evidence(s, o, t, dup, n_acc, window_ms)
-    if not len(pk):
+        starts = _window_evidence(s, o, t, dup, n_acc, window_ms, reduce=counter)[3]
+    if not counter.rows:
         return empty, info
-    gaps = gap_ms / 1000.0
     # q(τ): for an object, the share of its co-sharing account pairs that are within τ,
     # averaged over objects weighted by their number of accounts (not by their number of
     # pairs, which would let a large campaign's own posts dominate the null); objects in
@@ -328,19 +395,15 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     t0_o[o[starts]] = t[starts]
     q = {}
     # q at each test window, and at the co-action window (for the cluster-level test)
-    for w in sorted(set(windows) | {min(float(config.window), windows[-1])}):
-        k_o = np.bincount(ev_o[gaps <= w], minlength=n_obj)[objs]
+    for w, w_ms in zip(all_w, counter.windows_ms):
+        k_o = counter.k_o[w_ms][objs]
         q_o = np.minimum(k_o / pairs_o, 1.0)
         q[float(w)] = float(np.average(q_o, weights=n_q))
     info["q"] = q
-    # k per pair and window: evidence sorted by pair (one integer sort, not a hash of pairs)
-    order = np.argsort(pk)
-    pk = pk[order]
-    first = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
-    pk_uni = pk[first]
-    gaps = gaps[order]
-    kw_all = {w: np.add.reduceat((gaps <= w).astype(np.int64), first) for w in windows}
-    del pk, ev_o, gaps, order
+    # k per pair and window (pairs sorted; counted chunk by chunk)
+    pk_uni, counts = counter.result()
+    kw_all = {w: counts[:, all_w.index(w)].astype(np.int64) for w in windows}
+    del counter, counts
     info["n_coacting"] = len(pk_uni)
     c = np.flatnonzero(kw_all[windows[-1]] >= config.min_repeat)
     kw_all = {w: k[c] for w, k in kw_all.items()}  # only the candidates' counts are kept
@@ -354,7 +417,14 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     if not len(c):
         return empty, info
     # s: objects both accounts acted on, at any time (row-wise intersection of the incidence)
-    s_ab = np.asarray(inc[ca].multiply(inc[cb]).sum(axis=1)).ravel().astype("int64")
+    # (by blocks of candidates holding about 20M incidence entries: bounded memory)
+    deg = np.diff(inc.indptr)
+    cum = np.cumsum(deg[ca] + deg[cb])
+    cuts = np.unique(np.r_[0, np.searchsorted(cum, np.arange(20_000_000, cum[-1] + 20_000_000,
+                                                            20_000_000), side="right"), len(ca)])
+    cuts = np.minimum(cuts, len(ca))
+    s_ab = np.concatenate([np.asarray(inc[ca[lo:hi]].multiply(inc[cb[lo:hi]]).sum(axis=1)).ravel()
+                           for lo, hi in zip(cuts[:-1], cuts[1:]) if hi > lo]).astype("int64")
     cand = pd.DataFrame({"account_a": pd.array(names.take(ca), dtype="str"),
                          "account_b": pd.array(names.take(cb), dtype="str"),
                          **{f"k_{w:g}": kw_all[w] for w in windows}})
