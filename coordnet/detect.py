@@ -62,6 +62,8 @@ import pandas as pd
 
 from .config import Config
 from .errors import MissingDependencyError
+from .io import ensure_encoded as _encoded
+from .io import time_ms as _ms
 
 __all__ = [
     "bh_adjust",
@@ -126,32 +128,6 @@ def _binom_sf_at_least(k: np.ndarray, n: np.ndarray, q: Any, min_k: int) -> np.n
     return out
 
 
-def _encoded(actions: pd.DataFrame) -> pd.DataFrame:
-    """``actions`` with ``source``/``target``/``object_id`` as categoricals over sorted text
-    categories, ``source`` and ``target`` sharing theirs (:func:`coordnet.io.encode_actions`);
-    the table itself when it already is (the canonical table from the readers)."""
-    s, t, o = actions["source"], actions["target"], actions["object_id"]
-    if all(isinstance(x.dtype, pd.CategoricalDtype) for x in (s, t, o)):
-        cs, co_ = s.cat.categories, o.cat.categories
-        if (pd.api.types.is_string_dtype(cs) and pd.api.types.is_string_dtype(co_)
-                and (cs is t.cat.categories or cs.equals(t.cat.categories))
-                and cs.is_monotonic_increasing and co_.is_monotonic_increasing):
-            return actions
-    from .io import encode_actions
-
-    fix = {c: actions[c].astype("str") for c in ("source", "target", "object_id")
-           if actions[c].dtype == object}  # e.g. a column of pd.NA, which Arrow cannot type
-    return encode_actions(actions.assign(**fix) if fix else actions)
-
-
-def _ms(ts: pd.Series) -> np.ndarray:
-    """Integer milliseconds of a datetime column (NaT rows: any value; mask them apart)."""
-    arr = ts.array
-    if getattr(arr, "unit", None) == "ms":
-        return np.asarray(arr.asi8)
-    return ts.to_numpy(dtype="datetime64[ms]").astype("int64")
-
-
 def _sort_by_object_time(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Row order by object then time (one integer sort when the two fit in one int64)."""
     if not len(o):
@@ -177,35 +153,15 @@ def _window_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, dup: np.ndarra
     it is made (chunks hold whole objects) and ``(None, None, None, starts)`` is returned:
     the evidence of a large collection is never held at once.
     """
+    from .engines import window_pairs
+
     n = len(o)
     starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]]) if n else np.zeros(0, dtype=np.int64)
     if n < 2:
         z = np.zeros(0, dtype=np.int64)
         return z, z, z, starts
-    sizes = np.diff(np.r_[starts, n])
-    tmin = t[starts]
-    tmax = t[np.r_[starts[1:], n] - 1]
-    offsets = np.r_[0, np.cumsum(tmax - tmin + window_ms + 1)[:-1]]
-    mono = t - np.repeat(tmin - offsets, sizes)
-    partners = np.searchsorted(mono, mono + window_ms, side="right") - np.arange(n) - 1
-    del mono
-    cum = np.r_[0, np.cumsum(partners)]
-    obj_end = np.r_[starts[1:], n]
-    # chunks of whole objects, each with about `chunk` pairs (bounded memory)
-    cum_at_end = cum[obj_end]
-    cuts = [0]
-    while cuts[-1] < n:  # a few chunks, not a loop per object
-        nxt = int(np.searchsorted(obj_end, cuts[-1], side="right"))
-        last = int(np.searchsorted(cum_at_end, cum[cuts[-1]] + chunk, side="right")) - 1
-        cuts.append(int(obj_end[max(nxt, last)]))
     pk, oo, gp, dpk, doo, dgp = [], [], [], [], [], []
-    for r0, r1 in zip(cuts[:-1], cuts[1:]):
-        c = partners[r0:r1]
-        tot = int(cum[r1] - cum[r0])
-        if tot == 0:
-            continue
-        i = np.repeat(np.arange(r0, r1), c)
-        j = i + 1 + (np.arange(tot) - np.repeat(np.cumsum(c) - c, c))
+    for _, _, i, j in window_pairs(o, t, window_ms, chunk):
         ai, aj = s[i], s[j]
         keep = ai != aj
         if not keep.all():

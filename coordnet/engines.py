@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -209,6 +209,52 @@ def _is_multi_duck(con: Any) -> bool:
 
 
 _KEY_BITS = 63  # bits of one packed sort key (int64)
+
+
+def window_pairs(o: np.ndarray, t: np.ndarray, window_ms: int, chunk: int = 8_000_000
+                 ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+    """The in-memory sweep behind the numpy engine: every pair of rows ``i < j`` on the same
+    object at most ``window_ms`` apart, by chunks of whole objects.
+
+    ``o`` and ``t`` (ms) must be sorted by object, then time. Objects are laid end to end on
+    one monotone time axis, separated by more than the window, so one ``searchsorted`` gives
+    each row its number of later partners; chunks hold about ``chunk`` pairs (bounded
+    memory). Yields ``(pairs_before, pairs_in_all, i, j)`` (the counts in window, self-pairs
+    of an account included: for progress).
+
+    Examples
+    --------
+    >>> o = np.array([0, 0, 0, 1, 1]); t = np.array([0, 60_000, 61_000, 0, 5_000])
+    >>> [(i.tolist(), j.tolist()) for _, _, i, j in window_pairs(o, t, 60_000)]  # 61 s apart: no
+    [([0, 1, 3], [1, 2, 4])]
+    """
+    n = len(o)
+    if n < 2:
+        return
+    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    tmin = t[starts]
+    tmax = t[np.r_[starts[1:], n] - 1]
+    offsets = np.r_[0, np.cumsum(tmax - tmin + window_ms + 1)[:-1]]
+    mono = t - np.repeat(tmin - offsets, sizes)
+    partners = np.searchsorted(mono, mono + window_ms, side="right") - np.arange(n) - 1
+    del mono
+    cum = np.r_[0, np.cumsum(partners)]
+    obj_end = np.r_[starts[1:], n]
+    cum_at_end = cum[obj_end]
+    cuts = [0]
+    while cuts[-1] < n:  # a few chunks, not a loop per object
+        nxt = int(np.searchsorted(obj_end, cuts[-1], side="right"))
+        last = int(np.searchsorted(cum_at_end, cum[cuts[-1]] + chunk, side="right")) - 1
+        cuts.append(int(obj_end[max(nxt, last)]))
+    for r0, r1 in zip(cuts[:-1], cuts[1:]):
+        c = partners[r0:r1]
+        tot = int(cum[r1] - cum[r0])
+        if tot == 0:
+            continue
+        i = np.repeat(np.arange(r0, r1), c)
+        j = i + 1 + (np.arange(tot) - np.repeat(np.cumsum(c) - c, c))
+        yield int(cum[r0]), int(cum[-1]), i, j
 
 
 def candidate_rows(o: Any, t: np.ndarray, window_ms: int) -> np.ndarray | None:

@@ -45,6 +45,8 @@ import pandas as pd
 
 from .config import ACTION_TYPES, Config
 from .errors import ConfigError, InputError, MissingDependencyError
+from .io import _sorted_text_categorical, ensure_encoded
+from .io import time_ms as _ms
 
 __all__ = [
     "amplification_edges",
@@ -73,45 +75,20 @@ _I64_MAX = np.iinfo(np.int64).max
 _NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
 
 
-def _sorted_categorical(s: pd.Series) -> bool:
-    """Whether ``s`` is a categorical over sorted text (its codes follow the names' order)."""
-    d = s.dtype
-    return (isinstance(d, pd.CategoricalDtype) and pd.api.types.is_string_dtype(d.categories.dtype)
-            and d.categories.is_monotonic_increasing)
-
-
 def _account_codes(actions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.CategoricalDtype]:
     """``source`` and ``target`` as integer codes over one sorted account set (-1 = none),
     and that categorical dtype. The canonical table (:func:`coordnet.io.encode_actions`)
     already is; a hand-built table with text columns is encoded here (slower)."""
-    src, tgt = actions["source"], actions["target"]
-    if not (_sorted_categorical(src) and _sorted_categorical(tgt) and (
-            src.dtype.categories is tgt.dtype.categories
-            or src.dtype.categories.equals(tgt.dtype.categories))):
-        from .io import encode_actions
-
-        enc = encode_actions(pd.DataFrame({"source": src, "target": tgt, "object_id": pd.Series(
-            pd.NA, index=src.index, dtype="str")}))
-        src, tgt = enc["source"], enc["target"]
-    return src.cat.codes.to_numpy(), tgt.cat.codes.to_numpy(), src.dtype
+    a = ensure_encoded(actions)
+    return a["source"].cat.codes.to_numpy(), a["target"].cat.codes.to_numpy(), a["source"].dtype
 
 
 def _sorted_codes(s: pd.Series) -> tuple[np.ndarray, pd.CategoricalDtype]:
     """One key column as integer codes in the names' sort order (-1 = none), and its dtype."""
-    if not _sorted_categorical(s):
+    if not _sorted_text_categorical(s):
         codes, names = pd.factorize(s.astype("str"), sort=True)
         return codes, pd.CategoricalDtype(pd.Index(names, dtype="str"))
     return s.cat.codes.to_numpy(), s.dtype
-
-
-def _ms(ts: pd.Series) -> np.ndarray:
-    """Times as int64 milliseconds (NaT = int64 min), without a copy for the canonical column."""
-    arr = ts.array
-    if not isinstance(arr, pd.arrays.DatetimeArray):
-        arr = pd.to_datetime(ts, utc=True).array
-    if arr.unit != "ms":
-        arr = arr.as_unit("ms")
-    return np.asarray(arr.asi8)
 
 
 def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[Any]]:
@@ -454,40 +431,16 @@ def coaction(
     o, t, a = obj_code[order], t[order], acc_code[order]
     w = int(round(window * 1000))
 
-    # monotone key: objects laid end to end, separated by more than the window
-    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
-    sizes = np.diff(np.r_[starts, n])
-    tmin = t[starts]
-    tmax = t[np.r_[starts[1:], n] - 1]
-    offsets = np.r_[0, np.cumsum(tmax - tmin + w + 1)[:-1]]
-    mono = t - np.repeat(tmin, sizes) + np.repeat(offsets, sizes)
-    hi = np.searchsorted(mono, mono + w, side="right")
-    partners = hi - np.arange(n) - 1  # later actions within the window, same object
+    from .engines import window_pairs
 
     # does any account act more than once on the same object? (then count distinct actions)
     multi = bool(pd.DataFrame({"a": a, "o": o}).duplicated().any())
 
-    # chunks of whole objects, each with a bounded number of pairs
-    cum = np.r_[0, np.cumsum(partners)]
-    obj_end = np.r_[starts[1:], n]
-    cum_at_end = cum[obj_end]
-    bounds = [0]
-    while bounds[-1] < n:
-        start = bounds[-1]
-        first = int(np.searchsorted(obj_end, start, side="right"))  # the next object's end
-        last = int(np.searchsorted(cum_at_end, cum[start] + _PAIR_CHUNK, side="right")) - 1
-        bounds.append(int(obj_end[max(first, last)]))
     pieces = []
-    total_pairs = int(cum[-1])
-    for r0, r1 in zip(bounds[:-1], bounds[1:]):
-        c = partners[r0:r1]
-        tot = int(c.sum())
+    total_pairs = 0
+    for done, total_pairs, i, j in window_pairs(o, t, w, _PAIR_CHUNK):
         if progress:
-            progress("co-action pairs", int(cum[r0]), total_pairs)
-        if tot == 0:
-            continue
-        i = np.repeat(np.arange(r0, r1), c)
-        j = i + 1 + (np.arange(tot) - np.repeat(np.cumsum(c) - c, c))
+            progress("co-action pairs", done, total_pairs)
         ai, aj = a[i], a[j]
         keep = ai != aj
         i, j, ai, aj = i[keep], j[keep], ai[keep], aj[keep]

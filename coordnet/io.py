@@ -831,9 +831,45 @@ def encode_actions(actions: pd.DataFrame) -> pd.DataFrame:
     (['a', 'b'], [0, -1])
     """
     out = actions.copy(deep=False)
+    cols = [actions[c] if actions[c].dtype != object else actions[c].astype("str")  # e.g. all pd.NA,
+            for c in ("source", "target", "object_id")]                              # which Arrow cannot type
     out["source"], out["target"], out["object_id"] = _encode_keys(
-        *(_dict_codes(_arrow_strings(actions[c])) for c in ("source", "target", "object_id")))
+        *(_dict_codes(_arrow_strings(c)) for c in cols))
     return out
+
+
+def _sorted_text_categorical(s: pd.Series) -> bool:
+    """Whether ``s`` is a categorical over sorted text (its codes follow the names' order)."""
+    d = s.dtype
+    return (isinstance(d, pd.CategoricalDtype) and pd.api.types.is_string_dtype(d.categories.dtype)
+            and d.categories.is_monotonic_increasing)
+
+
+def ensure_encoded(actions: pd.DataFrame) -> pd.DataFrame:
+    """``actions`` itself when its keys are already encoded as :func:`encode_actions` does
+    (the tables of the readers), else an encoded copy (a hand-built table with text columns).
+
+    Examples
+    --------
+    >>> t = encode_actions(pd.DataFrame({"source": ["b"], "target": ["a"], "object_id": ["p"]}))
+    >>> ensure_encoded(t) is t
+    True
+    """
+    s, t, o = actions["source"], actions["target"], actions["object_id"]
+    if (_sorted_text_categorical(s) and _sorted_text_categorical(t) and _sorted_text_categorical(o)
+            and (s.cat.categories is t.cat.categories or s.cat.categories.equals(t.cat.categories))):
+        return actions
+    return encode_actions(actions)
+
+
+def time_ms(ts: pd.Series) -> np.ndarray:
+    """Times as int64 milliseconds (NaT = int64 min), without a copy for the canonical column."""
+    arr = ts.array
+    if not isinstance(arr, pd.arrays.DatetimeArray):
+        arr = pd.to_datetime(ts, utc=True).array
+    if arr.unit != "ms":
+        arr = arr.as_unit("ms")
+    return np.asarray(arr.asi8)
 
 
 def _drop_repeats(kept: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, int]:
