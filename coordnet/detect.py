@@ -55,6 +55,7 @@ political astroturfing across the world. *Scientific Reports*, 12, 4572.
 from __future__ import annotations
 
 import logging
+import random
 from typing import Any, Callable
 
 import numpy as np
@@ -682,18 +683,24 @@ def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.Da
     """
     try:
         import igraph as ig
-        import leidenalg
-    except ImportError:  # pragma: no cover - both are dependencies
-        raise MissingDependencyError("clustering needs python-igraph and leidenalg.",
-                                     hint="pip install python-igraph leidenalg") from None
+    except ImportError:  # pragma: no cover - a dependency
+        raise MissingDependencyError("clustering needs python-igraph.",
+                                     hint="pip install python-igraph") from None
     if edges.empty:
         return pd.DataFrame({"account": pd.Series(dtype="str"), "community": pd.Series(dtype="int64")})
     codes, names = pd.factorize(pd.concat([edges["account_a"], edges["account_b"]]), sort=True)
     m = len(edges)
-    g = ig.Graph(n=len(names), edges=list(zip(codes[:m].tolist(), codes[m:].tolist())))
+    g = ig.Graph(n=len(names), edges=np.column_stack([codes[:m], codes[m:]]))
     g.simplify()
-    part = leidenalg.find_partition(g, leidenalg.CPMVertexPartition, resolution_parameter=resolution,
-                                    n_iterations=-1, seed=seed)
+    # igraph's own Leiden (C core; CPM with unit node weights, the same objective as
+    # leidenalg's CPMVertexPartition), run until a pass no longer improves the partition.
+    # Its random numbers come from a generator seeded here and restored afterwards, so a
+    # run does not depend on, nor disturb, the caller's ``random`` state.
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        part = g.community_leiden(objective_function="CPM", resolution=resolution, n_iterations=-1)
+    finally:
+        ig.set_random_number_generator(random)
     memb = np.asarray(part.membership)
     df = pd.DataFrame({"account": np.asarray(names, dtype=object), "c": memb})
     size = df.groupby("c")["account"].transform("size")
