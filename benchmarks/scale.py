@@ -16,7 +16,8 @@ subprocess so that peak memory (``ru_maxrss`` of the child) is per run:
   --no-figures`` does), with the wall time of each stage taken from its progress
   callback: read, graphs (amplification graph and account table), co-action (the
   windowed join), detection, outputs; and, against the simulation's ground truth, the
-  precision and recall of the flagged accounts (up to 10M, where the truth is written).
+  precision and recall of the flagged accounts (up to 10M, where the truth is written),
+  and the highest resident memory sampled (every 50 ms) during each stage.
 
 With ``--cnt`` (default) it also runs coordination-network-toolkit 1.5.2 from a throwaway
 virtualenv (``/tmp/cnt-venv``, created with pip when missing) on the 1M file: preprocess,
@@ -43,9 +44,23 @@ CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 import coordnet
+import threading
 marks = []
+cur = ["read"]
+peak = {}  # stage -> highest resident memory (MB) sampled while it ran
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+def watch():
+    while True:
+        k, r = cur[0], rss_mb()
+        if r > peak.get(k, 0):
+            peak[k] = r
+        time.sleep(0.05)
+threading.Thread(target=watch, daemon=True).start()
 def progress(stage, done, total):
     marks.append((stage, done, total, time.perf_counter()))
+    cur[0] = stage + ("" if done < total else " (end)")
 path, out, engine, mem = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 if mem:
     import os; os.environ["COORDNET_DUCKDB_MEMORY"] = mem
@@ -64,7 +79,7 @@ if os.path.exists(truth):
     pr = (len(fl & members) / len(fl) if fl else 1.0, len(fl & members) / len(members))
 print(json.dumps({"precision": pr[0], "recall": pr[1], "import": t1 - t0, "total": t2 - t1, "marks": [(s, d, n, t - t1) for s, d, n, t in marks],
                   "rows": run.read.rows_kept, "coaction_edges": len(run.result.graphs.coaction.edges),
-                  "flagged": run.summary["detection"]["flagged_clusters"],
+                  "flagged": run.summary["detection"]["flagged_clusters"], "stage_peak_mb": peak,
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}))
 """
@@ -122,6 +137,20 @@ def stages(marks: list, total: float) -> dict[str, float]:
             k = group.get(stage, "detection")
         out[k] += t_next - t
     out["read"] += marks[0][3] if marks else 0.0  # before the first mark
+    return out
+
+
+def stage_peaks(peak: dict[str, float]) -> dict[str, float]:
+    """Highest resident memory (MB) sampled during each stage (grouped as :func:`stages`)."""
+    out = {"read": 0.0, "graphs": 0.0, "co-action": 0.0, "detection": 0.0, "outputs": 0.0}
+    group = {"read": "read", "graphs": "graphs", "amplification graph": "graphs",
+             "account table": "graphs", "done": "outputs", "write outputs": "outputs"}
+    for stage, mb in peak.items():
+        if stage.startswith("co-action"):
+            k = "graphs" if stage.endswith("(end)") else "co-action"
+        else:
+            k = group.get(stage.removesuffix(" (end)"), "detection")
+        out[k] = max(out[k], mb)
     return out
 
 
@@ -269,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{res['total']:>7.2f} {res['total'] / fl:>7.1f} {res.get('cpu_s', 0):>7.1f} "
               f"{res['maxrss_mb']:>8.0f} "
               f"{res['coaction_edges']:>9,} {_pct(res.get('precision'))} {_pct(res.get('recall'))}")
+    print("\npeak resident memory (MB) sampled during each stage")
+    print(f"{'actions':>12} {'read':>7} {'graphs':>7} {'co-act':>7} {'detect':>7} {'outputs':>7}")
+    for size, mb, fl, st, res in rows:
+        pk = stage_peaks(res.get("stage_peak_mb", {}))
+        print(f"{res['rows']:>12,} " + " ".join(f"{pk[k]:>7.0f}" for k in
+                                                 ("read", "graphs", "co-action", "detection", "outputs")))
     for size, mb, fl, st, res in rows:
         if "cnt" in res:
             c = res["cnt"]
