@@ -786,9 +786,9 @@ def validate_clusters(
     k.sort_indices()
     ka, kb = np.repeat(np.arange(n), np.diff(k.indptr)), k.indices
     top_cache: dict[int, np.ndarray] = {}
-    ranked = _strength_ranks(k)  # once for every group size
-    linked, keys = _linked_keys(k)
     mean_of = _NullMean(k, ka, kb, deciles)
+    ranked = _strength_ranks(k, mean_of.full)  # once for every group size
+    linked, keys = _linked_keys(k)
     rows = []
     for cid in sorted(members):  # a few candidate clusters; the draws are vectorised
         mem = pos.reindex(members[cid]).dropna().astype(np.int64).to_numpy()
@@ -850,19 +850,22 @@ def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int) -> np.
     if cnt * 2 > pool:  # rejection would be slow: permutations of the (small) pool
         return np.argsort(rng.random((b, pool)), axis=1)[:, :cnt]
     pick = rng.integers(0, pool, (b, cnt))
-    while True:
-        srt = np.sort(pick, axis=1)
-        bad = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
+    rows = np.arange(b)
+    while True:  # only the rows drawn again are checked again
+        srt = np.sort(pick[rows], axis=1)
+        bad = rows[(srt[:, 1:] == srt[:, :-1]).any(axis=1)]
         if not len(bad):
             return pick
         pick[bad] = rng.integers(0, pool, (len(bad), cnt))
+        rows = bad
 
 
-def _strength_ranks(k: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _strength_ranks(k: Any, full: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair value of ``k`` (upper-triangular CSR of a symmetric matrix) under each of
-    its two accounts, largest first per account: ``(account, value, rank)``."""
+    its two accounts, largest first per account: ``(account, value, rank)``. ``full``:
+    ``k + k.T`` when already computed."""
     n = k.shape[0]
-    full = (k + k.T).tocoo()
+    full = (k + k.T if full is None else full).tocoo()
     order = np.lexsort((-full.data, full.row))
     r, v = full.row[order], full.data[order]
     first = np.searchsorted(r, np.arange(n))
@@ -909,9 +912,9 @@ class _NullMean:
         self.nd = int(deciles.max()) + 1 if len(deciles) else 1
         data = k.data
         self.exact = bool(np.all(data == np.round(data))) and float(np.abs(data).sum()) < 2.0 ** 52
+        self.full = (k + k.T).tocsr()
         if self.exact:
             self.w_all = self._w(ka, kb, data)
-            self.full = (k + k.T).tocsr()
 
     def _w(self, a: np.ndarray, b: np.ndarray, v: np.ndarray) -> np.ndarray:
         da, db = self.deciles[a], self.deciles[b]
