@@ -1042,6 +1042,17 @@ def _linked_keys(k: Any) -> tuple[np.ndarray, np.ndarray]:
     return linked, keys
 
 
+def _sorted_search(keys: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(keys, q)``, the queries searched in ascending order (each search
+    starts where the last ended: several times faster on millions of random queries)."""
+    if len(q) < 100_000:
+        return np.searchsorted(keys, q)
+    o = np.argsort(q)
+    at = np.empty(len(q), dtype=np.intp)
+    at[o] = np.searchsorted(keys, q[o])
+    return at
+
+
 def _group_k(groups: np.ndarray, k: Any, linked: np.ndarray | None = None,
              keys: np.ndarray | None = None) -> np.ndarray:
     """Sum of k over all pairs inside each group (rows of ``groups``), vectorised: the pairs
@@ -1061,7 +1072,7 @@ def _group_k(groups: np.ndarray, k: Any, linked: np.ndarray | None = None,
         ok = linked[a] & linked[c]
         row = np.nonzero(ok)[0]
         q = np.minimum(a[ok], c[ok]) * n + np.maximum(a[ok], c[ok])
-        at = np.minimum(np.searchsorted(keys, q), len(keys) - 1) if len(keys) else np.zeros(len(q), int)
+        at = np.minimum(_sorted_search(keys, q), len(keys) - 1) if len(keys) else np.zeros(len(q), int)
         hit = (keys[at] == q) if len(keys) else np.zeros(len(q), bool)
         out[r0:r0 + step] = np.bincount(row[hit], weights=k.data[at[hit]], minlength=len(g))
     return out

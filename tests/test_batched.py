@@ -143,3 +143,10 @@ def test_validate_clusters_same_with_precomputed_helpers(monkeypatch):
     slow = detect.validate_clusters(members, sync, activity, n_null=300, seed=5)
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert fast.loc[fast["cluster"] == 1, "p_value"].iloc[0] == 1 / 301
+
+
+def test_sorted_search_equals_searchsorted():
+    rng = np.random.default_rng(3)
+    keys = np.unique(rng.integers(0, 10**9, 50_000))
+    q = np.r_[rng.integers(0, 10**9, 150_000), keys[:1000]]  # enough queries to sort them first
+    assert np.array_equal(detect._sorted_search(keys, q), np.searchsorted(keys, q))
