@@ -103,8 +103,8 @@ def test_null_mean_by_decile_totals_equals_the_direct_sum():
     k.sort_indices()
     ka, kb = np.repeat(np.arange(n), np.diff(k.indptr)), k.indices
     deciles = np.arange(n) * 10 // n
-    deciles[:3] = 9  # a nearly empty decile 0 below: its pool can be exhausted
-    deciles[3:5] = 0
+    deciles[:30] = 1
+    deciles[3:5] = 0  # decile 0 holds two accounts only: a cluster of both exhausts its pool
     pools = {d: np.flatnonzero(deciles == d) for d in np.unique(deciles)}
     fast = _NullMean(k, ka, kb, deciles)
     assert fast.exact
@@ -117,6 +117,8 @@ def test_null_mean_by_decile_totals_equals_the_direct_sum():
         slots = dict(zip(*np.unique(deciles[mem], return_counts=True)))
         pool_of = {d: (pools[d][~is_member[pools[d]]] if (~is_member[pools[d]]).any() else pools[d])
                    for d in slots}
+        if size == 2:
+            assert len(pool_of[0]) == 2  # exhausted: drawn among the members themselves
         assert fast(mem, is_member, pools, pool_of, slots) == _null_mean(
             k, ka, kb, deciles, is_member, pools, pool_of, slots)
 
@@ -150,3 +152,26 @@ def test_sorted_search_equals_searchsorted():
     keys = np.unique(rng.integers(0, 10**9, 50_000))
     q = np.r_[rng.integers(0, 10**9, 150_000), keys[:1000]]  # enough queries to sort them first
     assert np.array_equal(detect._sorted_search(keys, q), np.searchsorted(keys, q))
+
+
+def _draw_distinct_every_row_rechecked(rng, pool, b, cnt):
+    """The former rejection loop (every row sorted again after each redraw)."""
+    if pool < cnt:
+        return rng.integers(0, pool, (b, cnt))
+    if cnt * 2 > pool:
+        return np.argsort(rng.random((b, pool)), axis=1)[:, :cnt]
+    pick = rng.integers(0, pool, (b, cnt))
+    while True:
+        srt = np.sort(pick, axis=1)
+        bad = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
+        if not len(bad):
+            return pick
+        pick[bad] = rng.integers(0, pool, (len(bad), cnt))
+
+
+@pytest.mark.parametrize("pool,cnt", [(30, 12), (1000, 20), (5, 8), (10, 7)])
+def test_draw_distinct_same_draws_as_rechecking_every_row(pool, cnt):
+    # (30, 12): most rows hold a repeat and are drawn again, several rounds
+    got = detect._draw_distinct(np.random.default_rng(7), pool, 500, cnt)
+    ref = _draw_distinct_every_row_rechecked(np.random.default_rng(7), pool, 500, cnt)
+    assert np.array_equal(got, ref)
