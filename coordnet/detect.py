@@ -1272,6 +1272,7 @@ class _Groups:
         self.lut = np.full(self.n_acc + 1, -1, dtype=np.int64)  # last slot: code −1
         self.lut[codes] = np.repeat(np.arange(self.size), self.n)
         self.member_codes = codes
+        self.member_index = flat
         # the members' own actions, grouped, in row order inside each group
         self.src = acts["source"].cat.codes.to_numpy().astype(np.int64)
         lab = self.lut[self.src]
@@ -1286,6 +1287,13 @@ class _Groups:
 
     def codes(self, col: pd.Series) -> np.ndarray:
         return _account_codes(col, self.names)
+
+    def member_code(self, col: pd.Series) -> np.ndarray:
+        """Code of each value of an account column that is a member (−1 else)."""
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            c = self.codes(col)
+            return np.where(self.lut[c] >= 0, c, -1)
+        return np.r_[self.member_codes, -1][_account_codes(col, self.member_index)]  # −1 → −1
 
     def label(self, codes: np.ndarray) -> np.ndarray:
         return self.lut[codes]  # code −1 → lut[−1] = −1
@@ -1314,8 +1322,9 @@ class _Groups:
 
     def pair_rows(self, col_a: pd.Series, col_b: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Codes of both columns of a pair table and the group of each row whose two
-        accounts are in the same group (−1 else)."""
-        a, b = self.codes(col_a), self.codes(col_b)
+        accounts are in the same group (−1 else). Text columns are looked up among the
+        members only (a small hash table; other accounts get code −1)."""
+        a, b = self.member_code(col_a), self.member_code(col_b)
         la, lb = self.label(a), self.label(b)
         return a, b, np.where(la == lb, la, -1)
 
