@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .detect import (_amplification_degrees, _encoded, _ms, amplification_pairs,
-                     block_amplification, cluster_statistics, find_clusters, synchrony_pairs,
-                     time_to_amplify, validate_clusters)
+from .detect import (_account_codes, _amplification_degrees, _block_amplification_many,
+                     _cluster_statistics_many, _encoded, _Groups, _ms, _run_starts, _seg_sum, amplification_pairs,
+                     find_clusters, synchrony_pairs, validate_clusters)
 from .graphs import Graphs, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -78,43 +78,6 @@ CLUSTER_COLUMNS = [
     "lift", "p_value", "p_adjusted", "n_null", "sync_p", "persistence", "layer_t", "layer_r",
     "block_observed", "block_expected", "block_p", "top_targets",
 ]
-
-
-def _cluster_labels(col: pd.Series, amp_of: dict[str, int], lut: np.ndarray, names: pd.Index) -> np.ndarray:
-    """Cluster id of each value of an account column (−1: none), through the account codes
-    when the column is categorical over the actions' accounts, else by name."""
-    if isinstance(col.dtype, pd.CategoricalDtype) and (col.cat.categories is names
-                                                      or col.cat.categories.equals(names)):
-        codes = col.cat.codes.to_numpy()
-        return np.where(codes >= 0, lut[codes], -1)
-    return pd.to_numeric(col.map(amp_of), errors="coerce").fillna(-1).to_numpy().astype(np.int64)
-
-
-def _rows_by_cluster(a: np.ndarray, b: np.ndarray | None = None) -> dict[int, np.ndarray]:
-    """Cluster id → ascending row positions whose cluster label ``a`` (and ``b``, when given,
-    is the same cluster); rows labelled −1 (no cluster) are left out."""
-    ok = a >= 0 if b is None else (a >= 0) & (a == b)
-    pos = np.flatnonzero(ok)
-    lab = a[pos]
-    order = np.argsort(lab, kind="stable")
-    keys, first = np.unique(lab[order], return_index=True)
-    return {int(k): g for k, g in zip(keys, np.split(pos[order], first[1:]))}
-
-
-def _member_delays(acts: pd.DataFrame, rows: np.ndarray) -> pd.Series:
-    """:func:`coordnet.detect.time_to_amplify` of the given rows only (the first action on
-    each object is still taken over all rows), on the integer object codes."""
-    ts = acts["timestamp"]
-    if getattr(ts.array, "unit", None) != "ms":
-        return time_to_amplify(acts)
-    obj = acts["object_id"].cat.codes.to_numpy()
-    t = _ms(ts)
-    has = (obj >= 0) & ts.notna().to_numpy()
-    t0 = np.full(len(acts["object_id"].cat.categories), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(t0, obj[has], t[has])
-    r = rows[has[rows]]
-    d = pd.TimedeltaIndex((t[r] - t0[obj[r]]).astype("timedelta64[ms]")).total_seconds()
-    return pd.Series(d.to_numpy(), index=acts.index[r], dtype="float64")
 
 
 def _empty_clusters() -> pd.DataFrame:
@@ -211,25 +174,42 @@ def analyze(
     sweep = {g: find_clusters(union, resolution=g, seed=config.seed) for g in SWEEP
              if g != config.resolution}
     sweep[config.resolution] = comms
-    part_sizes = {id(p): p.groupby("community").size() for p in sweep.values()}
+
+    # everything below works on integer account codes, each table labelled once
+    acts = _encoded(actions)  # the same table when it comes from a reader (already coded)
+    names = acts["source"].cat.categories
+    extra = pd.Index(comms["account"])[names.get_indexer(comms["account"]) < 0]
+    names_u = names.append(extra) if len(extra) else names
+    n_u = len(names_u)
+    cc = names_u.get_indexer(comms["account"])
+    comm_code = np.full(n_u + 1, -1, dtype=np.int64)  # account code → community (last: code −1)
+    comm_code[cc] = comms["community"].to_numpy()
+    n_comm = int(comms["community"].max()) + 1 if len(comms) else 0
 
     # roles: an account without significant synchrony inside its community that receives
     # more significant amplification from it than it gives is a target, not a member
-    comm_of = comms.set_index("account")["community"]
-    ca, cb = sig_t["account_a"].astype(str).map(comm_of), sig_t["account_b"].astype(str).map(comm_of)
-    same_t = sig_t.loc[ca.notna() & (ca == cb)]
-    t_accounts = set(same_t["account_a"].astype(str)) | set(same_t["account_b"].astype(str))
-    rs, rt = sig_r["source"].astype(str).map(comm_of), sig_r["target"].astype(str).map(comm_of)
-    same_r = sig_r.loc[rs.notna() & (rs == rt)]
-    indeg = same_r.groupby("target").size()
-    outdeg = same_r.groupby("source").size()
-    roles_df = comms.copy()
-    is_target = (~roles_df["account"].isin(t_accounts)
-                 & (roles_df["account"].map(indeg).fillna(0) > roles_df["account"].map(outdeg).fillna(0)))
-    roles_df["role"] = np.where(is_target, "target", "amplifier")
-    amplifiers = {c: g.loc[g["role"] == "amplifier", "account"].tolist()
-                  for c, g in roles_df.groupby("community")}
-    cand_ids = [c for c, a in amplifiers.items() if len(a) >= config.min_cluster_size]
+    ta, tb = _account_codes(sig_t["account_a"], names_u), _account_codes(sig_t["account_b"], names_u)
+    ca, cb = comm_code[ta], comm_code[tb]
+    same_t = (ca >= 0) & (ca == cb)
+    t_acc = np.zeros(n_u, dtype=bool)
+    t_acc[ta[same_t]] = True
+    t_acc[tb[same_t]] = True
+    rs_, rt_ = _account_codes(sig_r["source"], names_u), _account_codes(sig_r["target"], names_u)
+    same_r = (comm_code[rs_] >= 0) & (comm_code[rs_] == comm_code[rt_])
+    indeg = np.bincount(rt_[same_r], minlength=n_u)
+    outdeg = np.bincount(rs_[same_r], minlength=n_u)
+    is_target = ~t_acc[cc] & (indeg[cc] > outdeg[cc])
+    comm_arr = comms["community"].to_numpy()
+    acc_arr = comms["account"].to_numpy(dtype=object)
+    n_amp = np.bincount(comm_arr[~is_target], minlength=n_comm)
+    cand_ids = [int(c) for c in np.flatnonzero(n_amp >= config.min_cluster_size)]
+    cand_pos = np.full(n_comm + 1, -1, dtype=np.int64)  # community → candidate position
+    cand_pos[cand_ids] = np.arange(len(cand_ids))
+    cbounds = np.searchsorted(comm_arr, np.arange(n_comm + 1))  # comms is sorted by community
+    amplifiers = {c: acc_arr[cbounds[c]:cbounds[c + 1]][~is_target[cbounds[c]:cbounds[c + 1]]].tolist()
+                  for c in cand_ids}
+    targets_of = {c: acc_arr[cbounds[c]:cbounds[c + 1]][is_target[cbounds[c]:cbounds[c + 1]]].tolist()
+                  for c in cand_ids}
 
     step("validation", 4)
     co = graphs.coaction
@@ -245,8 +225,8 @@ def analyze(
     # layer T of each candidate (share of its member pairs significantly synchronous): a
     # candidate without it cannot be flagged, so only the others are compared with random
     # groups (their p-value stays NaN); the Bonferroni factor still counts every candidate
-    n_sig_in = same_t.assign(_c=ca[same_t.index]).groupby("_c").size()
-    layer_t_of = {c: (len(amplifiers[c]) > 1 and float(n_sig_in.get(c, 0)) /
+    n_sig_in = np.bincount(ca[same_t], minlength=n_comm)
+    layer_t_of = {c: (len(amplifiers[c]) > 1 and float(n_sig_in[c]) /
                       (len(amplifiers[c]) * (len(amplifiers[c]) - 1) / 2) >= 0.5 * config.resolution)
                   for c in cand_ids}
     to_test = [c for c in cand_ids if layer_t_of[c]]
@@ -255,93 +235,102 @@ def analyze(
     val_of = {} if val is None else val.set_index("cluster").to_dict("index")
 
     step("cluster statistics", 5)
-    acts = _encoded(actions)  # the same table when it comes from a reader (already coded)
-    names = acts["source"].cat.categories
-    src_code = acts["source"].cat.codes.to_numpy()
-    tgt_code = acts["target"].cat.codes.to_numpy()
+    groups = _Groups(acts, [amplifiers[c] for c in cand_ids])
+    nc = groups.size
+    rows_, lab = groups.rows, groups.row_lab
     weight = acts["weight"].to_numpy()
-    t_ok = acts["timestamp"].notna().to_numpy()
-    times_all = np.sort(_ms(acts["timestamp"])[t_ok])
-    degrees = _amplification_degrees(graphs.amplification)  # once, not once per cluster
-    # each table scanned once for all clusters (an amplifier is in one cluster), not per cluster
-    amp_of = {a: c for c in cand_ids for a in amplifiers[c]}
-    lut = np.full(len(names) + 1, -1, dtype=np.int64)  # account code → cluster (−1: none)
-    for c in cand_ids:  # one vectorised lookup per cluster
-        lut[names.get_indexer(amplifiers[c])] = c
-    lut = lut[:-1]
-    own_rows = _rows_by_cluster(np.where(src_code >= 0, lut[src_code], -1))
-    none = np.array([], dtype=np.int64)
-    delays = _member_delays(acts, np.concatenate([none, *own_rows.values()]))
-
-    def labels(col: pd.Series) -> np.ndarray:
-        return _cluster_labels(col, amp_of, lut, names)
-
+    n_actions = _seg_sum(weight[rows_], groups.bounds)
+    # targets: the accounts the members amplify most (outside the member set), on codes
+    tcode = groups.codes(acts["target"])[rows_] if len(rows_) else np.array([], dtype=np.int64)
+    out = (tcode >= 0) & (groups.label(tcode) != lab)
+    ol, ot, ow = lab[out], tcode[out], weight[rows_][out]
+    o = np.lexsort((ot, ol))
+    ol, ot, ow = ol[o], ot[o], ow[o]
+    first = np.flatnonzero(_run_starts(ol, ot))
+    tl, tt = ol[first], ot[first]
+    tsum = _seg_sum(ow, np.r_[first, len(ol)])
+    o = np.lexsort((tt, -tsum, tl))  # per cluster: most weight first, ties by account
+    tl, tt, tsum = tl[o], tt[o], tsum[o]
+    rank = np.arange(len(tl)) - np.searchsorted(tl, tl)
+    thr = np.maximum(config.min_repeat, 0.05 * n_actions)
+    keep = (rank < 5) & (tsum >= thr[tl] if len(tl) else np.zeros(0, dtype=bool))
+    tl, tt = tl[keep], tt[keep]
+    tb_ = groups.bounds_of(tl)
+    top_names = [names_u.take(tt[tb_[i]:tb_[i + 1]]).tolist() for i in range(nc)]
+    recv = [sorted(set(targets_of[c]) | set(top_names[i])) for i, c in enumerate(cand_ids)]
     amp_all = graphs.amplification
-    amp_rows = _rows_by_cluster(labels(amp_all["source"])) if len(amp_all) else {}
-    k60_rows = _rows_by_cluster(labels(k60["account_a"]), labels(k60["account_b"])) if len(k60) else {}
-    gap_rows = (_rows_by_cluster(labels(co.evidence["account_a"]), labels(co.evidence["account_b"]))
-                if co is not None and len(co.evidence) else {})
-    sig_t_rows = (_rows_by_cluster(labels(sig_t["account_a"]), labels(sig_t["account_b"]))
-                  if len(sig_t) else {})
+    stats = _cluster_statistics_many(acts, amp_all, union, k60, groups, recv)
+    block = _block_amplification_many(amp_all, groups, recv, _amplification_degrees(amp_all))
+    # median co-action gap of member pairs
+    gap_lab = np.zeros(0, dtype=np.int64)
+    med_gap = np.full(nc, np.nan)
+    if co is not None and len(co.evidence):
+        _, _, gap_lab = groups.pair_rows(co.evidence["account_a"], co.evidence["account_b"])
+        gv = co.evidence["gap_s"].to_numpy(dtype="float64")
+        sel = np.flatnonzero((gap_lab >= 0) & ~np.isnan(gv))
+        o = np.lexsort((gv[sel], gap_lab[sel]))
+        gl, gs = gap_lab[sel][o], gv[sel][o]
+        gb = groups.bounds_of(gl)
+        for i in range(nc):
+            if gb[i + 1] > gb[i]:
+                med_gap[i] = float(np.median(gs[gb[i]:gb[i + 1]]))
+    # times: first/last action, busiest window
+    ts = acts["timestamp"]
+    t_ok = ts.notna().to_numpy()
+    t_ms = _ms(ts)
+    times_all = np.sort(t_ms[t_ok])
+    raw = ts.array.asi8 if isinstance(ts.array, pd.arrays.DatetimeArray) else t_ms
+    # persistence over the resolution sweep: best Jaccard with any community of each run
+    mem_lab = np.repeat(np.arange(nc), groups.n)
+    hits = np.zeros(nc, dtype=np.int64)
+    for part in sweep.values():
+        pc = np.full(groups.n_acc + 1, -1, dtype=np.int64)
+        pcom = part["community"].to_numpy()
+        pc[groups.names.get_indexer(part["account"])] = pcom
+        psize = np.bincount(pcom)
+        m_c = pc[groups.member_codes]
+        s_ = m_c >= 0
+        key = np.unique(mem_lab[s_] * (len(psize) + 1) + m_c[s_], return_counts=True)
+        kl, kc = key[0] // (len(psize) + 1), key[0] % (len(psize) + 1)
+        inter = key[1]
+        jac = inter / (psize[kc] + groups.n[kl] - inter)
+        hit = np.zeros(nc, dtype=bool)
+        hit[kl[jac >= 0.5]] = True
+        hits += hit
+    persistence = hits / len(sweep)
+    n_sig_c = n_sig_in[cand_ids] if cand_ids else np.zeros(0, dtype=np.int64)
     rows = []
-    for new_id, cid in enumerate(cand_ids, start=1):
-        mem = amplifiers[cid]
-        mset = set(mem)
-        tg = roles_df.loc[(roles_df["community"] == cid) & (roles_df["role"] == "target"), "account"].tolist()
-        r_own = own_rows.get(cid, none)
-        own = acts.iloc[r_own]
-        n_actions = float(own["weight"].sum())
-        n = len(mem)
-        if co is not None:
-            gaps = co.evidence["gap_s"].iloc[gap_rows.get(cid, none)]
-            median_gap = float(gaps.median()) if len(gaps) else np.nan
+    for i, cid in enumerate(cand_ids):
+        n = int(groups.n[i])
+        st = stats.iloc[i].to_dict()
+        r = rows_[groups.bounds[i]:groups.bounds[i + 1]]
+        rt = r[t_ok[r]]
+        if len(rt):
+            first_time, last_time = ts.array[rt[np.argmin(raw[rt])]], ts.array[rt[np.argmax(raw[rt])]]
         else:
-            median_gap = np.nan
-        tc = _ms(own["timestamp"])[t_ok[r_own]]
-        b0, b1, bn, ball = _busiest(tc, times_all, int(BUSY_WINDOW_S * 1000))
-        # targets: the accounts the members amplify most (outside the member set), on codes
-        tcode = tgt_code[r_own]
-        out = (tcode >= 0) & (lut[np.maximum(tcode, 0)] != cid)
-        top = (pd.Series(weight[r_own][out]).groupby(tcode[out]).sum()
-               .sort_values(ascending=False, kind="stable"))
-        top = top[top >= max(config.min_repeat, 0.05 * n_actions)].head(5)
-        top.index = names.take(top.index.to_numpy())
-        recv = sorted(set(tg) | set(top.index))
-        member_edges = amp_all.iloc[amp_rows.get(cid, none)]
-        st = cluster_statistics(acts, member_edges, union, k60.iloc[k60_rows.get(cid, none)], mem,
-                                recv, delays, member_actions=own)
-        # layers
-        n_sig_t_in = len(sig_t_rows.get(cid, none))
-        layer_t = n_sig_t_in / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
-        r_obs, r_exp, r_p = block_amplification(amp_all, mem, recv, degrees=degrees,
-                                                member_edges=member_edges)
+            first_time = last_time = pd.NaT
+        b0, b1, bn, ball = _busiest(t_ms[rt], times_all, int(BUSY_WINDOW_S * 1000))
+        layer_t = n_sig_c[i] / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
+        r_obs, r_exp, r_p = (float(x) for x in block.iloc[i])
         layer_r = r_p <= config.alpha and r_obs >= config.min_repeat * n
-        # persistence over the resolution sweep: best Jaccard with any community of each run
-        hits = 0
-        for part in sweep.values():
-            inter = part.loc[part["account"].isin(mset)].groupby("community").size()
-            if len(inter):
-                psize = part_sizes[id(part)].reindex(inter.index)
-                hits += bool(((inter / (psize + len(mset) - inter)) >= 0.5).any())
-        persistence = hits / len(sweep)
         v = val_of.get(cid, {"lift": np.nan, "p_value": np.nan, "n_null": 0})
         rows.append({
-            "cluster": new_id, "size": n, "n_targets": len(tg), "actions": int(st["actions"]),
+            "cluster": i + 1, "size": n, "n_targets": len(targets_of[cid]), "actions": int(st["actions"]),
             "internal_actions": int(st["internal_actions"]), "share_of_volume": st["share_of_volume"],
             "reciprocity": st["reciprocity"], "density": st["density"],
             "median_delay_s": st["median_delay_s"], "p10_delay_s": st["p10_delay_s"],
             "share_within_60s": st["share_within_60s"], "co_actions": int(st["co_actions"]),
-            "median_gap_s": median_gap,
-            "first_time": own["timestamp"].min(), "last_time": own["timestamp"].max(),
+            "median_gap_s": float(med_gap[i]) if co is not None else np.nan,
+            "first_time": first_time, "last_time": last_time,
             "busiest_start": pd.Timestamp(b0, unit="ms", tz="UTC") if bn else pd.NaT,
             "busiest_end": pd.Timestamp(b1, unit="ms", tz="UTC") if bn else pd.NaT,
             "busiest_actions": ball, "busiest_share": bn / ball if ball else 0.0,
             "lift": float(v["lift"]), "p_value": float(v["p_value"]),
             "sync_p": _cluster_sync_p(st, info["q"], config.window),
-            "persistence": persistence, "layer_t": bool(layer_t), "layer_r": bool(layer_r),
+            "persistence": float(persistence[i]), "layer_t": bool(layer_t), "layer_r": bool(layer_r),
             "block_observed": r_obs, "block_expected": r_exp, "block_p": r_p,
             "n_null": int(v["n_null"]),
-            "top_targets": ";".join(map(str, top.index)),
+            "top_targets": ";".join(map(str, top_names[i])),
             "_community": cid,
         })
     clusters = pd.DataFrame(rows)
@@ -364,36 +353,36 @@ def analyze(
         clusters["tier"] = np.where(~clusters["flagged"], "", np.where(strong, "strong",
                                     np.where(moderate, "moderate", "weak")))
         flagged_ids = clusters.loc[clusters["flagged"], "_community"].tolist()
-    cmap = {} if clusters.empty else dict(zip(clusters["_community"], clusters["cluster"]))
-    fmap = {} if clusters.empty else dict(zip(clusters["_community"], clusters["flagged"]))
+    flagged_pos = clusters["flagged"].to_numpy(dtype=bool) if nc else np.zeros(0, dtype=bool)
 
-    # accounts table
+    # accounts table: the members and targets of each candidate; outside top targets of a
+    # cluster are its targets too (the first cluster naming an account keeps it)
+    cl_of = np.full(n_u + 1, -1, dtype=np.int64)
+    role_of = np.full(n_u + 1, -1, dtype=np.int64)  # 0 amplifier, 1 target
+    in_cand = cand_pos[comm_arr] >= 0 if len(comm_arr) else np.zeros(0, dtype=bool)
+    cl_of[cc[in_cand]] = cand_pos[comm_arr[in_cand]] + 1
+    role_of[cc[in_cand]] = is_target[in_cand].astype(np.int64)
+    if len(tl):  # tl/tt: top targets, by cluster then rank (codes of names_u = groups.names)
+        tcodes = names_u.get_indexer(groups.names.take(tt)) if groups.names is not names_u else tt
+        u, at = np.unique(tcodes, return_index=True)
+        new = cl_of[u] < 0
+        cl_of[u[new]] = tl[at[new]] + 1
+        role_of[u[new]] = 1
     accounts = graphs.accounts[["account", "n_actions", "n_amplified"]].copy()
-    r = roles_df[roles_df["community"].isin(cmap)]
-    # targets belong to their cluster; add outside top targets of flagged clusters as targets
-    acc_cluster = dict(zip(r["account"], r["community"].map(cmap)))
-    acc_role = dict(zip(r["account"], r["role"]))
-    if not clusters.empty:
-        for _, row in clusters.iterrows():
-            for t in filter(None, row["top_targets"].split(";")):
-                if t not in acc_cluster:
-                    acc_cluster[t] = row["cluster"]
-                    acc_role[t] = "target"
-    accounts["cluster"] = accounts["account"].map(acc_cluster).astype("Int64")
-    accounts["role"] = accounts["account"].map(acc_role).astype("str")
-    inv = {v: k for k, v in cmap.items()}
-    flagged_new = [inv_c for inv_c, comm in inv.items() if fmap.get(comm, False)]
-    accounts["flagged"] = accounts["cluster"].isin(flagged_new).to_numpy(dtype=bool, na_value=False)
+    ac = names_u.get_indexer(accounts["account"])
+    acl = cl_of[ac]
+    accounts["cluster"] = pd.Series(np.where(acl > 0, acl, np.nan), index=accounts.index).astype("Int64")
+    roles = np.array(["amplifier", "target", np.nan], dtype=object)[np.where(role_of[ac] >= 0, role_of[ac], 2)]
+    accounts["role"] = pd.Series(roles, index=accounts.index).astype("str")
+    fl = np.r_[False, flagged_pos]
+    accounts["flagged"] = fl[np.maximum(acl, 0)]
     accounts = accounts[["account", "cluster", "role", "flagged", "n_actions", "n_amplified"]]
 
     # evidence for flagged clusters
     if co is not None and flagged_ids:
-        fl_members = {a: cmap[c] for c in flagged_ids for a in amplifiers[c]}
-        ev = co.evidence
-        ca = ev["account_a"].map(fl_members)
-        cb = ev["account_b"].map(fl_members)
-        evidence = ev.loc[ca.notna() & (ca == cb)].copy()
-        evidence.insert(0, "cluster", ca[evidence.index].astype("int64"))
+        sel = (gap_lab >= 0) & flagged_pos[np.maximum(gap_lab, 0)]
+        evidence = co.evidence.loc[sel].copy()
+        evidence.insert(0, "cluster", gap_lab[sel].astype("int64") + 1)
         evidence = evidence.reset_index(drop=True)
     else:
         evidence = pd.DataFrame(columns=["cluster", "account_a", "account_b", "object_id", "gap_s"])
