@@ -198,19 +198,19 @@ class _WindowCounts:
     pair (at least ``min_repeat`` objects within the largest window), the number of objects
     co-acted on within each window.
 
-    Each evidence row is kept as one packed integer (pair, then the index of the smallest
-    window that holds its gap) in one of ``P`` partitions by the pair's first account
-    (``a mod P``): a pair's rows all land in one partition, so each partition is counted
-    on its own (one in-place sort), and only its candidates are kept. When the evidence is
-    larger than ``budget_rows``, the partitions are split among several passes of the sweep
+    Each evidence row is kept as one packed integer: the pair, then the index of the
+    smallest window that holds its gap (so sorted rows are by pair, then gap). Each chunk is
+    sorted and cut into partitions, ranges of pairs chosen on the first chunk: a pair's rows
+    all land in one partition, so each partition is counted on its own (one sort, then
+    binary searches), and only its candidates are kept. When the evidence is larger than
+    ``budget_rows``, the partitions are split among several passes of the sweep
     (:func:`_window_evidence`), each keeping only its own partitions' rows.
     """
 
     def __init__(self, windows_ms: list[int], n_obj: int, n_acc: int, min_repeat: int,
-                 budget_rows: int = 120_000_000, part_rows: int = 12_000_000) -> None:
+                 budget_rows: int = 100_000_000, part_rows: int = 12_000_000) -> None:
         self.windows_ms = windows_ms
-        self.ws = np.asarray(windows_ms, dtype=np.int64)
-        self.n_obj, self.n_acc, self.min_repeat = n_obj, n_acc, min_repeat
+        self.n_obj, self.n_acc, self.min_repeat = n_obj, n_acc, max(int(min_repeat), 1)
         self.budget_rows, self.part_rows = budget_rows, part_rows
         self.n_w = len(windows_ms)
         self.bits = max(1, (self.n_w - 1).bit_length())
@@ -220,59 +220,92 @@ class _WindowCounts:
         self._k_o = np.zeros((n_obj, self.n_w), dtype=np.int64)
         self.rows = 0
         self.n_coacting = 0
+        self.n_pass, self.per_pass = 1, 1
         self.planned = False
-        self.n_parts, self.per_pass = 1, 1
+        self.bounds: np.ndarray | None = None  # first packed key of partitions 1..P-1
         self.bufs: dict[int, list[np.ndarray]] = {}
         self.cand_pk: list[np.ndarray] = []
         self.cand_k: list[np.ndarray] = []
 
     def plan(self, total: int, passes: int | None = None) -> int:
         """Partitions and passes for at most ``total`` evidence rows; returns the passes."""
-        n_pass = passes or max(1, -(-int(total) // self.budget_rows))
-        self.per_pass = max(1, -(-int(total) // (n_pass * self.part_rows)))
-        self.n_parts = n_pass * self.per_pass
+        self.n_pass = passes or max(1, -(-int(total) // self.budget_rows))
+        self.per_pass = max(1, -(-int(total) // (self.n_pass * self.part_rows)))
         self.planned = True
-        return n_pass
+        return self.n_pass
+
+    def _pass_range(self, p: int) -> tuple[int, int, int | None, int | None]:
+        """Partitions of pass ``p``, and their packed keys ``[lo, hi)``."""
+        q0, q1 = p * self.per_pass, (p + 1) * self.per_pass
+        b = self.bounds
+        return q0, q1, (int(b[q0 - 1]) if q0 else None), (int(b[q1 - 1]) if q1 - 1 < len(b) else None)
 
     def add(self, pk: np.ndarray, ev_o: np.ndarray, gap_ms: np.ndarray, p: int = 0) -> None:
-        """One chunk of evidence, seen in pass ``p`` (every pass sees the same rows)."""
+        """One chunk of evidence, seen in pass ``p`` (every pass sees the same chunks)."""
         if not self.planned:
             self.plan(len(pk), passes=1)
-        level = np.searchsorted(self.ws, gap_ms, side="left")  # gap ≤ windows_ms[level]
+        if not len(pk):
+            return
+        level = np.zeros(len(pk), dtype=np.int64)  # index of the smallest window holding the gap
+        for w in self.windows_ms[:-1]:
+            level += gap_ms > w
         if p == 0:
             self.rows += len(pk)
-            self._k_o += np.bincount(ev_o * self.n_w + level,
-                                     minlength=self.n_obj * self.n_w).reshape(self.n_obj, self.n_w)
+            lo, hi = int(ev_o.min()), int(ev_o.max()) + 1  # chunks hold ranges of objects
+            self._k_o[lo:hi] += np.bincount((ev_o - lo) * self.n_w + level,
+                                            minlength=(hi - lo) * self.n_w).reshape(hi - lo, self.n_w)
         packed = (pk << self.bits) | level
-        if self.n_parts == 1:
-            self.bufs.setdefault(0, []).append(packed)
-            return
-        part = (pk // self.n_acc) % self.n_parts
-        for q in range(p * self.per_pass, (p + 1) * self.per_pass):  # a few partitions
-            self.bufs.setdefault(q, []).append(packed[part == q])
+        del level
+        if self.bounds is None:  # ranges of about equal numbers of rows in the first chunk
+            packed.sort()
+            n_parts = self.n_pass * self.per_pass
+            self.bounds = (packed[(np.arange(1, n_parts) * len(packed)) // n_parts] >> self.bits) << self.bits
+        elif self.n_pass > 1:  # this pass's partitions only, then sorted
+            _, _, lo, hi = self._pass_range(p)
+            keep = np.ones(len(packed), dtype=bool)
+            if lo is not None:
+                keep &= packed >= lo
+            if hi is not None:
+                keep &= packed < hi
+            packed = packed[keep]
+            packed.sort()
+        else:
+            packed.sort()
+        q0, q1, lo, hi = self._pass_range(p)
+        if self.n_pass > 1:  # (the first chunk holds every pass's rows)
+            packed = packed[(np.searchsorted(packed, lo) if lo is not None else 0):
+                            (np.searchsorted(packed, hi) if hi is not None else len(packed))]
+        cut = np.r_[0, np.searchsorted(packed, self.bounds[q0:q1 - 1]), len(packed)]
+        for q in range(q0, q1):  # a few partitions
+            part = packed[cut[q - q0]:cut[q - q0 + 1]]
+            if len(part):
+                self.bufs.setdefault(q, []).append(part if self.per_pass == 1 else part.copy())
 
     def end_pass(self, p: int = 0) -> None:
         """Count the partitions of pass ``p`` and keep their candidates only."""
+        m = self.min_repeat
         for q in sorted(self.bufs):
             rows = self.bufs.pop(q)
             packed = np.concatenate(rows) if len(rows) != 1 else rows[0]
             del rows
-            if not len(packed):
-                continue
             packed.sort()
             pk = packed >> self.bits
-            first = np.flatnonzero(np.r_[True, pk[1:] != pk[:-1]])
-            cnt = np.diff(np.r_[first, len(pk)])
-            self.n_coacting += len(first)
-            c = cnt >= self.min_repeat
-            if not c.any():
+            new = pk[1:] != pk[:-1]
+            self.n_coacting += int(np.count_nonzero(new)) + 1
+            if len(pk) < m:
                 continue
-            sel = np.repeat(c, cnt)
-            cid = np.repeat(np.arange(int(c.sum())), cnt[c])
-            lev = packed[sel] & ((1 << self.bits) - 1)
-            k = np.bincount(cid * self.n_w + lev, minlength=int(c.sum()) * self.n_w)
-            self.cand_pk.append(pk[first[c]])
-            self.cand_k.append(np.cumsum(k.reshape(-1, self.n_w), axis=1))
+            # a pair has ≥ m rows where its first row's key is also m − 1 rows further on
+            first = np.flatnonzero(np.r_[True, new[:len(pk) - m]] & (pk[:len(pk) - m + 1] == pk[m - 1:]))
+            del new
+            if not len(first):
+                continue
+            c_pk = pk[first]
+            del pk
+            base = c_pk << self.bits
+            k = np.stack([np.searchsorted(packed, base | lv, side="right") - first
+                          for lv in range(self.n_w)], axis=1)  # a few windows
+            self.cand_pk.append(c_pk)
+            self.cand_k.append(k)
 
     @property
     def k_o(self) -> dict[int, np.ndarray]:
@@ -286,9 +319,7 @@ class _WindowCounts:
             self.end_pass()
         if not self.cand_pk:
             return np.zeros(0, dtype=np.int64), np.zeros((0, self.n_w), dtype=np.int64)
-        pk, k = np.concatenate(self.cand_pk), np.concatenate(self.cand_k)
-        order = np.argsort(pk)
-        return pk[order], k[order]
+        return np.concatenate(self.cand_pk), np.concatenate(self.cand_k)
 
 
 def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:

@@ -252,11 +252,13 @@ def test_synchrony_same_on_a_plain_text_table():
 def test_synchrony_pair_counts_by_hand_in_partitions_and_passes():
     # windows 10 s and 60 s, min_repeat 2. Accounts 0..3 (pair key a·4 + b), 2 objects.
     # (0,1): gaps 5 s and 30 s → k(10) = 1, k(60) = 2: a candidate; (0,2): 50 s once;
-    # (1,3): 1 s once. With 4 partitions (a mod 4) over 2 passes, each pass keeps its own.
+    # (1,3): 1 s once. Rows packed as pair·2 + (0 if gap ≤ 10 s else 1): 2, 3, 5, 14; cut
+    # into 4 ranges of pairs at the first chunk's quartiles (pairs 1 | 2 | 7): over 2 passes
+    # each pass keeps its own ranges.
     pk = np.array([1, 1, 2, 7]); ev_o = np.array([0, 1, 0, 1]); gap = np.array([5_000, 30_000, 50_000, 1_000])
     for passes in (1, 2):
         c = detect._WindowCounts([10_000, 60_000], 2, 4, 2, budget_rows=4 // passes, part_rows=1)
-        assert c.plan(4) == passes and c.n_parts == 4
+        assert c.plan(4) == passes and c.n_pass * c.per_pass == 4
         for p in range(passes):
             c.add(pk, ev_o, gap, p)
             c.end_pass(p)
