@@ -140,7 +140,7 @@ def _sort_by_object_time(o: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _window_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, dup: np.ndarray, n_acc: int,
-                     window_ms: int, counter: _WindowCounts, chunk: int = 8_000_000) -> np.ndarray:
+                     window_ms: int, counter: _WindowCounts, chunk: int = 4_000_000) -> np.ndarray:
     """Co-action evidence on integer codes, fed to ``counter``: one row per (account pair,
     object) acting at most ``window_ms`` apart, with the smallest gap (ms) between their
     actions on it.
@@ -198,17 +198,20 @@ class _WindowCounts:
     pair (at least ``min_repeat`` objects within the largest window), the number of objects
     co-acted on within each window.
 
-    Each evidence row is kept as one packed integer: the pair, then the index of the
-    smallest window that holds its gap (so sorted rows are by pair, then gap). Each chunk is
-    sorted and cut into partitions, ranges of pairs chosen on the first chunk: a pair's rows
-    all land in one partition, so each partition is counted on its own (one sort, then
-    binary searches), and only its candidates are kept. When the evidence is larger than
-    ``budget_rows``, the partitions are split among several passes of the sweep
-    (:func:`_window_evidence`), each keeping only its own partitions' rows.
+    Each evidence row is one packed integer: the pair, then the index of the smallest window
+    that holds its gap (sorted rows are by pair, then gap). Each chunk is sorted and kept
+    as its low 32 bits (4 bytes a row) with the bounds of its runs of equal high bits
+    ("ranges"; a pair's rows never straddle two). At the end of a pass, groups of
+    consecutive ranges holding about ``part_rows`` rows are rebuilt from every chunk and
+    counted one after another (one sort, then binary searches); only their candidates are
+    kept. When the evidence is larger than ``budget_rows``, the ranges are split among
+    several passes of the sweep (:func:`_window_evidence`), each keeping only its own.
     """
 
+    _LOW = 32  # bits kept per row
+
     def __init__(self, windows_ms: list[int], n_obj: int, n_acc: int, min_repeat: int,
-                 budget_rows: int = 100_000_000, part_rows: int = 12_000_000) -> None:
+                 budget_rows: int = 250_000_000, part_rows: int = 12_000_000) -> None:
         self.windows_ms = windows_ms
         self.n_obj, self.n_acc, self.min_repeat = n_obj, n_acc, max(int(min_repeat), 1)
         self.budget_rows, self.part_rows = budget_rows, part_rows
@@ -220,25 +223,18 @@ class _WindowCounts:
         self._k_o = np.zeros((n_obj, self.n_w), dtype=np.int64)
         self.rows = 0
         self.n_coacting = 0
-        self.n_pass, self.per_pass = 1, 1
+        self.n_pass = 1
         self.planned = False
-        self.bounds: np.ndarray | None = None  # first packed key of partitions 1..P-1
-        self.bufs: dict[int, list[np.ndarray]] = {}
+        self.pass_cuts: np.ndarray | None = None  # first range of passes 1..n_pass-1
+        self.store: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (ranges, bounds, low bits)
         self.cand_pk: list[np.ndarray] = []
         self.cand_k: list[np.ndarray] = []
 
     def plan(self, total: int, passes: int | None = None) -> int:
-        """Partitions and passes for at most ``total`` evidence rows; returns the passes."""
+        """Passes for at most ``total`` evidence rows; returns their number."""
         self.n_pass = passes or max(1, -(-int(total) // self.budget_rows))
-        self.per_pass = max(1, -(-int(total) // (self.n_pass * self.part_rows)))
         self.planned = True
         return self.n_pass
-
-    def _pass_range(self, p: int) -> tuple[int, int, int | None, int | None]:
-        """Partitions of pass ``p``, and their packed keys ``[lo, hi)``."""
-        q0, q1 = p * self.per_pass, (p + 1) * self.per_pass
-        b = self.bounds
-        return q0, q1, (int(b[q0 - 1]) if q0 else None), (int(b[q1 - 1]) if q1 - 1 < len(b) else None)
 
     def add(self, pk: np.ndarray, ev_o: np.ndarray, gap_ms: np.ndarray, p: int = 0) -> None:
         """One chunk of evidence, seen in pass ``p`` (every pass sees the same chunks)."""
@@ -256,56 +252,72 @@ class _WindowCounts:
                                             minlength=(hi - lo) * self.n_w).reshape(hi - lo, self.n_w)
         packed = (pk << self.bits) | level
         del level
-        if self.bounds is None:  # ranges of about equal numbers of rows in the first chunk
-            packed.sort()
-            n_parts = self.n_pass * self.per_pass
-            self.bounds = (packed[(np.arange(1, n_parts) * len(packed)) // n_parts] >> self.bits) << self.bits
-        elif self.n_pass > 1:  # this pass's partitions only, then sorted
-            _, _, lo, hi = self._pass_range(p)
+        if self.n_pass > 1:
+            if self.pass_cuts is None:  # ranges of about equal numbers of rows in the first chunk
+                rng = np.sort(packed >> self._LOW)
+                self.pass_cuts = rng[(np.arange(1, self.n_pass) * len(rng)) // self.n_pass]
+                del rng
+            lo_r = self.pass_cuts[p - 1] if p else None
+            hi_r = self.pass_cuts[p] if p < self.n_pass - 1 else None
             keep = np.ones(len(packed), dtype=bool)
-            if lo is not None:
-                keep &= packed >= lo
-            if hi is not None:
-                keep &= packed < hi
+            if lo_r is not None:
+                keep &= packed >= (int(lo_r) << self._LOW)
+            if hi_r is not None:
+                keep &= packed < (int(hi_r) << self._LOW)
             packed = packed[keep]
-            packed.sort()
-        else:
-            packed.sort()
-        q0, q1, lo, hi = self._pass_range(p)
-        if self.n_pass > 1:  # (the first chunk holds every pass's rows)
-            packed = packed[(np.searchsorted(packed, lo) if lo is not None else 0):
-                            (np.searchsorted(packed, hi) if hi is not None else len(packed))]
-        cut = np.r_[0, np.searchsorted(packed, self.bounds[q0:q1 - 1]), len(packed)]
-        for q in range(q0, q1):  # a few partitions
-            part = packed[cut[q - q0]:cut[q - q0 + 1]]
-            if len(part):
-                self.bufs.setdefault(q, []).append(part if self.per_pass == 1 else part.copy())
+            del keep
+            if not len(packed):
+                return
+        packed.sort()
+        rng = packed >> self._LOW
+        at = np.flatnonzero(rng[1:] != rng[:-1]) + 1
+        self.store.append((rng[np.r_[0, at]], np.r_[0, at, len(packed)], packed.astype(np.uint32)))
 
     def end_pass(self, p: int = 0) -> None:
-        """Count the partitions of pass ``p`` and keep their candidates only."""
+        """Count the rows kept in pass ``p`` and keep their candidates only."""
+        if not self.store:
+            return
+        ids = np.concatenate([s[0] for s in self.store])
+        n_r = int(ids.max()) + 1
+        per_range = np.bincount(ids, weights=np.concatenate([np.diff(s[1]) for s in self.store]),
+                                minlength=n_r)
+        del ids
+        cum = np.cumsum(per_range)
+        cuts = np.unique(np.r_[0, np.searchsorted(cum, np.arange(self.part_rows, cum[-1], self.part_rows),
+                                                  side="right"), n_r])
+        for r0, r1 in zip(cuts[:-1], cuts[1:]):  # groups of ranges (a few): rebuilt, counted
+            pieces = []
+            for rid, bnd, low in self.store:  # a few chunks
+                i0, i1 = np.searchsorted(rid, r0), np.searchsorted(rid, r1)
+                if i1 > i0:
+                    high = np.repeat(rid[i0:i1] << self._LOW, np.diff(bnd[i0:i1 + 1]))
+                    pieces.append(high | low[bnd[i0]:bnd[i1]])
+            if pieces:
+                self._count(np.concatenate(pieces) if len(pieces) > 1 else pieces[0])
+            del pieces
+        self.store = []
+
+    def _count(self, packed: np.ndarray) -> None:
+        """Count one group of whole pairs' rows (packed)."""
         m = self.min_repeat
-        for q in sorted(self.bufs):
-            rows = self.bufs.pop(q)
-            packed = np.concatenate(rows) if len(rows) != 1 else rows[0]
-            del rows
-            packed.sort()
-            pk = packed >> self.bits
-            new = pk[1:] != pk[:-1]
-            self.n_coacting += int(np.count_nonzero(new)) + 1
-            if len(pk) < m:
-                continue
-            # a pair has ≥ m rows where its first row's key is also m − 1 rows further on
-            first = np.flatnonzero(np.r_[True, new[:len(pk) - m]] & (pk[:len(pk) - m + 1] == pk[m - 1:]))
-            del new
-            if not len(first):
-                continue
-            c_pk = pk[first]
-            del pk
-            base = c_pk << self.bits
-            k = np.stack([np.searchsorted(packed, base | lv, side="right") - first
-                          for lv in range(self.n_w)], axis=1)  # a few windows
-            self.cand_pk.append(c_pk)
-            self.cand_k.append(k)
+        packed.sort()
+        pk = packed >> self.bits
+        new = pk[1:] != pk[:-1]
+        self.n_coacting += int(np.count_nonzero(new)) + 1
+        if len(pk) < m:
+            return
+        # a pair has ≥ m rows where its first row's key is also m − 1 rows further on
+        first = np.flatnonzero(np.r_[True, new[:len(pk) - m]] & (pk[:len(pk) - m + 1] == pk[m - 1:]))
+        del new
+        if not len(first):
+            return
+        c_pk = pk[first]
+        del pk
+        base = c_pk << self.bits
+        k = np.stack([np.searchsorted(packed, base | lv, side="right") - first
+                      for lv in range(self.n_w)], axis=1)  # a few windows
+        self.cand_pk.append(c_pk)
+        self.cand_k.append(k)
 
     @property
     def k_o(self) -> dict[int, np.ndarray]:
@@ -315,7 +327,7 @@ class _WindowCounts:
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """``(pair, counts)`` of the candidate pairs, sorted; ``counts[:, i]`` for ``windows_ms[i]``."""
-        if self.bufs:
+        if self.store:
             self.end_pass()
         if not self.cand_pk:
             return np.zeros(0, dtype=np.int64), np.zeros((0, self.n_w), dtype=np.int64)
