@@ -219,7 +219,7 @@ class _WindowCounts:
         self.bits = max(1, (self.n_w - 1).bit_length())
         if n_acc and (n_acc * n_acc) << self.bits >= 2**63:
             raise InputError(f"{n_acc:,} accounts are too many for the in-memory synchrony test.",
-                             fix="Split the collection (by period or topic) and analyse each part.")
+                             hint="Split the collection (by period or topic) and analyse each part.")
         self._k_o = np.zeros((n_obj, self.n_w), dtype=np.int64)
         self.rows = 0
         self.n_coacting = 0

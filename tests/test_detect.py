@@ -270,6 +270,8 @@ def test_synchrony_pair_counts_by_hand_in_ranges_and_passes(monkeypatch):
         pairs, k = c.result()
         assert pairs.tolist() == [1] and k.tolist() == [[1, 2]] and c.n_coacting == 3
         assert c.k_o[10_000].tolist() == [1, 1] and c.k_o[60_000].tolist() == [2, 2]
+    with pytest.raises(coordnet.errors.InputError, match="too many for the in-memory"):
+        detect._WindowCounts([10_000, 60_000], 2, 2**31, 2)  # a pair would not fit in 64 bits
 
 
 def test_synchrony_same_in_several_passes(monkeypatch):
