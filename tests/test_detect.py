@@ -247,3 +247,45 @@ def test_synchrony_same_on_a_plain_text_table():
     p2, i2 = detect.synchrony_pairs(plain)
     pd.testing.assert_frame_equal(p1, p2)
     assert i1 == i2 and p1["significant"].sum() > 0
+
+
+def test_synchrony_pair_counts_by_hand_in_ranges_and_passes(monkeypatch):
+    # windows 10 s and 60 s, min_repeat 2. Accounts 0..3 (pair key a·4 + b), 2 objects.
+    # (0,1): gaps 5 s and 30 s → k(10) = 1, k(60) = 2: a candidate; (0,2): 50 s once;
+    # (1,3): 1 s once. Rows packed as pair·2 + (0 if gap ≤ 10 s else 1): 2, 3, 5, 14; with
+    # 2 low bits kept per row, ranges (packed >> 2) 0, 0, 1, 3. Two passes: the first
+    # chunk's median range (1) splits them, pass 0 keeps range 0 (pair 1), pass 1 the rest.
+    monkeypatch.setattr(detect._WindowCounts, "_LOW", 2)
+    pk = np.array([1, 1, 2, 7]); ev_o = np.array([0, 1, 0, 1]); gap = np.array([5_000, 30_000, 50_000, 1_000])
+    for passes in (1, 2):
+        c = detect._WindowCounts([10_000, 60_000], 2, 4, 2, budget_rows=4 // passes, part_rows=1)
+        assert c.plan(4) == passes
+        kept = []
+        for p in range(passes):
+            c.add(pk, ev_o, gap, p)
+            kept.append(sum(len(s[2]) for s in c.store))
+            assert all(s[2].dtype == np.uint32 for s in c.store)
+            c.end_pass(p)
+        assert kept == ([4] if passes == 1 else [2, 2])
+        pairs, k = c.result()
+        assert pairs.tolist() == [1] and k.tolist() == [[1, 2]] and c.n_coacting == 3
+        assert c.k_o[10_000].tolist() == [1, 1] and c.k_o[60_000].tolist() == [2, 2]
+    with pytest.raises(coordnet.errors.InputError, match="too many for the in-memory"):
+        detect._WindowCounts([10_000, 60_000], 2, 2**31, 2)  # a pair would not fit in 64 bits
+
+
+def test_synchrony_same_in_several_passes(monkeypatch):
+    # a collection too large for the evidence budget is swept several times, each pass
+    # counting its own partitions of the pairs: the same table and info as one pass
+    a = coordnet.datasets.campaign_actions()
+    p1, i1 = detect.synchrony_pairs(a)
+    monkeypatch.setattr(detect._WindowCounts.__init__, "__defaults__", (50, 7))
+    monkeypatch.setattr(detect._window_evidence, "__defaults__", (100,))
+    monkeypatch.setattr(detect._WindowCounts, "_LOW", 6)  # many ranges
+    passes = []
+    end = detect._WindowCounts.end_pass
+    monkeypatch.setattr(detect._WindowCounts, "end_pass", lambda self, p=0: (passes.append(p), end(self, p)))
+    p2, i2 = detect.synchrony_pairs(a)
+    assert len(passes) > 1
+    pd.testing.assert_frame_equal(p1, p2)
+    assert i1 == i2 and i1["n_coacting"] > 50 and p1["significant"].sum() > 0
