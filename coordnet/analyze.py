@@ -16,7 +16,7 @@ import pandas as pd
 from .config import Config
 from .detect import (_account_codes, _amplification_degrees, _block_amplification_many,
                      _cluster_statistics_many, _encoded, _Groups, _ms, _run_starts, _seg_sum, amplification_pairs,
-                     find_clusters, synchrony_pairs, validate_clusters)
+                     cluster_core, find_clusters, synchrony_pairs, validate_clusters)
 from .graphs import Graphs, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -170,8 +170,12 @@ def analyze(
                             "account_b": np.maximum(sig_r["source"].astype(str), sig_r["target"].astype(str))})
     union = pd.concat([sig_t.astype(str), r_pairs]).drop_duplicates().reset_index(drop=True)
     step("clustering", 3)
-    comms = find_clusters(union, resolution=config.resolution, seed=config.seed)
-    sweep = {g: find_clusters(union, resolution=g, seed=config.seed) for g in SWEEP
+    # candidates (≥ min_cluster_size accounts at γ) can only lie in the union graph's core
+    # (cluster_core); the sweep runs cluster the same links, so that persistence compares
+    # partitions of one graph
+    core = cluster_core(union, resolution=config.resolution, min_size=config.min_cluster_size)
+    comms = find_clusters(core, resolution=config.resolution, seed=config.seed)
+    sweep = {g: find_clusters(core, resolution=g, seed=config.seed) for g in SWEEP
              if g != config.resolution}
     sweep[config.resolution] = comms
 

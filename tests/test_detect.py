@@ -93,6 +93,31 @@ def test_leiden_cpm_is_seeded_and_separates_cliques():
     assert rng is not None
 
 
+def test_cluster_core_keeps_only_what_a_candidate_can_contain():
+    # a 4-clique k0..k3 with a pendant path k3–p1–p2, a triangle t0–t1–t2 hanging from k0
+    # by t0, and a star s0 with leaves s1..s4.
+    e = [("k0", "k1"), ("k0", "k2"), ("k0", "k3"), ("k1", "k2"), ("k1", "k3"), ("k2", "k3"),
+         ("k3", "p1"), ("p1", "p2"), ("k0", "t0"), ("t0", "t1"), ("t1", "t2"), ("t0", "t2"),
+         ("s0", "s1"), ("s0", "s2"), ("s0", "s3"), ("s0", "s4")]
+    df = pd.DataFrame(e, columns=["account_a", "account_b"])
+    # γ = 0.5, min_size 4: k = ⌈0.5·3⌉ = 2. Peeling accounts with < 2 links: p2, then p1
+    # (left with k3 only), and the star's leaves, then s0. The clique, the triangle and the
+    # bridge k0–t0 remain (t0 keeps 3 links).
+    core = detect.cluster_core(df, resolution=0.5, min_size=4)
+    assert [tuple(r) for r in core.values] == e[:6] + [("k0", "t0"), ("t0", "t1"), ("t1", "t2"), ("t0", "t2")]
+    # γ = 0.7, min_size 5: k = ⌈0.7·4⌉ = 3: the triangle goes too (2 links each), the clique stays
+    assert [tuple(r) for r in detect.cluster_core(df, resolution=0.7, min_size=5).values] == e[:6]
+    # k = ⌈0.3·3⌉ = 1: nothing to remove
+    assert detect.cluster_core(df, resolution=0.3, min_size=4) is df
+    # the 4-clique is found the same way on the core as on the whole graph
+    whole = detect.find_clusters(df, resolution=0.5, seed=1)
+    on_core = detect.find_clusters(core, resolution=0.5, seed=1)
+    clique = {"k0", "k1", "k2", "k3"}
+    for part in (whole, on_core):
+        sizes = part.groupby("community")["account"].apply(frozenset)
+        assert frozenset(clique) in set(sizes)
+
+
 def test_validation_against_matched_random_groups():
     # 40 accounts with equal activity; the group g0..g4 has 3 co-timed objects per pair,
     # everyone else none. Random 5-groups almost never contain the whole group, so the
