@@ -36,9 +36,11 @@ Graham, T., Bruns, A., Angus, D., et al. (2020). coordination-network-toolkit. Q
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Callable, Iterator, Literal, Sequence
 
 import numpy as np
 import pandas as pd
@@ -361,9 +363,11 @@ def coaction(
     progress : callable, optional
         ``progress(stage, done, total)``, called as chunks of pairs are processed.
     engine : {"duckdb", "numpy", "spark"}, optional
-        Where the windowed join runs (default ``Config.engine``): embedded DuckDB
-        (multi-threaded, spills to disk), an in-memory numpy sorted sweep, or Apache
-        Spark (:mod:`coordnet.engines`). All give identical tables.
+        Where the windowed join runs (default ``Config.engine``): ``"duckdb"`` sweeps
+        in memory (numpy) while the pairs within the window fit :data:`SWEEP_MAX_PAIRS`
+        and joins in embedded DuckDB beyond (multi-threaded, spills to disk);
+        ``"numpy"`` always sweeps; ``"spark"`` joins on Apache Spark
+        (:mod:`coordnet.engines`). All give identical tables.
     spark_master : str, optional
         Spark master URL for ``engine="spark"`` (default ``Config.spark_master``).
 
@@ -423,92 +427,235 @@ def coaction(
     acc_code, obj_code = acc_code[rows].astype(np.int64), obj_code[rows].astype(np.int64)
     t = _ms(actions["timestamp"])[rows]
 
-    if engine != "numpy":
+    w = int(round(window * 1000))
+    if engine == "spark":
         return _coaction_relational(acc_code, obj_code, t, acc, obj, window, key, types, n,
                                     engine=engine, spark_master=spark_master, progress=progress)
+    sweep = _Sweep(acc_code, obj_code, t, w)
+    if engine == "duckdb" and not sweep.fits():
+        del sweep
+        return _coaction_relational(acc_code, obj_code, t, acc, obj, window, key, types, n,
+                                    engine=engine, spark_master=spark_master, progress=progress)
+    del acc_code, obj_code, t
+    return sweep.run(acc, obj, window, key, types, n, progress)
 
-    order = np.lexsort((t, obj_code))
-    o, t, a = obj_code[order], t[order], acc_code[order]
-    w = int(round(window * 1000))
 
-    from .engines import window_pairs
+#: Most action pairs within the window that ``engine="duckdb"`` joins in memory with the
+#: numpy sweep (several times faster than the SQL join); beyond, DuckDB runs the join and
+#: spills to disk past its memory limit. About 60 bytes per pair at the peak.
+SWEEP_MAX_PAIRS = 60_000_000
 
-    # does any account act more than once on the same object? (then count distinct actions)
-    multi = bool(pd.DataFrame({"a": a, "o": o}).duplicated().any())
 
-    pieces = []
-    total_pairs = 0
-    for done, total_pairs, i, j in window_pairs(o, t, w, _PAIR_CHUNK):
-        if progress:
-            progress("co-action pairs", done, total_pairs)
-        ai, aj = a[i], a[j]
-        keep = ai != aj
-        i, j, ai, aj = i[keep], j[keep], ai[keep], aj[keep]
-        if len(i) == 0:
-            continue
-        swap = ai > aj
-        df = pd.DataFrame({
-            "a": np.where(swap, aj, ai), "b": np.where(swap, ai, aj), "o": o[i],
-            "gap": t[j] - t[i], "time": t[i],
-        })
-        grp = df.groupby(["a", "b", "o"], sort=False)
-        ev = grp.agg(n_action_pairs=("gap", "size"), gap=("gap", "min"), time=("time", "min"))
-        if multi:
-            df["ra"] = np.where(swap, j, i)
-            df["rb"] = np.where(swap, i, j)
-            ev["n_actions_a"] = df.drop_duplicates(["a", "b", "o", "ra"]).groupby(
-                ["a", "b", "o"], sort=False).size()
-            ev["n_actions_b"] = df.drop_duplicates(["a", "b", "o", "rb"]).groupby(
-                ["a", "b", "o"], sort=False).size()
+def _sweep_budget() -> int:
+    """:data:`SWEEP_MAX_PAIRS`, lowered to fit ``COORDNET_DUCKDB_MEMORY`` when it is set."""
+    limit = os.environ.get("COORDNET_DUCKDB_MEMORY", "").strip().upper().replace(" ", "")
+    for unit, size in (("KIB", 2**10), ("MIB", 2**20), ("GIB", 2**30), ("TIB", 2**40),
+                       ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1)):
+        if limit.endswith(unit):
+            try:
+                return min(SWEEP_MAX_PAIRS, int(float(limit[:-len(unit)]) * size) // 60)
+            except ValueError:
+                break
+    return SWEEP_MAX_PAIRS
+
+
+class _Sweep:
+    """The in-memory co-action join (numpy): every pair of actions on one object at most τ
+    apart, enumerated from one sort, and the evidence ordered by a second one.
+
+    Actions are ranked in time order (ties by object): an account pair's evidence rows
+    are in ``time, object_id`` order when sorted by the rank of their earliest action (an
+    action belongs to one object). Sorted by object, then rank, each action's partners
+    are the next ones up to τ later (one ``searchsorted`` with the objects laid end to end
+    on one time axis). Pairs are enumerated in the rank order of their earlier action, so
+    one sort of packed ``(account pair, pair number)`` integers orders the evidence.
+    """
+
+    def __init__(self, a: np.ndarray, o: np.ndarray, t: np.ndarray, window_ms: int) -> None:
+        from .engines import repeats_pair
+
+        n = len(t)
+        tt = t - t.min()
+        obits = _bits(o.max())
+        if _bits(tt.max()) + obits <= 63:
+            key = (tt << obits) | o
+            # timsort is linear on the (usual) input already in time order
+            by_time = np.argsort(key, kind="stable" if _mostly_sorted(key) else None)
+            del key  # (keys tie only on one time and object: any tie order gives one result)
         else:
-            ev["n_actions_a"] = 1
-            ev["n_actions_b"] = 1
-        pieces.append(ev.reset_index())
-    if progress:
-        progress("co-action pairs", total_pairs, total_pairs)
-    if not pieces:
-        return _empty_coaction(window, key, types, n)
-    ev = pd.concat(pieces, ignore_index=True)
-    edges = ev.groupby(["a", "b"], sort=True).agg(
-        n_objects=("o", "size"), n_action_pairs=("n_action_pairs", "sum"),
-        n_actions_a=("n_actions_a", "sum"), n_actions_b=("n_actions_b", "sum"),
-        min_gap=("gap", "min"), first_time=("time", "min"), last_time=("time", "max"),
-    ).reset_index()
-    return _coaction_frames(edges, ev, acc, obj, window, key, types, n)
+            by_time = np.lexsort((o, t))
+        del tt
+        small = np.int32 if n < 2**31 else np.int64
+        self.t_rank, self.o_rank = t[by_time], o[by_time]
+        self.a_rank = a[by_time].astype(small if a.max() < 2**31 else np.int64)
+        del by_time
+        rbits = _bits(n - 1)
+        if obits + rbits <= 63:  # ranks sorted by object (then rank: time)
+            k2 = np.sort((self.o_rank << rbits) | np.arange(n, dtype=np.int64))
+            r_s, o_s = (k2 & ((1 << rbits) - 1)).astype(small), k2 >> rbits
+            del k2
+        else:
+            r_s = np.lexsort((np.arange(n), self.o_rank)).astype(small)
+            o_s = self.o_rank[r_s]
+        self.t_s, self.a_s = self.t_rank[r_s], self.a_rank[r_s]
+        starts = np.flatnonzero(np.r_[True, o_s[1:] != o_s[:-1]])
+        del o_s
+        sizes = np.diff(np.r_[starts, n])
+        t0 = self.t_s[starts]
+        span = self.t_s[np.r_[starts[1:], n] - 1] - t0 + window_ms + 1
+        mono = self.t_s - np.repeat(t0 - np.r_[0, np.cumsum(span)[:-1]], sizes)
+        del starts, sizes, t0, span
+        later = (np.searchsorted(mono, mono + window_ms, side="right") - np.arange(n) - 1).astype(small)
+        del mono
+        self.pos = np.empty(n, dtype=small)  # each rank's place in object order
+        self.pos[r_s] = np.arange(n, dtype=small)
+        self.c = later[self.pos]  # partners of each rank
+        del later, r_s
+        self.n_pairs = int(self.c.sum(dtype=np.int64))
+        self.window_ms = window_ms
+        multi = repeats_pair(a, o)
+        self.multi = bool(pd.DataFrame({"a": a, "o": o}).duplicated().any()) if multi is None else multi
+
+    def fits(self) -> bool:
+        """Whether the pairs fit the in-memory budget (:data:`SWEEP_MAX_PAIRS`)."""
+        return self.n_pairs <= _sweep_budget()
+
+    def _chunks(self) -> Iterator[tuple[int, int]]:
+        """Ranges of ranks holding about :data:`_PAIR_CHUNK` pairs each (bounded memory)."""
+        cum = np.cumsum(self.c, dtype=np.int64)
+        k0, n = 0, len(self.c)
+        while k0 < n:  # a few chunks
+            before = int(cum[k0 - 1]) if k0 else 0
+            k1 = max(int(np.searchsorted(cum, before + _PAIR_CHUNK, side="right")), k0 + 1)
+            yield k0, min(k1, n)
+            k0 = k1
+
+    def _pairs(self, k0: int, k1: int, n_acc: int) -> dict[str, np.ndarray]:
+        """The pairs whose earlier action has rank ``k0 ≤ k < k1``, in rank order: account
+        pair key ``a·n_acc + b`` (a < b), gap (ms) and the earlier action's rank."""
+        c = self.c[k0:k1]
+        m = int(c.sum(dtype=np.int64))
+        first = np.cumsum(c, dtype=np.int64) - c
+        j = np.arange(m, dtype=np.int64) + np.repeat(self.pos[k0:k1] + 1 - first, c)
+        del first
+        ai, aj = np.repeat(self.a_rank[k0:k1], c), self.a_s[j]
+        gap = self.t_s[j] - np.repeat(self.t_rank[k0:k1], c)
+        r = np.repeat(np.arange(k0, k1, dtype=self.pos.dtype), c)
+        out = {"r": r, "gap": gap}
+        if self.multi:
+            keep = ai != aj
+            out = {"r": r[keep], "gap": gap[keep], "i": self.pos[r[keep]], "j": j[keep]}
+            ai, aj = ai[keep], aj[keep]
+            out["a_first"] = ai < aj  # the earlier action is account a's
+        out["ab"] = np.minimum(ai, aj).astype(np.int64) * n_acc + np.maximum(ai, aj)
+        return out
+
+    def _group(self, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Accounts acting more than once on one object: one row per (account pair, object)
+        with its action pairs, the distinct actions of each side, the smallest gap and the
+        rank of the earliest action."""
+        o = self.o_rank[p["r"]]
+        g = np.lexsort((o, p["ab"]))  # stable: ranks ascend within a group
+        ab, o = p["ab"][g], o[g]
+        new = np.r_[True, (ab[1:] != ab[:-1]) | (o[1:] != o[:-1])]
+        st = np.flatnonzero(new)
+        gid = np.cumsum(new) - 1
+        del new, o
+        i, j, first = p["i"][g], p["j"][g], p["a_first"][g]
+
+        def distinct(rows: np.ndarray) -> np.ndarray:  # distinct actions of one side
+            s = np.lexsort((rows, gid))
+            gs, rs = gid[s], rows[s]
+            return np.add.reduceat(np.r_[True, (gs[1:] != gs[:-1]) | (rs[1:] != rs[:-1])]
+                                   .astype(np.int64), st)
+
+        return {"ab": ab[st], "r": p["r"][g][st], "gap": np.minimum.reduceat(p["gap"][g], st),
+                "n_action_pairs": np.diff(np.r_[st, len(ab)]),
+                "n_actions_a": distinct(np.where(first, i, j)),
+                "n_actions_b": distinct(np.where(first, j, i))}
+
+    def run(self, acc: pd.CategoricalDtype, obj: pd.CategoricalDtype, window: float, key: str,
+            types: tuple[str, ...], n: int, progress: ProgressCallback | None) -> CoAction:
+        """The co-action tables (:class:`CoAction`)."""
+        stage = "co-action sweep (numpy)"
+        n_acc = max(len(acc.categories), 1)
+        pieces, done = [], 0
+        for k0, k1 in self._chunks():
+            if progress:
+                progress(stage, done, self.n_pairs)
+            pieces.append(self._pairs(k0, k1, n_acc))
+            done += len(pieces[-1]["r"])
+        ev = {c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} if pieces else {}
+        del pieces
+        if self.multi and len(ev["r"]):
+            ev = self._group(ev)
+        m = len(ev["r"]) if ev else 0
+        if not m:
+            if progress:
+                progress(stage, 1, 1)
+            return _empty_coaction(window, key, types, n)
+        if self.multi:  # rows by rank (pairs are, by construction)
+            order = _sort_keys(ev["r"], np.arange(m))[1]
+            ev = {c: v[order] for c, v in ev.items()}
+        ab, order = _sort_keys(ev.pop("ab"), np.arange(m))  # by pair, then rank
+        ev = {c: v[order] for c, v in ev.items()}
+        r = ev.pop("r")
+        del order
+        ev["a"] = ab // n_acc
+        ev["b"] = ab - ev["a"] * n_acc
+        ev["o"], ev["time"] = self.o_rank[r], self.t_rank[r]
+        st = np.flatnonzero(np.r_[True, ab[1:] != ab[:-1]])
+        del ab, r
+        n_obj = np.diff(np.r_[st, m])
+        if not self.multi:
+            ones = np.ones(m, dtype=np.int64)
+            ev.update(n_action_pairs=ones, n_actions_a=ones, n_actions_b=ones)
+        sums = {c: n_obj if not self.multi else np.add.reduceat(ev[c], st)
+                for c in ("n_action_pairs", "n_actions_a", "n_actions_b")}
+        edges = {"a": ev["a"][st], "b": ev["b"][st], "n_objects": n_obj, **sums,
+                 "min_gap": np.minimum.reduceat(ev["gap"], st), "first_time": ev["time"][st],
+                 "last_time": ev["time"][np.r_[st[1:], m] - 1]}
+        out = _coaction_frames(edges, ev, acc, obj, window, key, types, n)
+        if progress:
+            progress(stage, 1, 1)
+        return out
+
+
+def _bits(x: Any) -> int:
+    return max(int(x).bit_length(), 1)
+
+
+def _mostly_sorted(key: np.ndarray) -> bool:
+    """Whether fewer than 1 % of neighbours are out of order (then a stable sort is linear)."""
+    return bool(np.count_nonzero(key[1:] < key[:-1]) * 100 < len(key))
 
 
 def _coaction_frames(edges: Any, ev: Any, acc: pd.CategoricalDtype, obj: pd.CategoricalDtype,
-                     window: float, key: str, types: tuple[str, ...], n: int, *,
-                     sort: bool = True) -> CoAction:
-    """The public edge and evidence tables from engine output (codes, ms times). Names
-    are taken from the sorted categories by code (Arrow strings, no Python objects)."""
+                     window: float, key: str, types: tuple[str, ...], n: int) -> CoAction:
+    """The public edge and evidence tables from engine output (codes, ms times; sorted).
+    Names are taken from the sorted categories by code (Arrow strings, no Python objects)."""
     def cat(codes: Any, dtype: pd.CategoricalDtype) -> Any:
         return pd.array(dtype.categories.take(np.asarray(codes)), dtype="str")
 
-    edges_out = pd.DataFrame({
+    def i64(x: Any) -> np.ndarray:
+        return np.asarray(x).astype(np.int64, copy=False)
+
+    edges_out = pd.DataFrame(copy=False, data={
         "account_a": cat(edges["a"], acc),
         "account_b": cat(edges["b"], acc),
-        "n_objects": np.asarray(edges["n_objects"]).astype("int64"),
-        "n_action_pairs": np.asarray(edges["n_action_pairs"]).astype("int64"),
-        "n_actions_a": np.asarray(edges["n_actions_a"]).astype("int64"),
-        "n_actions_b": np.asarray(edges["n_actions_b"]).astype("int64"),
+        **{c: i64(edges[c]) for c in ("n_objects", "n_action_pairs", "n_actions_a", "n_actions_b")},
         "min_gap_s": np.asarray(edges["min_gap"]) / 1000.0,
         "first_time": _ms_utc(edges["first_time"]),
         "last_time": _ms_utc(edges["last_time"]),
     })
-    ev_out = pd.DataFrame({
+    ev_out = pd.DataFrame(copy=False, data={
         "account_a": cat(ev["a"], acc),
         "account_b": cat(ev["b"], acc),
         "object_id": cat(ev["o"], obj),
         "gap_s": np.asarray(ev["gap"]) / 1000.0,
-        "n_action_pairs": np.asarray(ev["n_action_pairs"]).astype("int64"),
-        "n_actions_a": np.asarray(ev["n_actions_a"]).astype("int64"),
-        "n_actions_b": np.asarray(ev["n_actions_b"]).astype("int64"),
+        **{c: i64(ev[c]) for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
         "time": _ms_utc(ev["time"]),
     })
-    if sort:
-        ev_out = ev_out.sort_values(["account_a", "account_b", "time", "object_id"],
-                                    kind="stable").reset_index(drop=True)
     return CoAction(edges_out, ev_out, window, key, types, n)
 
 
@@ -534,7 +681,7 @@ def _coaction_relational(s: np.ndarray, o: np.ndarray, t: np.ndarray, acc: pd.Ca
     ed = {c: ed.column(c).to_numpy() for c in ed.column_names}
     ev["a"], ev["b"], ev["o"] = ev.pop("account_a"), ev.pop("account_b"), ev.pop("object_id")
     ed["a"], ed["b"] = ed.pop("account_a"), ed.pop("account_b")
-    return _coaction_frames(ed, ev, acc, obj, window, key, types, n, sort=False)
+    return _coaction_frames(ed, ev, acc, obj, window, key, types, n)
 
 
 def account_table(actions: pd.DataFrame, *, engine: str | None = None,
