@@ -424,18 +424,22 @@ def coaction(
     obj_code, obj = _sorted_codes(actions[key])
     if n < 2:
         return _empty_coaction(window, key, types, n)
-    acc_code, obj_code = acc_code[rows].astype(np.int64), obj_code[rows].astype(np.int64)
-    t = _ms(actions["timestamp"])[rows]
+    t = _ms(actions["timestamp"])
+    if n < len(actions):
+        acc_code, obj_code, t = acc_code.take(rows), obj_code.take(rows), t.take(rows)
+    del rows, sel
 
-    w = int(round(window * 1000))
+    def relational() -> CoAction:
+        return _coaction_relational(acc_code.astype(np.int64), obj_code.astype(np.int64), t, acc,
+                                    obj, window, key, types, n, engine=engine,
+                                    spark_master=spark_master, progress=progress)
+
     if engine == "spark":
-        return _coaction_relational(acc_code, obj_code, t, acc, obj, window, key, types, n,
-                                    engine=engine, spark_master=spark_master, progress=progress)
-    sweep = _Sweep(acc_code, obj_code, t, w)
+        return relational()
+    sweep = _Sweep(acc_code, obj_code, t, int(round(window * 1000)))
     if engine == "duckdb" and not sweep.fits():
         del sweep
-        return _coaction_relational(acc_code, obj_code, t, acc, obj, window, key, types, n,
-                                    engine=engine, spark_master=spark_master, progress=progress)
+        return relational()
     del acc_code, obj_code, t
     return sweep.run(acc, obj, window, key, types, n, progress)
 
@@ -475,6 +479,7 @@ class _Sweep:
         from .engines import repeats_pair
 
         n = len(t)
+        small = np.int32 if n < 2**31 else np.int64
         tt = t - t.min()
         obits = _bits(o.max())
         if _bits(tt.max()) + obits <= 63:
@@ -485,36 +490,43 @@ class _Sweep:
         else:
             by_time = np.lexsort((o, t))
         del tt
-        small = np.int32 if n < 2**31 else np.int64
-        self.t_rank, self.o_rank = t[by_time], o[by_time]
-        self.a_rank = a[by_time].astype(small if a.max() < 2**31 else np.int64)
+        self.t_rank, self.o_rank, self.a_rank = t.take(by_time), o.take(by_time), a.take(by_time)
         del by_time
         rbits = _bits(n - 1)
         if obits + rbits <= 63:  # ranks sorted by object (then rank: time)
-            k2 = np.sort((self.o_rank << rbits) | np.arange(n, dtype=np.int64))
+            k2 = np.sort((self.o_rank.astype(np.int64) << rbits) | np.arange(n, dtype=np.int64))
             r_s, o_s = (k2 & ((1 << rbits) - 1)).astype(small), k2 >> rbits
             del k2
         else:
             r_s = np.lexsort((np.arange(n), self.o_rank)).astype(small)
-            o_s = self.o_rank[r_s]
-        self.t_s, self.a_s = self.t_rank[r_s], self.a_rank[r_s]
-        starts = np.flatnonzero(np.r_[True, o_s[1:] != o_s[:-1]])
-        del o_s
-        sizes = np.diff(np.r_[starts, n])
-        t0 = self.t_s[starts]
-        span = self.t_s[np.r_[starts[1:], n] - 1] - t0 + window_ms + 1
-        mono = self.t_s - np.repeat(t0 - np.r_[0, np.cumsum(span)[:-1]], sizes)
-        del starts, sizes, t0, span
-        later = (np.searchsorted(mono, mono + window_ms, side="right") - np.arange(n) - 1).astype(small)
-        del mono
+            o_s = self.o_rank.take(r_s)
+        self.t_s, self.a_s = self.t_rank.take(r_s), self.a_rank.take(r_s)
+        # partners: the next actions on the object up to τ later, found (for the actions
+        # whose next one is) by one search on a time axis where objects lie end to end
+        close = np.flatnonzero((o_s[1:] == o_s[:-1]) & (self.t_s[1:] - self.t_s[:-1] <= window_ms))
+        later = np.zeros(n, dtype=small)
+        if len(close):
+            starts = np.flatnonzero(np.r_[True, o_s[1:] != o_s[:-1]])
+            t0 = self.t_s.take(starts)
+            span = self.t_s.take(np.r_[starts[1:], n] - 1) - t0 + window_ms + 1
+            mono = self.t_s - np.repeat(t0 - np.r_[0, np.cumsum(span)[:-1]], np.diff(starts, append=n))
+            del starts, t0, span
+            later[close] = np.searchsorted(mono, mono.take(close) + window_ms, side="right") - close - 1
+            del mono
+        # does an account act more than once on an object? Only actions in a pair matter:
+        # the action after each close one (and the close ones) are exactly those
+        inpair = np.zeros(n, dtype=bool)
+        inpair[close] = True
+        inpair[close + 1] = True
+        multi = repeats_pair(self.a_s[inpair], o_s[inpair])
+        self.multi = bool(pd.DataFrame({"a": self.a_s[inpair], "o": o_s[inpair]}).duplicated().any()
+                          ) if multi is None else multi
+        del o_s, close, inpair
         self.pos = np.empty(n, dtype=small)  # each rank's place in object order
         self.pos[r_s] = np.arange(n, dtype=small)
-        self.c = later[self.pos]  # partners of each rank
+        self.c = later.take(self.pos)  # partners of each rank
         del later, r_s
         self.n_pairs = int(self.c.sum(dtype=np.int64))
-        self.window_ms = window_ms
-        multi = repeats_pair(a, o)
-        self.multi = bool(pd.DataFrame({"a": a, "o": o}).duplicated().any()) if multi is None else multi
 
     def fits(self) -> bool:
         """Whether the pairs fit the in-memory budget (:data:`SWEEP_MAX_PAIRS`)."""
@@ -534,20 +546,22 @@ class _Sweep:
         """The pairs whose earlier action has rank ``k0 ≤ k < k1``, in rank order: account
         pair key ``a·n_acc + b`` (a < b), gap (ms) and the earlier action's rank."""
         c = self.c[k0:k1]
-        m = int(c.sum(dtype=np.int64))
-        first = np.cumsum(c, dtype=np.int64) - c
-        j = np.arange(m, dtype=np.int64) + np.repeat(self.pos[k0:k1] + 1 - first, c)
-        del first
-        ai, aj = np.repeat(self.a_rank[k0:k1], c), self.a_s[j]
-        gap = self.t_s[j] - np.repeat(self.t_rank[k0:k1], c)
+        first = np.cumsum(c, dtype=np.int64) - c  # each rank's first pair
+        m = int(first[-1] + c[-1])
         r = np.repeat(np.arange(k0, k1, dtype=self.pos.dtype), c)
+        # the later action: the next ones after the earlier action in object order
+        j = (self.pos[k0:k1] + 1 - first).take(r - k0) + np.arange(m, dtype=np.int64)
+        del first
+        ai, aj = self.a_rank.take(r), self.a_s.take(j)
+        gap = self.t_s.take(j) - self.t_rank.take(r)
         out = {"r": r, "gap": gap}
         if self.multi:
             keep = ai != aj
-            out = {"r": r[keep], "gap": gap[keep], "i": self.pos[r[keep]], "j": j[keep]}
+            out = {"r": r[keep], "gap": gap[keep], "i": self.pos.take(r[keep]), "j": j[keep]}
             ai, aj = ai[keep], aj[keep]
             out["a_first"] = ai < aj  # the earlier action is account a's
-        out["ab"] = np.minimum(ai, aj).astype(np.int64) * n_acc + np.maximum(ai, aj)
+        lo = np.minimum(ai, aj)
+        out["ab"] = lo.astype(np.int64) * n_acc + np.maximum(ai, aj)
         return out
 
     def _group(self, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -585,7 +599,8 @@ class _Sweep:
                 progress(stage, done, self.n_pairs)
             pieces.append(self._pairs(k0, k1, n_acc))
             done += len(pieces[-1]["r"])
-        ev = {c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} if pieces else {}
+        ev = pieces[0] if len(pieces) == 1 else {
+            c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} if pieces else {}
         del pieces
         if self.multi and len(ev["r"]):
             ev = self._group(ev)
@@ -603,18 +618,18 @@ class _Sweep:
         del order
         ev["a"] = ab // n_acc
         ev["b"] = ab - ev["a"] * n_acc
-        ev["o"], ev["time"] = self.o_rank[r], self.t_rank[r]
-        st = np.flatnonzero(np.r_[True, ab[1:] != ab[:-1]])
+        ev["o"], ev["time"] = self.o_rank.take(r), self.t_rank.take(r)
+        st = np.flatnonzero(np.r_[True, ab[1:] != ab[:-1]])  # each edge's first row
         del ab, r
-        n_obj = np.diff(np.r_[st, m])
+        n_obj = np.diff(st, append=m)
         if not self.multi:
             ones = np.ones(m, dtype=np.int64)
             ev.update(n_action_pairs=ones, n_actions_a=ones, n_actions_b=ones)
         sums = {c: n_obj if not self.multi else np.add.reduceat(ev[c], st)
                 for c in ("n_action_pairs", "n_actions_a", "n_actions_b")}
-        edges = {"a": ev["a"][st], "b": ev["b"][st], "n_objects": n_obj, **sums,
-                 "min_gap": np.minimum.reduceat(ev["gap"], st), "first_time": ev["time"][st],
-                 "last_time": ev["time"][np.r_[st[1:], m] - 1]}
+        edges = {"a": ev["a"].take(st), "b": ev["b"].take(st), "n_objects": n_obj, **sums,
+                 "min_gap": np.minimum.reduceat(ev["gap"], st), "first_time": ev["time"].take(st),
+                 "last_time": np.r_[ev["time"].take(st[1:] - 1), ev["time"][-1]]}
         out = _coaction_frames(edges, ev, acc, obj, window, key, types, n)
         if progress:
             progress(stage, 1, 1)
@@ -633,29 +648,34 @@ def _mostly_sorted(key: np.ndarray) -> bool:
 def _coaction_frames(edges: Any, ev: Any, acc: pd.CategoricalDtype, obj: pd.CategoricalDtype,
                      window: float, key: str, types: tuple[str, ...], n: int) -> CoAction:
     """The public edge and evidence tables from engine output (codes, ms times; sorted).
-    Names are taken from the sorted categories by code (Arrow strings, no Python objects)."""
+    Names are taken from the sorted categories by code (Arrow strings, no Python objects;
+    two threads: Arrow's take releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     def cat(codes: Any, dtype: pd.CategoricalDtype) -> Any:
         return pd.array(dtype.categories.take(np.asarray(codes)), dtype="str")
 
     def i64(x: Any) -> np.ndarray:
         return np.asarray(x).astype(np.int64, copy=False)
 
-    edges_out = pd.DataFrame(copy=False, data={
-        "account_a": cat(edges["a"], acc),
-        "account_b": cat(edges["b"], acc),
-        **{c: i64(edges[c]) for c in ("n_objects", "n_action_pairs", "n_actions_a", "n_actions_b")},
-        "min_gap_s": np.asarray(edges["min_gap"]) / 1000.0,
-        "first_time": _ms_utc(edges["first_time"]),
-        "last_time": _ms_utc(edges["last_time"]),
-    })
-    ev_out = pd.DataFrame(copy=False, data={
-        "account_a": cat(ev["a"], acc),
-        "account_b": cat(ev["b"], acc),
-        "object_id": cat(ev["o"], obj),
-        "gap_s": np.asarray(ev["gap"]) / 1000.0,
-        **{c: i64(ev[c]) for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
-        "time": _ms_utc(ev["time"]),
-    })
+    with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+        names = {k: pool.submit(cat, codes, dtype) for k, codes, dtype in (
+            ("ev_a", ev["a"], acc), ("ev_b", ev["b"], acc), ("ev_o", ev["o"], obj),
+            ("a", edges["a"], acc), ("b", edges["b"], acc))}
+        edge_cols = {
+            **{c: i64(edges[c]) for c in ("n_objects", "n_action_pairs", "n_actions_a", "n_actions_b")},
+            "min_gap_s": np.asarray(edges["min_gap"]) / 1000.0,
+            "first_time": _ms_utc(edges["first_time"]),
+            "last_time": _ms_utc(edges["last_time"])}
+        ev_cols = {
+            "gap_s": np.asarray(ev["gap"]) / 1000.0,
+            **{c: i64(ev[c]) for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
+            "time": _ms_utc(ev["time"])}
+        names = {k: f.result() for k, f in names.items()}
+    edges_out = pd.DataFrame(copy=False, data={"account_a": names["a"], "account_b": names["b"],
+                                               **edge_cols})
+    ev_out = pd.DataFrame(copy=False, data={"account_a": names["ev_a"], "account_b": names["ev_b"],
+                                            "object_id": names["ev_o"], **ev_cols})
     return CoAction(edges_out, ev_out, window, key, types, n)
 
 
