@@ -363,3 +363,14 @@ def test_code_sort_fallback_when_keys_do_not_pack(monkeypatch):
     big = G._sort_keys(keys + (1 << 60), rows)  # no room for the row bits: argsort
     assert packed[0].tolist() == [0, 3, 3, 5, 5, 9] and packed[1].tolist() == [11, 2, 7, 0, 3, 8]
     assert (big[0] - (1 << 60)).tolist() == packed[0].tolist() and big[1].tolist() == packed[1].tolist()
+
+
+def test_account_table_from_edges_equals_row_sums_with_huge_weights():
+    """build_graphs sums the account table over the amplification edges (integer weights);
+    weights too large for exact float sums take the integer path: same table."""
+    raw = _random_table(4, fractional=False)
+    raw["weight"] = raw["weight"] * 2**50
+    enc = coordnet.io.encode_actions(raw)
+    acc = coordnet.build_graphs(enc).accounts
+    pd.testing.assert_frame_equal(acc, coordnet.account_table(enc))
+    assert acc["n_amplified"].max() > 2**53  # beyond exact float sums
