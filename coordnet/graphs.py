@@ -103,13 +103,24 @@ def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[Any]]:
 
 def _sort_keys(key: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``key`` sorted, and ``rows`` in that order (ties in row order). Packs both into one
-    int64 when they fit (a plain sort is several times faster than an argsort)."""
+    int64 when they fit (a plain sort is several times faster than an argsort); keys too
+    wide for that (10M actions: account pairs of 39 bits and row numbers of 24) are sorted
+    in two packed passes, by their low bits and then stably by their high bits."""
     if not len(key):
         return key, rows
     rbits = max(int(rows.max()).bit_length(), 1)
-    if int(key.max()).bit_length() + rbits <= 63:
+    kbits = int(key.max()).bit_length()
+    if kbits + rbits <= 63:
         packed = np.sort((key << rbits) | rows)
         return packed >> rbits, packed & ((1 << rbits) - 1)
+    ibits = max((len(key) - 1).bit_length(), 1)
+    room = 63 - ibits
+    if key.min() >= 0 and kbits <= 2 * room:
+        idx = np.arange(len(key), dtype=np.int64)
+        mask = (1 << ibits) - 1
+        order = np.sort(((key & ((1 << room) - 1)) << ibits) | idx) & mask
+        order = order.take(np.sort((key.take(order) >> room << ibits) | idx) & mask)
+        return key.take(order), rows.take(order)
     order = np.argsort(key, kind="stable")
     return key[order], rows[order]
 

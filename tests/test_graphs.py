@@ -356,13 +356,23 @@ def test_code_group_bys_match_a_group_by_on_names(seed, fractional):
 
 
 def test_code_sort_fallback_when_keys_do_not_pack(monkeypatch):
-    """Packing (key, row) into one int64 and the stable argsort give the same order."""
+    """Packing (key, row) into one int64, two packed passes (low bits, then high bits) and
+    the stable argsort give the same order."""
     keys = np.array([5, 3, 5, 3, 9, 0], dtype=np.int64)
     rows = np.array([0, 2, 3, 7, 8, 11], dtype=np.int64)
     packed = G._sort_keys(keys, rows)
-    big = G._sort_keys(keys + (1 << 60), rows)  # no room for the row bits: argsort
     assert packed[0].tolist() == [0, 3, 3, 5, 5, 9] and packed[1].tolist() == [11, 2, 7, 0, 3, 8]
-    assert (big[0] - (1 << 60)).tolist() == packed[0].tolist() and big[1].tolist() == packed[1].tolist()
+    for wide in (keys + (1 << 60), keys * (1 << 58) + 5 - keys):  # no room for the row bits
+        two = G._sort_keys(wide, rows)  # two passes
+        assert two[0].tolist() == np.sort(wide).tolist() and two[1].tolist() == packed[1].tolist()
+    neg = G._sort_keys(keys - 3 - (1 << 60), rows)  # negative keys: argsort
+    assert neg[1].tolist() == packed[1].tolist()
+    rng = np.random.default_rng(0)
+    wide = (rng.integers(0, 200, 5000) << 55) | rng.integers(0, 3, 5000)  # 63 bits, ties
+    rows = rng.integers(0, 2**40, 5000)
+    two = G._sort_keys(wide, rows)
+    order = np.argsort(wide, kind="stable")
+    assert two[0].tolist() == wide[order].tolist() and two[1].tolist() == rows[order].tolist()
 
 
 def test_account_table_from_edges_equals_row_sums_with_huge_weights():
