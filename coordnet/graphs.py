@@ -419,7 +419,9 @@ def coaction(
     spark_master = cfg.spark_master if spark_master is None else spark_master
     if key not in ("auto", "object_id", "target"):
         raise ConfigError(f"key must be 'auto', 'object_id' or 'target', got {key!r}.")
-    if actions["timestamp"].isna().all():
+    t = _ms(actions["timestamp"])
+    timed = t != _NAT
+    if not timed.any():
         raise InputError("the co-action network needs timestamps, and the data has none.",
                          hint="add a time column (or name it with --time-col)")
     if key == "auto":
@@ -427,18 +429,20 @@ def coaction(
         if key == "target":
             log.warning("no object ids in the data: co-action means acting on the same target "
                         "account within %g s", window)
-    sel = actions["type"].isin(types) & actions[key].notna() & actions["timestamp"].notna()
-    rows = np.flatnonzero(sel.to_numpy())
-    n = len(rows)
     # integer codes in the names' sort order: the engines group and sort codes
     acc_code, acc = _sorted_codes(actions["source"])
     obj_code, obj = _sorted_codes(actions[key])
+    type_code, type_names = _type_codes(actions["type"])
+    timed &= obj_code >= 0
+    timed &= np.isin(type_code, [k for k, x in enumerate(type_names) if x in types])
+    rows = np.flatnonzero(timed)
+    del timed, type_code
+    n = len(rows)
     if n < 2:
         return _empty_coaction(window, key, types, n)
-    t = _ms(actions["timestamp"])
     if n < len(actions):
         acc_code, obj_code, t = acc_code.take(rows), obj_code.take(rows), t.take(rows)
-    del rows, sel
+    del rows
 
     def relational() -> CoAction:
         return _coaction_relational(acc_code.astype(np.int64), obj_code.astype(np.int64), t, acc,
@@ -543,15 +547,33 @@ class _Sweep:
         """Whether the pairs fit the in-memory budget (:data:`SWEEP_MAX_PAIRS`)."""
         return self.n_pairs <= _sweep_budget()
 
-    def _chunks(self) -> Iterator[tuple[int, int]]:
-        """Ranges of ranks holding about :data:`_PAIR_CHUNK` pairs each (bounded memory)."""
+    def _chunks(self, size: int) -> Iterator[tuple[int, int]]:
+        """Ranges of ranks holding about ``size`` pairs each."""
         cum = np.cumsum(self.c, dtype=np.int64)
         k0, n = 0, len(self.c)
         while k0 < n:  # a few chunks
             before = int(cum[k0 - 1]) if k0 else 0
-            k1 = max(int(np.searchsorted(cum, before + _PAIR_CHUNK, side="right")), k0 + 1)
+            k1 = max(int(np.searchsorted(cum, before + size, side="right")), k0 + 1)
             yield k0, min(k1, n)
             k0 = k1
+
+    def _pairs_into(self, k0: int, k1: int, n_acc: int, out: dict[str, np.ndarray], at: int) -> int:
+        """:meth:`_pairs` written into ``out`` from row ``at`` (no repeated actions: every
+        pair is a row). Returns the number of pairs."""
+        c = self.c[k0:k1]
+        first = np.cumsum(c, dtype=np.int64) - c
+        m = int(first[-1] + c[-1])
+        r, gap, ab = (out[k][at:at + m] for k in ("r", "gap", "ab"))
+        r[:] = np.repeat(np.arange(k0, k1, dtype=self.pos.dtype), c)
+        j = (self.pos[k0:k1] + 1 - first).take(r - k0)
+        j += np.arange(m, dtype=j.dtype)
+        del first
+        ai, aj = self.a_rank.take(r), self.a_s.take(j)
+        np.subtract(self.t_s.take(j), self.t_rank.take(r), out=gap)
+        del j
+        np.multiply(np.minimum(ai, aj), n_acc, out=ab, dtype=np.int64)
+        ab += np.maximum(ai, aj)
+        return m
 
     def _pairs(self, k0: int, k1: int, n_acc: int) -> dict[str, np.ndarray]:
         """The pairs whose earlier action has rank ``k0 ≤ k < k1``, in rank order: account
@@ -604,15 +626,33 @@ class _Sweep:
         """The co-action tables (:class:`CoAction`)."""
         stage = "co-action sweep (numpy)"
         n_acc = max(len(acc.categories), 1)
-        pieces, done = [], 0
-        for k0, k1 in self._chunks():
-            if progress:
-                progress(stage, done, self.n_pairs)
-            pieces.append(self._pairs(k0, k1, n_acc))
-            done += len(pieces[-1]["r"])
-        ev = pieces[0] if len(pieces) == 1 else {
-            c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} if pieces else {}
-        del pieces
+        if progress:
+            progress(stage, 0, self.n_pairs)
+        if self.multi:
+            pieces, done = [], 0
+            for k0, k1 in self._chunks(_PAIR_CHUNK):
+                pieces.append(self._pairs(k0, k1, n_acc))
+                done += int(self.c[k0:k1].sum())
+                if progress:
+                    progress(stage, done, self.n_pairs)
+            ev = pieces[0] if len(pieces) == 1 else {
+                c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} if pieces else {}
+            del pieces
+        else:  # every pair is a row: chunks fill one table, two at a time on two threads
+            from concurrent.futures import ThreadPoolExecutor
+
+            ev = {"r": np.empty(self.n_pairs, dtype=self.pos.dtype),
+                  "gap": np.empty(self.n_pairs, dtype=self.t_s.dtype),
+                  "ab": np.empty(self.n_pairs, dtype=np.int64)}
+            cum = np.r_[0, np.cumsum(self.c, dtype=np.int64)]
+            size = min(_PAIR_CHUNK, max(self.n_pairs // 2 + 1, 100_000))
+            with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+                done = 0
+                for m in pool.map(lambda kk: self._pairs_into(kk[0], kk[1], n_acc, ev, int(cum[kk[0]])),
+                                  self._chunks(size)):
+                    done += m
+                    if progress:
+                        progress(stage, done, self.n_pairs)
         if self.multi and len(ev["r"]):
             ev = self._group(ev)
         m = len(ev["r"]) if ev else 0
@@ -644,19 +684,31 @@ class _Sweep:
             ev["gap"] = ev["time"] & ((1 << gbits) - 1)
             ev["time"] >>= gbits
         ev["time"] += t0
-        ev["a"] = ab // n_acc
-        ev["b"] = ab - ev["a"] * n_acc
-        st = np.flatnonzero(np.r_[True, ab[1:] != ab[:-1]])  # each edge's first row
-        del ab
-        n_obj = np.diff(st, append=m)
         if not self.multi:
             ones = np.ones(m, dtype=np.int64)
             ev.update(n_action_pairs=ones, n_actions_a=ones, n_actions_b=ones)
-        sums = {c: n_obj if not self.multi else np.add.reduceat(ev[c], st)
-                for c in ("n_action_pairs", "n_actions_a", "n_actions_b")}
-        edges = {"a": ev["a"].take(st), "b": ev["b"].take(st), "n_objects": n_obj, **sums,
-                 "min_gap": np.minimum.reduceat(ev["gap"], st), "first_time": ev["time"].take(st),
-                 "last_time": np.r_[ev["time"].take(st[1:] - 1), ev["time"][-1]]}
+
+        def edges_of() -> dict[str, np.ndarray]:  # each edge is a run of one account pair
+            st = np.flatnonzero(np.r_[True, ab[1:] != ab[:-1]])
+            n_obj = np.diff(st, append=m)
+            first = ab.take(st)
+            a = first // n_acc
+            return {"a": a, "b": first - a * n_acc, "n_objects": n_obj,
+                    **{c: n_obj if not self.multi else np.add.reduceat(ev[c], st)
+                       for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
+                    "min_gap": np.minimum.reduceat(ev["gap"], st),
+                    "first_time": ev["time"].take(st),
+                    "last_time": np.r_[ev["time"].take(st[1:] - 1), ev["time"][-1]]}
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:  # the edges while the evidence's accounts decode
+            edges_job = pool.submit(edges_of)
+            a = ab // n_acc
+            ev["b"] = ab - a * n_acc
+            ev["a"] = a
+            edges = edges_job.result()
+        del ab, a
         out = _coaction_frames(edges, ev, acc, obj, window, key, types, n)
         if progress:
             progress(stage, 1, 1)
