@@ -451,6 +451,8 @@ def coaction(
 
     if engine == "spark":
         return relational()
+    if progress:
+        progress("co-action sweep (numpy)", 0, 1)
     sweep = _Sweep(acc_code, obj_code, t, int(round(window * 1000)))
     if engine == "duckdb" and not sweep.fits():
         del sweep
@@ -633,7 +635,7 @@ class _Sweep:
             for k0, k1 in self._chunks(_PAIR_CHUNK):
                 pieces.append(self._pairs(k0, k1, n_acc))
                 done += int(self.c[k0:k1].sum())
-                if progress:
+                if progress and done < self.n_pairs:  # (complete once the tables are)
                     progress(stage, done, self.n_pairs)
             ev = pieces[0] if len(pieces) == 1 else {
                 c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} if pieces else {}
@@ -651,7 +653,7 @@ class _Sweep:
                 for m in pool.map(lambda kk: self._pairs_into(kk[0], kk[1], n_acc, ev, int(cum[kk[0]])),
                                   self._chunks(size)):
                     done += m
-                    if progress:
+                    if progress and done < self.n_pairs:  # (complete once the tables are)
                         progress(stage, done, self.n_pairs)
         if self.multi and len(ev["r"]):
             ev = self._group(ev)

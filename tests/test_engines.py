@@ -231,7 +231,7 @@ def test_duckdb_engine_sweeps_in_memory_within_the_budget(monkeypatch):
     assert stages == {"co-action sweep (numpy)"}
     monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", 10)
     joined, stages = run()
-    assert stages == {"co-action join (duckdb)"}
+    assert "co-action join (duckdb)" in stages
     assert_frame_equal(swept.edges, joined.edges)
     assert_frame_equal(swept.evidence, joined.evidence)
     monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", 10**9)
