@@ -696,9 +696,9 @@ class _Sweep:
             first = ab.take(st)
             a = first // n_acc
             return {"a": a, "b": first - a * n_acc, "n_objects": n_obj,
-                    **{c: n_obj if not self.multi else np.add.reduceat(ev[c], st)
+                    **{c: n_obj if not self.multi else _reduce_runs(np.add, ev[c], st, n_obj)
                        for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
-                    "min_gap": np.minimum.reduceat(ev["gap"], st),
+                    "min_gap": _reduce_runs(np.minimum, ev["gap"], st, n_obj),
                     "first_time": ev["time"].take(st),
                     "last_time": np.r_[ev["time"].take(st[1:] - 1), ev["time"][-1]]}
 
@@ -715,6 +715,21 @@ class _Sweep:
         if progress:
             progress(stage, 1, 1)
         return out
+
+
+def _reduce_runs(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray,
+                 lengths: np.ndarray) -> np.ndarray:
+    """``ufunc.reduceat(values, starts)`` over runs that tile ``values`` (``lengths`` ≥ 1),
+    fast when most runs are one row (most account pairs co-act on one object): only the
+    longer runs are reduced."""
+    longer = np.flatnonzero(lengths > 1)
+    if len(longer) * 4 > len(starts):
+        return ufunc.reduceat(values, starts)
+    out = values.take(starts)
+    if len(longer):
+        part = values[np.repeat(lengths > 1, lengths)]
+        out[longer] = ufunc.reduceat(part, np.cumsum(lengths.take(longer)) - lengths.take(longer))
+    return out
 
 
 def _bits(x: Any) -> int:

@@ -384,3 +384,14 @@ def test_account_table_from_edges_equals_row_sums_with_huge_weights():
     acc = coordnet.build_graphs(enc).accounts
     pd.testing.assert_frame_equal(acc, coordnet.account_table(enc))
     assert acc["n_amplified"].max() > 2**53  # beyond exact float sums
+
+
+def test_reduce_runs_equals_reduceat():
+    """Reducing only the runs longer than one row gives ufunc.reduceat's values."""
+    rng = np.random.default_rng(5)
+    for share_long in (0.0, 0.1, 0.9):
+        lengths = np.where(rng.random(500) < share_long, rng.integers(2, 6, 500), 1)
+        values = rng.integers(-50, 50, int(lengths.sum()))
+        starts = np.cumsum(lengths) - lengths
+        for uf in (np.minimum, np.add, np.maximum):
+            assert G._reduce_runs(uf, values, starts, lengths).tolist() == uf.reduceat(values, starts).tolist()
