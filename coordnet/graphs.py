@@ -65,6 +65,7 @@ log = logging.getLogger("coordnet")
 ProgressCallback = Callable[[str, int, int], None]
 
 _PAIR_CHUNK = 8_000_000  # action pairs materialised at once (bounded memory)
+_MONO_MAX = 2**62  # objects laid on one time axis as object · stride + time, below this
 
 
 def _check_actions(actions: pd.DataFrame) -> None:
@@ -523,11 +524,19 @@ class _Sweep:
         close = np.flatnonzero((o_s[1:] == o_s[:-1]) & (self.t_s[1:] - self.t_s[:-1] <= window_ms))
         later = np.zeros(n, dtype=small)
         if len(close):
-            starts = np.flatnonzero(np.r_[True, o_s[1:] != o_s[:-1]])
-            t0 = self.t_s.take(starts)
-            span = self.t_s.take(np.r_[starts[1:], n] - 1) - t0 + window_ms + 1
-            mono = self.t_s - np.repeat(t0 - np.r_[0, np.cumsum(span)[:-1]], np.diff(starts, append=n))
-            del starts, t0, span
+            t_min = int(self.t_rank[0])
+            stride = int(self.t_rank[-1]) - t_min + window_ms + 1
+            if (int(o_s[-1]) + 1) * stride < _MONO_MAX:  # object · stride + time
+                mono = o_s.astype(np.int64) * stride
+                mono += self.t_s
+                mono -= t_min
+            else:  # objects end to end, each as long as its own span
+                starts = np.flatnonzero(np.r_[True, o_s[1:] != o_s[:-1]])
+                t0 = self.t_s.take(starts)
+                span = self.t_s.take(np.r_[starts[1:], n] - 1) - t0 + window_ms + 1
+                mono = self.t_s - np.repeat(t0 - np.r_[0, np.cumsum(span)[:-1]],
+                                            np.diff(starts, append=n))
+                del starts, t0, span
             later[close] = np.searchsorted(mono, mono.take(close) + window_ms, side="right") - close - 1
             del mono
         # does an account act more than once on an object? Only actions in a pair matter:
@@ -647,7 +656,7 @@ class _Sweep:
                   "gap": np.empty(self.n_pairs, dtype=self.t_s.dtype),
                   "ab": np.empty(self.n_pairs, dtype=np.int64)}
             cum = np.r_[0, np.cumsum(self.c, dtype=np.int64)]
-            size = min(_PAIR_CHUNK, max(self.n_pairs // 2 + 1, 100_000))
+            size = min(_PAIR_CHUNK, max(self.n_pairs // 2 + 1, 100_000))  # two or more
             with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
                 done = 0
                 for m in pool.map(lambda kk: self._pairs_into(kk[0], kk[1], n_acc, ev, int(cum[kk[0]])),

@@ -166,6 +166,7 @@ def test_sweep_matches_brute_force_and_is_order_invariant(seed, monkeypatch):
     # same result with the rows shuffled, and with tiny chunks (chunking by whole objects)
     shuffled = coordnet.from_dataframe(df.sample(frac=1, random_state=seed)).actions
     monkeypatch.setattr(G, "_PAIR_CHUNK", 7)
+    monkeypatch.setattr(G, "_MONO_MAX", 0)  # objects end to end by their own spans
     co2 = coordnet.coaction(shuffled, 45)
     pd.testing.assert_frame_equal(co.edges, co2.edges)
     pd.testing.assert_frame_equal(co.evidence, co2.evidence)
@@ -395,3 +396,15 @@ def test_reduce_runs_equals_reduceat():
         starts = np.cumsum(lengths) - lengths
         for uf in (np.minimum, np.add, np.maximum):
             assert G._reduce_runs(uf, values, starts, lengths).tolist() == uf.reduceat(values, starts).tolist()
+
+
+def test_sweep_chunks_filled_by_threads_are_one_table(monkeypatch):
+    """Without repeated actions, chunks of pairs are written into one table by two threads:
+    tiny chunks give the same network (the documented toy figure: 12 edges)."""
+    acts = coordnet.datasets.toy_actions()
+    whole = coordnet.coaction(acts, 60, engine="numpy")
+    monkeypatch.setattr(G, "_PAIR_CHUNK", 3)
+    parts = coordnet.coaction(acts, 60, engine="numpy")
+    assert len(parts.edges) == 12
+    pd.testing.assert_frame_equal(whole.edges, parts.edges)
+    pd.testing.assert_frame_equal(whole.evidence, parts.evidence)
