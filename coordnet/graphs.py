@@ -199,6 +199,23 @@ def _spark_ok(actions: pd.DataFrame) -> bool:
     return False
 
 
+def _unshared(cols: dict[str, Any]) -> dict[str, Any]:
+    """``cols`` with a copy of every numpy array that another column already uses (one
+    array can hold several columns' values, e.g. all-ones counts): the table is built
+    without copying, and a column edited in place must not change another."""
+    seen: set[int] = set()
+    out = {}
+    for c, x in cols.items():
+        if isinstance(x, np.ndarray):
+            base = x if x.base is None else x.base
+            if id(base) in seen:
+                x = x.copy()
+            else:
+                seen.add(id(base))
+        out[c] = x
+    return out
+
+
 def _amp_frame(src: np.ndarray, tgt: np.ndarray, acc: pd.CategoricalDtype,
                sums: dict[str, np.ndarray], lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
     """The amplification table from per-edge codes (sorted), sums and ms times (NaT = int64
@@ -212,7 +229,7 @@ def _amp_frame(src: np.ndarray, tgt: np.ndarray, acc: pd.CategoricalDtype,
         **{c: (_integral(sums[c]) if c in sums else np.zeros(len(src), np.int64)) for c in n_types},
         "first_time": _ms_utc(np.where(lo == _I64_MAX, _NAT, lo)),
         "last_time": _ms_utc(hi)}
-    return pd.DataFrame(out, copy=False)  # no copy into one block
+    return pd.DataFrame(_unshared(out), copy=False)  # no copy into one block
 
 
 def _empty_amplification() -> pd.DataFrame:
@@ -778,9 +795,9 @@ def _coaction_frames(edges: Any, ev: Any, acc: pd.CategoricalDtype, obj: pd.Cate
             "time": _ms_utc(ev["time"])}
         names = {k: f.result() for k, f in names.items()}
     edges_out = pd.DataFrame(copy=False, data={"account_a": names["a"], "account_b": names["b"],
-                                               **edge_cols})
+                                               **_unshared(edge_cols)})
     ev_out = pd.DataFrame(copy=False, data={"account_a": names["ev_a"], "account_b": names["ev_b"],
-                                            "object_id": names["ev_o"], **ev_cols})
+                                            "object_id": names["ev_o"], **_unshared(ev_cols)})
     return CoAction(edges_out, ev_out, window, key, types, n)
 
 

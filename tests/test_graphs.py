@@ -408,3 +408,18 @@ def test_sweep_chunks_filled_by_threads_are_one_table(monkeypatch):
     assert len(parts.edges) == 12
     pd.testing.assert_frame_equal(whole.edges, parts.edges)
     pd.testing.assert_frame_equal(whole.evidence, parts.evidence)
+
+
+def test_columns_edited_in_place_do_not_change_other_columns():
+    """Tables are built without copying, but no two columns share memory (counts that are
+    all ones, or a weight equal to its only type's count, used to be one array)."""
+    g = coordnet.build_graphs(coordnet.datasets.toy_actions())
+    for table, cols in ((g.amplification, ["weight", "n_retweet", "n_quote", "n_reply", "n_mention"]),
+                        (g.coaction.edges, ["n_objects", "n_action_pairs", "n_actions_a", "n_actions_b"]),
+                        (g.coaction.evidence, ["n_action_pairs", "n_actions_a", "n_actions_b"])):
+        t = table  # edited itself (a shallow copy would be copied on write)
+        before = t[cols].copy()
+        t.loc[0, cols[0]] = 99
+        t.iloc[1, t.columns.get_loc(cols[-1])] = 77
+        assert t[cols[1:]].iloc[[0]].equals(before[cols[1:]].iloc[[0]])
+        assert t[cols[:-1]].iloc[[1]].equals(before[cols[:-1]].iloc[[1]])
