@@ -36,9 +36,12 @@ Graham, T., Bruns, A., Angus, D., et al. (2020). coordination-network-toolkit. Q
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
+import os
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Callable, Iterator, Literal, Sequence
 
 import numpy as np
 import pandas as pd
@@ -63,6 +66,7 @@ log = logging.getLogger("coordnet")
 ProgressCallback = Callable[[str, int, int], None]
 
 _PAIR_CHUNK = 8_000_000  # action pairs materialised at once (bounded memory)
+_MONO_MAX = 2**62  # objects laid on one time axis as object · stride + time, below this
 
 
 def _check_actions(actions: pd.DataFrame) -> None:
@@ -101,13 +105,24 @@ def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[Any]]:
 
 def _sort_keys(key: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``key`` sorted, and ``rows`` in that order (ties in row order). Packs both into one
-    int64 when they fit (a plain sort is several times faster than an argsort)."""
+    int64 when they fit (a plain sort is several times faster than an argsort); keys too
+    wide for that (10M actions: account pairs of 39 bits and row numbers of 24) are sorted
+    in two packed passes, by their low bits and then stably by their high bits."""
     if not len(key):
         return key, rows
     rbits = max(int(rows.max()).bit_length(), 1)
-    if int(key.max()).bit_length() + rbits <= 63:
+    kbits = int(key.max()).bit_length()
+    if kbits + rbits <= 63:
         packed = np.sort((key << rbits) | rows)
         return packed >> rbits, packed & ((1 << rbits) - 1)
+    ibits = max((len(key) - 1).bit_length(), 1)
+    room = 63 - ibits
+    if key.min() >= 0 and kbits <= 2 * room:
+        idx = np.arange(len(key), dtype=np.int64)
+        mask = (1 << ibits) - 1
+        order = np.sort(((key & ((1 << room) - 1)) << ibits) | idx) & mask
+        order = order.take(np.sort((key.take(order) >> room << ibits) | idx) & mask)
+        return key.take(order), rows.take(order)
     order = np.argsort(key, kind="stable")
     return key[order], rows[order]
 
@@ -185,6 +200,23 @@ def _spark_ok(actions: pd.DataFrame) -> bool:
     return False
 
 
+def _unshared(cols: dict[str, Any]) -> dict[str, Any]:
+    """``cols`` with a copy of every numpy array that another column already uses (one
+    array can hold several columns' values, e.g. all-ones counts): the table is built
+    without copying, and a column edited in place must not change another."""
+    seen: set[int] = set()
+    out = {}
+    for c, x in cols.items():
+        if isinstance(x, np.ndarray):
+            base = x if x.base is None else x.base
+            if id(base) in seen:
+                x = x.copy()
+            else:
+                seen.add(id(base))
+        out[c] = x
+    return out
+
+
 def _amp_frame(src: np.ndarray, tgt: np.ndarray, acc: pd.CategoricalDtype,
                sums: dict[str, np.ndarray], lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
     """The amplification table from per-edge codes (sorted), sums and ms times (NaT = int64
@@ -198,7 +230,7 @@ def _amp_frame(src: np.ndarray, tgt: np.ndarray, acc: pd.CategoricalDtype,
         **{c: (_integral(sums[c]) if c in sums else np.zeros(len(src), np.int64)) for c in n_types},
         "first_time": _ms_utc(np.where(lo == _I64_MAX, _NAT, lo)),
         "last_time": _ms_utc(hi)}
-    return pd.DataFrame(out, copy=False)  # no copy into one block
+    return pd.DataFrame(_unshared(out), copy=False)  # no copy into one block
 
 
 def _empty_amplification() -> pd.DataFrame:
@@ -361,9 +393,11 @@ def coaction(
     progress : callable, optional
         ``progress(stage, done, total)``, called as chunks of pairs are processed.
     engine : {"duckdb", "numpy", "spark"}, optional
-        Where the windowed join runs (default ``Config.engine``): embedded DuckDB
-        (multi-threaded, spills to disk), an in-memory numpy sorted sweep, or Apache
-        Spark (:mod:`coordnet.engines`). All give identical tables.
+        Where the windowed join runs (default ``Config.engine``): ``"duckdb"`` sweeps
+        in memory (numpy) while the pairs within the window fit :data:`SWEEP_MAX_PAIRS`
+        and joins in embedded DuckDB beyond (multi-threaded, spills to disk);
+        ``"numpy"`` always sweeps; ``"spark"`` joins on Apache Spark
+        (:mod:`coordnet.engines`). All give identical tables.
     spark_master : str, optional
         Spark master URL for ``engine="spark"`` (default ``Config.spark_master``).
 
@@ -404,7 +438,9 @@ def coaction(
     spark_master = cfg.spark_master if spark_master is None else spark_master
     if key not in ("auto", "object_id", "target"):
         raise ConfigError(f"key must be 'auto', 'object_id' or 'target', got {key!r}.")
-    if actions["timestamp"].isna().all():
+    t = _ms(actions["timestamp"])
+    timed = t != _NAT
+    if not timed.any():
         raise InputError("the co-action network needs timestamps, and the data has none.",
                          hint="add a time column (or name it with --time-col)")
     if key == "auto":
@@ -412,103 +448,377 @@ def coaction(
         if key == "target":
             log.warning("no object ids in the data: co-action means acting on the same target "
                         "account within %g s", window)
-    sel = actions["type"].isin(types) & actions[key].notna() & actions["timestamp"].notna()
-    rows = np.flatnonzero(sel.to_numpy())
-    n = len(rows)
     # integer codes in the names' sort order: the engines group and sort codes
     acc_code, acc = _sorted_codes(actions["source"])
     obj_code, obj = _sorted_codes(actions[key])
+    type_code, type_names = _type_codes(actions["type"])
+    timed &= obj_code >= 0
+    timed &= np.isin(type_code, [k for k, x in enumerate(type_names) if x in types])
+    rows = np.flatnonzero(timed)
+    del timed, type_code
+    n = len(rows)
     if n < 2:
         return _empty_coaction(window, key, types, n)
-    acc_code, obj_code = acc_code[rows].astype(np.int64), obj_code[rows].astype(np.int64)
-    t = _ms(actions["timestamp"])[rows]
+    if n < len(actions):
+        acc_code, obj_code, t = acc_code.take(rows), obj_code.take(rows), t.take(rows)
+    del rows
 
-    if engine != "numpy":
-        return _coaction_relational(acc_code, obj_code, t, acc, obj, window, key, types, n,
-                                    engine=engine, spark_master=spark_master, progress=progress)
+    def relational() -> CoAction:
+        return _coaction_relational(acc_code.astype(np.int64), obj_code.astype(np.int64), t, acc,
+                                    obj, window, key, types, n, engine=engine,
+                                    spark_master=spark_master, progress=progress)
 
-    order = np.lexsort((t, obj_code))
-    o, t, a = obj_code[order], t[order], acc_code[order]
-    w = int(round(window * 1000))
-
-    from .engines import window_pairs
-
-    # does any account act more than once on the same object? (then count distinct actions)
-    multi = bool(pd.DataFrame({"a": a, "o": o}).duplicated().any())
-
-    pieces = []
-    total_pairs = 0
-    for done, total_pairs, i, j in window_pairs(o, t, w, _PAIR_CHUNK):
-        if progress:
-            progress("co-action pairs", done, total_pairs)
-        ai, aj = a[i], a[j]
-        keep = ai != aj
-        i, j, ai, aj = i[keep], j[keep], ai[keep], aj[keep]
-        if len(i) == 0:
-            continue
-        swap = ai > aj
-        df = pd.DataFrame({
-            "a": np.where(swap, aj, ai), "b": np.where(swap, ai, aj), "o": o[i],
-            "gap": t[j] - t[i], "time": t[i],
-        })
-        grp = df.groupby(["a", "b", "o"], sort=False)
-        ev = grp.agg(n_action_pairs=("gap", "size"), gap=("gap", "min"), time=("time", "min"))
-        if multi:
-            df["ra"] = np.where(swap, j, i)
-            df["rb"] = np.where(swap, i, j)
-            ev["n_actions_a"] = df.drop_duplicates(["a", "b", "o", "ra"]).groupby(
-                ["a", "b", "o"], sort=False).size()
-            ev["n_actions_b"] = df.drop_duplicates(["a", "b", "o", "rb"]).groupby(
-                ["a", "b", "o"], sort=False).size()
-        else:
-            ev["n_actions_a"] = 1
-            ev["n_actions_b"] = 1
-        pieces.append(ev.reset_index())
+    if engine == "spark":
+        return relational()
     if progress:
-        progress("co-action pairs", total_pairs, total_pairs)
-    if not pieces:
-        return _empty_coaction(window, key, types, n)
-    ev = pd.concat(pieces, ignore_index=True)
-    edges = ev.groupby(["a", "b"], sort=True).agg(
-        n_objects=("o", "size"), n_action_pairs=("n_action_pairs", "sum"),
-        n_actions_a=("n_actions_a", "sum"), n_actions_b=("n_actions_b", "sum"),
-        min_gap=("gap", "min"), first_time=("time", "min"), last_time=("time", "max"),
-    ).reset_index()
-    return _coaction_frames(edges, ev, acc, obj, window, key, types, n)
+        progress("co-action sweep (numpy)", 0, 1)
+    with _no_hugepage_hints():
+        sweep = _Sweep(acc_code, obj_code, t, int(round(window * 1000)))
+        if engine == "duckdb" and not sweep.fits():
+            del sweep
+            return relational()
+        del acc_code, obj_code, t
+        return sweep.run(acc, obj, window, key, types, n, progress)
+
+
+#: Most action pairs within the window that ``engine="duckdb"`` joins in memory with the
+#: numpy sweep (several times faster than the SQL join); beyond, DuckDB runs the join and
+#: spills to disk past its memory limit. About 60 bytes per pair at the peak.
+SWEEP_MAX_PAIRS = 60_000_000
+
+
+def _sweep_budget() -> int:
+    """:data:`SWEEP_MAX_PAIRS`, lowered to fit ``COORDNET_DUCKDB_MEMORY`` when it is set."""
+    limit = os.environ.get("COORDNET_DUCKDB_MEMORY", "").strip().upper().replace(" ", "")
+    for unit, size in (("KIB", 2**10), ("MIB", 2**20), ("GIB", 2**30), ("TIB", 2**40),
+                       ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1)):
+        if limit.endswith(unit):
+            try:
+                return min(SWEEP_MAX_PAIRS, int(float(limit[:-len(unit)]) * size) // 60)
+            except ValueError:
+                break
+    return SWEEP_MAX_PAIRS
+
+
+class _Sweep:
+    """The in-memory co-action join (numpy): every pair of actions on one object at most τ
+    apart, enumerated from one sort, and the evidence ordered by a second one.
+
+    Actions are ranked in time order (ties by object): an account pair's evidence rows
+    are in ``time, object_id`` order when sorted by the rank of their earliest action (an
+    action belongs to one object). Sorted by object, then rank, each action's partners
+    are the next ones up to τ later (one ``searchsorted`` with the objects laid end to end
+    on one time axis). Pairs are enumerated in the rank order of their earlier action, so
+    one sort of packed ``(account pair, pair number)`` integers orders the evidence.
+    """
+
+    def __init__(self, a: np.ndarray, o: np.ndarray, t: np.ndarray, window_ms: int) -> None:
+        from .engines import repeats_pair
+
+        n = len(t)
+        small = np.int32 if n < 2**31 else np.int64
+        tt = t - t.min()
+        obits = _bits(o.max())
+        if _bits(tt.max()) + obits <= 63:
+            key = (tt << obits) | o
+            # timsort is linear on the (usual) input already in time order
+            by_time = np.argsort(key, kind="stable" if _mostly_sorted(key) else None)
+            del key  # (keys tie only on one time and object: any tie order gives one result)
+        else:
+            by_time = np.lexsort((o, t))
+        del tt
+        self.t_rank, self.o_rank, self.a_rank = t.take(by_time), o.take(by_time), a.take(by_time)
+        del by_time
+        rbits = _bits(n - 1)
+        if obits + rbits <= 63:  # ranks sorted by object (then rank: time)
+            k2 = np.sort((self.o_rank.astype(np.int64) << rbits) | np.arange(n, dtype=np.int64))
+            r_s, o_s = (k2 & ((1 << rbits) - 1)).astype(small), k2 >> rbits
+            del k2
+        else:
+            r_s = np.lexsort((np.arange(n), self.o_rank)).astype(small)
+            o_s = self.o_rank.take(r_s)
+        self.t_s, self.a_s = self.t_rank.take(r_s), self.a_rank.take(r_s)
+        # partners: the next actions on the object up to τ later, found (for the actions
+        # whose next one is) by one search on a time axis where objects lie end to end
+        close = np.flatnonzero((o_s[1:] == o_s[:-1]) & (self.t_s[1:] - self.t_s[:-1] <= window_ms))
+        later = np.zeros(n, dtype=small)
+        if len(close):
+            t_min = int(self.t_rank[0])
+            stride = int(self.t_rank[-1]) - t_min + window_ms + 1
+            if (int(o_s[-1]) + 1) * stride < _MONO_MAX:  # object · stride + time
+                mono = o_s.astype(np.int64) * stride
+                mono += self.t_s
+                mono -= t_min
+            else:  # objects end to end, each as long as its own span
+                starts = np.flatnonzero(np.r_[True, o_s[1:] != o_s[:-1]])
+                t0 = self.t_s.take(starts)
+                span = self.t_s.take(np.r_[starts[1:], n] - 1) - t0 + window_ms + 1
+                mono = self.t_s - np.repeat(t0 - np.r_[0, np.cumsum(span)[:-1]],
+                                            np.diff(starts, append=n))
+                del starts, t0, span
+            later[close] = np.searchsorted(mono, mono.take(close) + window_ms, side="right") - close - 1
+            del mono
+        # does an account act more than once on an object? Only actions in a pair matter:
+        # the action after each close one (and the close ones) are exactly those
+        inpair = np.zeros(n, dtype=bool)
+        inpair[close] = True
+        inpair[close + 1] = True
+        multi = repeats_pair(self.a_s[inpair], o_s[inpair])
+        self.multi = bool(pd.DataFrame({"a": self.a_s[inpair], "o": o_s[inpair]}).duplicated().any()
+                          ) if multi is None else multi
+        del o_s, close, inpair
+        self.pos = np.empty(n, dtype=small)  # each rank's place in object order
+        self.pos[r_s] = np.arange(n, dtype=small)
+        self.c = later.take(self.pos)  # partners of each rank
+        del later, r_s
+        self.n_pairs = int(self.c.sum(dtype=np.int64))
+
+    def fits(self) -> bool:
+        """Whether the pairs fit the in-memory budget (:data:`SWEEP_MAX_PAIRS`)."""
+        return self.n_pairs <= _sweep_budget()
+
+    def _chunks(self, size: int) -> Iterator[tuple[int, int]]:
+        """Ranges of ranks holding about ``size`` pairs each."""
+        cum = np.cumsum(self.c, dtype=np.int64)
+        k0, n = 0, len(self.c)
+        while k0 < n:  # a few chunks
+            before = int(cum[k0 - 1]) if k0 else 0
+            k1 = max(int(np.searchsorted(cum, before + size, side="right")), k0 + 1)
+            yield k0, min(k1, n)
+            k0 = k1
+
+    def _pairs_into(self, k0: int, k1: int, n_acc: int, out: dict[str, np.ndarray], at: int) -> int:
+        """:meth:`_pairs` written into ``out`` from row ``at`` (no repeated actions: every
+        pair is a row). Returns the number of pairs."""
+        c = self.c[k0:k1]
+        first = np.cumsum(c, dtype=np.int64) - c
+        m = int(first[-1] + c[-1])
+        r, gap, ab = (out[k][at:at + m] for k in ("r", "gap", "ab"))
+        r[:] = np.repeat(np.arange(k0, k1, dtype=self.pos.dtype), c)
+        j = (self.pos[k0:k1] + 1 - first).take(r - k0)
+        j += np.arange(m, dtype=j.dtype)
+        del first
+        ai, aj = self.a_rank.take(r), self.a_s.take(j)
+        np.subtract(self.t_s.take(j), self.t_rank.take(r), out=gap)
+        del j
+        np.multiply(np.minimum(ai, aj), n_acc, out=ab, dtype=np.int64)
+        ab += np.maximum(ai, aj)
+        return m
+
+    def _pairs(self, k0: int, k1: int, n_acc: int) -> dict[str, np.ndarray]:
+        """The pairs whose earlier action has rank ``k0 ≤ k < k1``, in rank order: account
+        pair key ``a·n_acc + b`` (a < b), gap (ms) and the earlier action's rank."""
+        c = self.c[k0:k1]
+        first = np.cumsum(c, dtype=np.int64) - c  # each rank's first pair
+        m = int(first[-1] + c[-1])
+        r = np.repeat(np.arange(k0, k1, dtype=self.pos.dtype), c)
+        # the later action: the next ones after the earlier action in object order
+        j = (self.pos[k0:k1] + 1 - first).take(r - k0) + np.arange(m, dtype=np.int64)
+        del first
+        ai, aj = self.a_rank.take(r), self.a_s.take(j)
+        gap = self.t_s.take(j) - self.t_rank.take(r)
+        out = {"r": r, "gap": gap}
+        if self.multi:
+            keep = ai != aj
+            out = {"r": r[keep], "gap": gap[keep], "i": self.pos.take(r[keep]), "j": j[keep]}
+            ai, aj = ai[keep], aj[keep]
+            out["a_first"] = ai < aj  # the earlier action is account a's
+        lo = np.minimum(ai, aj)
+        out["ab"] = lo.astype(np.int64) * n_acc + np.maximum(ai, aj)
+        return out
+
+    def _group(self, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Accounts acting more than once on one object: one row per (account pair, object)
+        with its action pairs, the distinct actions of each side, the smallest gap and the
+        rank of the earliest action."""
+        o = self.o_rank[p["r"]]
+        g = np.lexsort((o, p["ab"]))  # stable: ranks ascend within a group
+        ab, o = p["ab"][g], o[g]
+        new = np.r_[True, (ab[1:] != ab[:-1]) | (o[1:] != o[:-1])]
+        st = np.flatnonzero(new)
+        gid = np.cumsum(new) - 1
+        del new, o
+        i, j, first = p["i"][g], p["j"][g], p["a_first"][g]
+
+        def distinct(rows: np.ndarray) -> np.ndarray:  # distinct actions of one side
+            s = np.lexsort((rows, gid))
+            gs, rs = gid[s], rows[s]
+            return np.add.reduceat(np.r_[True, (gs[1:] != gs[:-1]) | (rs[1:] != rs[:-1])]
+                                   .astype(np.int64), st)
+
+        return {"ab": ab[st], "r": p["r"][g][st], "gap": np.minimum.reduceat(p["gap"][g], st),
+                "n_action_pairs": np.diff(np.r_[st, len(ab)]),
+                "n_actions_a": distinct(np.where(first, i, j)),
+                "n_actions_b": distinct(np.where(first, j, i))}
+
+    def run(self, acc: pd.CategoricalDtype, obj: pd.CategoricalDtype, window: float, key: str,
+            types: tuple[str, ...], n: int, progress: ProgressCallback | None) -> CoAction:
+        """The co-action tables (:class:`CoAction`)."""
+        stage = "co-action sweep (numpy)"
+        n_acc = max(len(acc.categories), 1)
+        if progress:
+            progress(stage, 0, self.n_pairs)
+        if self.multi:
+            pieces, done = [], 0
+            for k0, k1 in self._chunks(_PAIR_CHUNK):
+                pieces.append(self._pairs(k0, k1, n_acc))
+                done += int(self.c[k0:k1].sum())
+                if progress and done < self.n_pairs:  # (complete once the tables are)
+                    progress(stage, done, self.n_pairs)
+            ev = pieces[0] if len(pieces) == 1 else {
+                c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} if pieces else {}
+            del pieces
+        else:  # every pair is a row: chunks fill one table, two at a time on two threads
+            from concurrent.futures import ThreadPoolExecutor
+
+            ev = {"r": np.empty(self.n_pairs, dtype=self.pos.dtype),
+                  "gap": np.empty(self.n_pairs, dtype=self.t_s.dtype),
+                  "ab": np.empty(self.n_pairs, dtype=np.int64)}
+            cum = np.r_[0, np.cumsum(self.c, dtype=np.int64)]
+            size = min(_PAIR_CHUNK, max(self.n_pairs // 2 + 1, 100_000))  # two or more
+            with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+                done = 0
+                for m in pool.map(lambda kk: self._pairs_into(kk[0], kk[1], n_acc, ev, int(cum[kk[0]])),
+                                  self._chunks(size)):
+                    done += m
+                    if progress and done < self.n_pairs:  # (complete once the tables are)
+                        progress(stage, done, self.n_pairs)
+        if self.multi and len(ev["r"]):
+            ev = self._group(ev)
+        m = len(ev["r"]) if ev else 0
+        if not m:
+            if progress:
+                progress(stage, 1, 1)
+            return _empty_coaction(window, key, types, n)
+        if self.multi:  # rows by rank (pairs are, by construction)
+            order = _sort_keys(ev["r"], np.arange(m))[1]
+            ev = {c: v.take(order) for c, v in ev.items()}
+        # object and time of each row (in rank order: sequential reads), the time packed
+        # with the gap so that one gather carries both into the final order
+        r = ev.pop("r")
+        ev["o"] = self.o_rank.take(r)
+        t0 = int(self.t_rank[0])
+        tm = self.t_rank.take(r) - t0
+        del r
+        gbits = _bits(ev["gap"].max())
+        packed = _bits(tm.max()) + gbits <= 63
+        if packed:
+            tm <<= gbits
+            tm |= ev.pop("gap")
+        ev["time"] = tm
+        del tm
+        ab, order = _sort_keys(ev.pop("ab"), np.arange(m))  # by pair, then rank
+        ev = {c: v.take(order) for c, v in ev.items()}
+        del order
+        if packed:
+            ev["gap"] = ev["time"] & ((1 << gbits) - 1)
+            ev["time"] >>= gbits
+        ev["time"] += t0
+        if not self.multi:
+            ones = np.ones(m, dtype=np.int64)
+            ev.update(n_action_pairs=ones, n_actions_a=ones, n_actions_b=ones)
+
+        def edges_of() -> dict[str, np.ndarray]:  # each edge is a run of one account pair
+            st = np.flatnonzero(np.r_[True, ab[1:] != ab[:-1]])
+            n_obj = np.diff(st, append=m)
+            first = ab.take(st)
+            a = first // n_acc
+            return {"a": a, "b": first - a * n_acc, "n_objects": n_obj,
+                    **{c: n_obj if not self.multi else _reduce_runs(np.add, ev[c], st, n_obj)
+                       for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
+                    "min_gap": _reduce_runs(np.minimum, ev["gap"], st, n_obj),
+                    "first_time": ev["time"].take(st),
+                    "last_time": np.r_[ev["time"].take(st[1:] - 1), ev["time"][-1]]}
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:  # the edges while the evidence's accounts decode
+            edges_job = pool.submit(edges_of)
+            a = ab // n_acc
+            ev["b"] = ab - a * n_acc
+            ev["a"] = a
+            edges = edges_job.result()
+        del ab, a
+        out = _coaction_frames(edges, ev, acc, obj, window, key, types, n)
+        if progress:
+            progress(stage, 1, 1)
+        return out
+
+
+def _reduce_runs(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray,
+                 lengths: np.ndarray) -> np.ndarray:
+    """``ufunc.reduceat(values, starts)`` over runs that tile ``values`` (``lengths`` ≥ 1),
+    fast when most runs are one row (most account pairs co-act on one object): only the
+    longer runs are reduced."""
+    longer = np.flatnonzero(lengths > 1)
+    if len(longer) * 4 > len(starts):
+        return ufunc.reduceat(values, starts)
+    out = values.take(starts)
+    if len(longer):
+        part = values[np.repeat(lengths > 1, lengths)]
+        out[longer] = ufunc.reduceat(part, np.cumsum(lengths.take(longer)) - lengths.take(longer))
+    return out
+
+
+@contextlib.contextmanager
+def _no_hugepage_hints() -> Iterator[None]:
+    """numpy without its ``madvise(MADV_HUGEPAGE)`` hint on new arrays, for the sweep's
+    many short-lived ones: where the kernel compacts memory on such faults (Linux's default
+    ``transparent_hugepage/defrag = madvise``) and memory is fragmented, the stalls cost
+    more than huge pages save (3M actions: co-action step 2.4–2.9 s with the hint, 1.3–1.4 s
+    without). The previous setting is restored; no-op where numpy has no such switch."""
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:  # pragma: no cover - other numpy builds
+        yield
+        return
+    previous = _set_madvise_hugepage(False)
+    try:
+        yield
+    finally:
+        _set_madvise_hugepage(previous)
+
+
+def _bits(x: Any) -> int:
+    return max(int(x).bit_length(), 1)
+
+
+def _mostly_sorted(key: np.ndarray) -> bool:
+    """Whether fewer than 1 % of neighbours are out of order (then a stable sort is linear)."""
+    return bool(np.count_nonzero(key[1:] < key[:-1]) * 100 < len(key))
 
 
 def _coaction_frames(edges: Any, ev: Any, acc: pd.CategoricalDtype, obj: pd.CategoricalDtype,
-                     window: float, key: str, types: tuple[str, ...], n: int, *,
-                     sort: bool = True) -> CoAction:
-    """The public edge and evidence tables from engine output (codes, ms times). Names
-    are taken from the sorted categories by code (Arrow strings, no Python objects)."""
+                     window: float, key: str, types: tuple[str, ...], n: int) -> CoAction:
+    """The public edge and evidence tables from engine output (codes, ms times; sorted).
+    Names are taken from the sorted categories by code (Arrow strings, no Python objects;
+    two threads: Arrow's take releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     def cat(codes: Any, dtype: pd.CategoricalDtype) -> Any:
         return pd.array(dtype.categories.take(np.asarray(codes)), dtype="str")
 
-    edges_out = pd.DataFrame({
-        "account_a": cat(edges["a"], acc),
-        "account_b": cat(edges["b"], acc),
-        "n_objects": np.asarray(edges["n_objects"]).astype("int64"),
-        "n_action_pairs": np.asarray(edges["n_action_pairs"]).astype("int64"),
-        "n_actions_a": np.asarray(edges["n_actions_a"]).astype("int64"),
-        "n_actions_b": np.asarray(edges["n_actions_b"]).astype("int64"),
-        "min_gap_s": np.asarray(edges["min_gap"]) / 1000.0,
-        "first_time": _ms_utc(edges["first_time"]),
-        "last_time": _ms_utc(edges["last_time"]),
-    })
-    ev_out = pd.DataFrame({
-        "account_a": cat(ev["a"], acc),
-        "account_b": cat(ev["b"], acc),
-        "object_id": cat(ev["o"], obj),
-        "gap_s": np.asarray(ev["gap"]) / 1000.0,
-        "n_action_pairs": np.asarray(ev["n_action_pairs"]).astype("int64"),
-        "n_actions_a": np.asarray(ev["n_actions_a"]).astype("int64"),
-        "n_actions_b": np.asarray(ev["n_actions_b"]).astype("int64"),
-        "time": _ms_utc(ev["time"]),
-    })
-    if sort:
-        ev_out = ev_out.sort_values(["account_a", "account_b", "time", "object_id"],
-                                    kind="stable").reset_index(drop=True)
+    def i64(x: Any) -> np.ndarray:
+        return np.asarray(x).astype(np.int64, copy=False)
+
+    with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+        names = {k: pool.submit(cat, codes, dtype) for k, codes, dtype in (
+            ("ev_a", ev["a"], acc), ("ev_b", ev["b"], acc), ("ev_o", ev["o"], obj),
+            ("a", edges["a"], acc), ("b", edges["b"], acc))}
+        edge_cols = {
+            **{c: i64(edges[c]) for c in ("n_objects", "n_action_pairs", "n_actions_a", "n_actions_b")},
+            "min_gap_s": np.asarray(edges["min_gap"]) / 1000.0,
+            "first_time": _ms_utc(edges["first_time"]),
+            "last_time": _ms_utc(edges["last_time"])}
+        ev_cols = {
+            "gap_s": np.asarray(ev["gap"]) / 1000.0,
+            **{c: i64(ev[c]) for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
+            "time": _ms_utc(ev["time"])}
+        names = {k: f.result() for k, f in names.items()}
+    edges_out = pd.DataFrame(copy=False, data={"account_a": names["a"], "account_b": names["b"],
+                                               **_unshared(edge_cols)})
+    ev_out = pd.DataFrame(copy=False, data={"account_a": names["ev_a"], "account_b": names["ev_b"],
+                                            "object_id": names["ev_o"], **_unshared(ev_cols)})
     return CoAction(edges_out, ev_out, window, key, types, n)
 
 
@@ -534,7 +844,7 @@ def _coaction_relational(s: np.ndarray, o: np.ndarray, t: np.ndarray, acc: pd.Ca
     ed = {c: ed.column(c).to_numpy() for c in ed.column_names}
     ev["a"], ev["b"], ev["o"] = ev.pop("account_a"), ev.pop("account_b"), ev.pop("object_id")
     ed["a"], ed["b"] = ed.pop("account_a"), ed.pop("account_b")
-    return _coaction_frames(ed, ev, acc, obj, window, key, types, n, sort=False)
+    return _coaction_frames(ed, ev, acc, obj, window, key, types, n)
 
 
 def account_table(actions: pd.DataFrame, *, engine: str | None = None,
@@ -605,6 +915,55 @@ def _accounts(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray,
     seen = np.zeros(n, dtype=bool)
     seen[s[own]] = True
     seen[g[rec]] = True
+    return _accounts_frame(acc, seen, n_act, n_amp, lo, hi)
+
+
+def _accounts_via_edges(actions: pd.DataFrame, s: np.ndarray, g: np.ndarray,
+                        acc: pd.CategoricalDtype, amp: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_accounts` from the amplification edges ``amp`` (sorted by source: sums,
+    minima and maxima over each source's run of edges) and the few rows that are not edges
+    (no target, self-loops). Integer weights only (sums in another order are the same);
+    otherwise :func:`_accounts`. Identical table, one pass over the edges instead of
+    scattered updates by every row."""
+    w = actions["weight"].to_numpy()
+    if w.dtype.kind not in "iu" or amp.empty or not isinstance(amp["source"].dtype,
+                                                              pd.CategoricalDtype):
+        return _accounts(actions, s, g, acc)
+    n = len(acc.categories)
+    src = amp["source"].cat.codes.to_numpy()
+    tgt = amp["target"].cat.codes.to_numpy()
+    weight = amp["weight"].to_numpy()
+    first = amp["first_time"].array.asi8
+    starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]])
+    own = src.take(starts)
+    n_act = np.zeros(n, dtype=np.int64)
+    n_amp = np.zeros(n, dtype=np.int64)
+    lo = np.full(n, _I64_MAX)
+    hi = np.full(n, _NAT)
+    n_act[own] = np.add.reduceat(weight, starts)
+    lo[own] = np.minimum.reduceat(np.where(first == _NAT, _I64_MAX, first), starts)
+    hi[own] = np.maximum.reduceat(amp["last_time"].array.asi8, starts)
+    if np.abs(weight).max(initial=0) < 2**53 // max(len(weight), 1):  # float sums: exact
+        n_amp += np.bincount(tgt, weights=weight, minlength=n).astype(np.int64)
+    else:
+        np.add.at(n_amp, tgt, weight)
+    seen = np.zeros(n, dtype=bool)
+    seen[own] = True
+    seen[tgt] = True
+    # rows that are not edges: an own action without target or on itself; an action aimed
+    # at an account by no source
+    rest = np.flatnonzero((s >= 0) & ((g < 0) | (g == s)))
+    if len(rest):
+        t = _ms(actions["timestamp"]).take(rest)
+        sr = s.take(rest)
+        np.add.at(n_act, sr, w.take(rest))
+        np.minimum.at(lo, sr, np.where(t == _NAT, _I64_MAX, t))
+        np.maximum.at(hi, sr, t)
+        seen[sr] = True
+    orphan = np.flatnonzero((s < 0) & (g >= 0))
+    if len(orphan):
+        np.add.at(n_amp, g.take(orphan), w.take(orphan))
+        seen[g.take(orphan)] = True
     return _accounts_frame(acc, seen, n_act, n_amp, lo, hi)
 
 
@@ -707,7 +1066,7 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
     if progress:
         progress("account table", 0, 1)
     if accounts is None:
-        accounts = _accounts(actions, s, g, acc)
+        accounts = _accounts_via_edges(actions, s, g, acc, amp)
     return Graphs(accounts, amp, co, self_loops, tuple(notes))
 
 

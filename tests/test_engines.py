@@ -19,12 +19,19 @@ T0 = 1_600_000_000
 
 
 def same(actions, **kw):
-    """Build the co-action network on both embedded engines; assert identical; return it."""
-    a = coordnet.coaction(actions, engine="duckdb", **kw)
+    """Build the co-action network with the DuckDB SQL join, the numpy sweep and the default
+    engine (the sweep when it fits); assert identical; return it."""
+    from coordnet import graphs
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(graphs, "SWEEP_MAX_PAIRS", -1)  # the SQL join, whatever the size
+        a = coordnet.coaction(actions, engine="duckdb", **kw)
     b = coordnet.coaction(actions, engine="numpy", **kw)
-    assert_frame_equal(a.edges, b.edges)
-    assert_frame_equal(a.evidence, b.evidence)
-    assert (a.n_actions, a.key, a.window) == (b.n_actions, b.key, b.window)
+    c = coordnet.coaction(actions, **kw)
+    for x in (b, c):
+        assert_frame_equal(a.edges, x.edges)
+        assert_frame_equal(a.evidence, x.evidence)
+        assert (a.n_actions, a.key, a.window) == (x.n_actions, x.key, x.window)
     return a
 
 
@@ -88,6 +95,7 @@ def test_partitioned_duckdb_join_is_identical(monkeypatch):
 
     acts = coordnet.datasets.campaign_actions()
     whole = coordnet.coaction(acts, 300)
+    monkeypatch.setattr(coordnet.graphs, "SWEEP_MAX_PAIRS", -1)  # the SQL join
     monkeypatch.setattr(engines, "PARTITION_ROWS", 100)
     steps = []
     parts = coordnet.coaction(acts, 300, progress=lambda s, d, n: steps.append((s, d, n)))
@@ -204,3 +212,29 @@ def test_join_prefilter_keeps_every_action_with_a_partner(window_ms, key_bits, m
     assert len(rows) < len(t) and (np.diff(rows) > 0).all()
     monkeypatch.setattr(engines, "_KEY_BITS", 63)
     assert rows.tolist() == candidate_rows(o, t, window_ms).tolist()
+
+
+def test_duckdb_engine_sweeps_in_memory_within_the_budget(monkeypatch):
+    """engine="duckdb" joins in memory (numpy sweep) while the pairs fit the budget, and in
+    DuckDB beyond it, or beyond what COORDNET_DUCKDB_MEMORY allows: same tables."""
+    from coordnet import graphs
+
+    acts = coordnet.datasets.campaign_actions()
+
+    def run():
+        steps = []
+        co = coordnet.coaction(acts, 300, progress=lambda s, d, n: steps.append(s))
+        return co, set(steps)
+
+    monkeypatch.delenv("COORDNET_DUCKDB_MEMORY", raising=False)
+    swept, stages = run()
+    assert stages == {"co-action sweep (numpy)"}
+    monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", 10)
+    joined, stages = run()
+    assert "co-action join (duckdb)" in stages
+    assert_frame_equal(swept.edges, joined.edges)
+    assert_frame_equal(swept.evidence, joined.evidence)
+    monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", 10**9)
+    for limit, pairs in (("2KB", 33), ("1.2 gb", 20_000_000), ("6GiB", 107_374_182), ("lots", 10**9)):
+        monkeypatch.setenv("COORDNET_DUCKDB_MEMORY", limit)  # 60 bytes per pair
+        assert graphs._sweep_budget() == pairs

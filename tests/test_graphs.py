@@ -166,6 +166,7 @@ def test_sweep_matches_brute_force_and_is_order_invariant(seed, monkeypatch):
     # same result with the rows shuffled, and with tiny chunks (chunking by whole objects)
     shuffled = coordnet.from_dataframe(df.sample(frac=1, random_state=seed)).actions
     monkeypatch.setattr(G, "_PAIR_CHUNK", 7)
+    monkeypatch.setattr(G, "_MONO_MAX", 0)  # objects end to end by their own spans
     co2 = coordnet.coaction(shuffled, 45)
     pd.testing.assert_frame_equal(co.edges, co2.edges)
     pd.testing.assert_frame_equal(co.evidence, co2.evidence)
@@ -356,10 +357,69 @@ def test_code_group_bys_match_a_group_by_on_names(seed, fractional):
 
 
 def test_code_sort_fallback_when_keys_do_not_pack(monkeypatch):
-    """Packing (key, row) into one int64 and the stable argsort give the same order."""
+    """Packing (key, row) into one int64, two packed passes (low bits, then high bits) and
+    the stable argsort give the same order."""
     keys = np.array([5, 3, 5, 3, 9, 0], dtype=np.int64)
     rows = np.array([0, 2, 3, 7, 8, 11], dtype=np.int64)
     packed = G._sort_keys(keys, rows)
-    big = G._sort_keys(keys + (1 << 60), rows)  # no room for the row bits: argsort
     assert packed[0].tolist() == [0, 3, 3, 5, 5, 9] and packed[1].tolist() == [11, 2, 7, 0, 3, 8]
-    assert (big[0] - (1 << 60)).tolist() == packed[0].tolist() and big[1].tolist() == packed[1].tolist()
+    for wide in (keys + (1 << 60), keys * (1 << 58) + 5 - keys):  # no room for the row bits
+        two = G._sort_keys(wide, rows)  # two passes
+        assert two[0].tolist() == np.sort(wide).tolist() and two[1].tolist() == packed[1].tolist()
+    neg = G._sort_keys(keys - 3 - (1 << 60), rows)  # negative keys: argsort
+    assert neg[1].tolist() == packed[1].tolist()
+    rng = np.random.default_rng(0)
+    wide = (rng.integers(0, 200, 5000) << 55) | rng.integers(0, 3, 5000)  # 63 bits, ties
+    rows = rng.integers(0, 2**40, 5000)
+    two = G._sort_keys(wide, rows)
+    order = np.argsort(wide, kind="stable")
+    assert two[0].tolist() == wide[order].tolist() and two[1].tolist() == rows[order].tolist()
+
+
+def test_account_table_from_edges_equals_row_sums_with_huge_weights():
+    """build_graphs sums the account table over the amplification edges (integer weights);
+    weights too large for exact float sums take the integer path: same table."""
+    raw = _random_table(4, fractional=False)
+    raw["weight"] = raw["weight"] * 2**50
+    enc = coordnet.io.encode_actions(raw)
+    acc = coordnet.build_graphs(enc).accounts
+    pd.testing.assert_frame_equal(acc, coordnet.account_table(enc))
+    assert acc["n_amplified"].max() > 2**53  # beyond exact float sums
+
+
+def test_reduce_runs_equals_reduceat():
+    """Reducing only the runs longer than one row gives ufunc.reduceat's values."""
+    rng = np.random.default_rng(5)
+    for share_long in (0.0, 0.1, 0.9):
+        lengths = np.where(rng.random(500) < share_long, rng.integers(2, 6, 500), 1)
+        values = rng.integers(-50, 50, int(lengths.sum()))
+        starts = np.cumsum(lengths) - lengths
+        for uf in (np.minimum, np.add, np.maximum):
+            assert G._reduce_runs(uf, values, starts, lengths).tolist() == uf.reduceat(values, starts).tolist()
+
+
+def test_sweep_chunks_filled_by_threads_are_one_table(monkeypatch):
+    """Without repeated actions, chunks of pairs are written into one table by two threads:
+    tiny chunks give the same network (the documented toy figure: 12 edges)."""
+    acts = coordnet.datasets.toy_actions()
+    whole = coordnet.coaction(acts, 60, engine="numpy")
+    monkeypatch.setattr(G, "_PAIR_CHUNK", 3)
+    parts = coordnet.coaction(acts, 60, engine="numpy")
+    assert len(parts.edges) == 12
+    pd.testing.assert_frame_equal(whole.edges, parts.edges)
+    pd.testing.assert_frame_equal(whole.evidence, parts.evidence)
+
+
+def test_columns_edited_in_place_do_not_change_other_columns():
+    """Tables are built without copying, but no two columns share memory (counts that are
+    all ones, or a weight equal to its only type's count, used to be one array)."""
+    g = coordnet.build_graphs(coordnet.datasets.toy_actions())
+    for table, cols in ((g.amplification, ["weight", "n_retweet", "n_quote", "n_reply", "n_mention"]),
+                        (g.coaction.edges, ["n_objects", "n_action_pairs", "n_actions_a", "n_actions_b"]),
+                        (g.coaction.evidence, ["n_action_pairs", "n_actions_a", "n_actions_b"])):
+        t = table  # edited itself (a shallow copy would be copied on write)
+        before = t[cols].copy()
+        t.loc[0, cols[0]] = 99
+        t.iloc[1, t.columns.get_loc(cols[-1])] = 77
+        assert t[cols[1:]].iloc[[0]].equals(before[cols[1:]].iloc[[0]])
+        assert t[cols[:-1]].iloc[[1]].equals(before[cols[:-1]].iloc[[1]])
