@@ -19,9 +19,9 @@ Two graphs, defined exactly in ``docs/graphs.md``:
     and reproduces their outputs exactly. Without ``object_id``, the object is the
     target account ("co-amplification of the same account within τ").
 
-Pairs are enumerated only inside the window, by a sorted sweep: the actions on each
-object are sorted by time and each action is paired with the following ones up to τ
-later (``numpy.searchsorted``). The cost is O(N log N + P_τ) where P_τ is the number of
+Pairs are enumerated only inside the window, account by account, by the compiled sweep
+of :mod:`coordnet._kernels`: each action is compared with the actions of its object at
+most τ before or after it. The cost is O(N log N + P_τ) where P_τ is the number of
 qualifying pairs, so a viral object with thousands of sharers spread over hours costs
 only its near-simultaneous pairs, never all its pairs.
 
@@ -36,12 +36,10 @@ Graham, T., Bruns, A., Angus, D., et al. (2020). coordination-network-toolkit. Q
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
@@ -65,8 +63,6 @@ __all__ = [
 log = logging.getLogger("coordnet")
 ProgressCallback = Callable[[str, int, int], None]
 
-_PAIR_CHUNK = 8_000_000  # action pairs materialised at once (bounded memory)
-_MONO_MAX = 2**62  # objects laid on one time axis as object · stride + time, below this
 
 
 def _check_actions(actions: pd.DataFrame) -> None:
@@ -331,11 +327,14 @@ class CoAction:
         (qualifying action pairs), ``n_actions_a`` / ``n_actions_b`` (distinct actions
         of *a* / *b* that have a partner action of the other within the window:
         coordination-network-toolkit's directed counts), ``min_gap_s``,
-        ``first_time``, ``last_time``.
+        ``first_time``, ``last_time``. ``account_a``/``account_b`` are categoricals over
+        the actions table's sorted account names (the order of ``account_a < account_b``),
+        as in :func:`amplification_edges`; ``object_id`` in the evidence likewise.
     evidence : pandas.DataFrame
         One row per pair and object: ``account_a, account_b, object_id, gap_s``
         (smallest time gap between their actions on it), ``n_action_pairs``,
-        ``n_actions_a``, ``n_actions_b``, ``time`` (the earlier action of the closest pair).
+        ``n_actions_a``, ``n_actions_b``, ``time`` (the earliest action among the
+        qualifying action pairs), sorted by pair, then time, then object.
     window : float
         τ in seconds (inclusive).
     key : str
@@ -394,10 +393,10 @@ def coaction(
         ``progress(stage, done, total)``, called as chunks of pairs are processed.
     engine : {"duckdb", "numpy", "spark"}, optional
         Where the windowed join runs (default ``Config.engine``): ``"duckdb"`` sweeps
-        in memory (numpy) while the pairs within the window fit :data:`SWEEP_MAX_PAIRS`
-        and joins in embedded DuckDB beyond (multi-threaded, spills to disk);
-        ``"numpy"`` always sweeps; ``"spark"`` joins on Apache Spark
-        (:mod:`coordnet.engines`). All give identical tables.
+        in memory (compiled, :mod:`coordnet._kernels`) while the pairs within the window
+        fit :data:`SWEEP_MAX_PAIRS` and joins in embedded DuckDB beyond (multi-threaded,
+        spills to disk); ``"numpy"`` always sweeps in memory; ``"spark"`` joins on Apache
+        Spark (:mod:`coordnet.engines`). All give identical tables.
     spark_master : str, optional
         Spark master URL for ``engine="spark"`` (default ``Config.spark_master``).
 
@@ -470,21 +469,35 @@ def coaction(
 
     if engine == "spark":
         return relational()
+    from ._kernels import coaction_sweep, index_actions, window_partners
+
+    stage = "co-action sweep (in memory)"
     if progress:
-        progress("co-action sweep (numpy)", 0, 1)
-    with _no_hugepage_hints():
-        sweep = _Sweep(acc_code, obj_code, t, int(round(window * 1000)))
-        if engine == "duckdb" and not sweep.fits():
-            del sweep
-            return relational()
-        del acc_code, obj_code, t
-        return sweep.run(acc, obj, window, key, types, n, progress)
+        progress(stage, 0, 1)
+    window_ms = int(round(window * 1000))
+    ix = index_actions(acc_code, obj_code, t, len(acc.categories), len(obj.categories))
+    if engine == "duckdb" and int(window_partners(ix, window_ms).sum()) // 2 > _sweep_budget():
+        del ix
+        return relational()
+    del acc_code, obj_code, t
+    ev, ed = coaction_sweep(ix, window_ms, len(acc.categories),
+                            progress=(lambda d, n_: progress(stage, d, n_ + 1)) if progress else None)
+    del ix
+    if not len(ev["a"]):
+        out = _empty_coaction(window, key, types, n)
+    else:
+        out = _coaction_frames(ed, ev, acc, obj, window, key, types, n)
+    if progress:
+        progress(stage, 1, 1)
+    return out
 
 
-#: Most action pairs within the window that ``engine="duckdb"`` joins in memory with the
-#: numpy sweep (several times faster than the SQL join); beyond, DuckDB runs the join and
-#: spills to disk past its memory limit. About 60 bytes per pair at the peak.
+#: Most action pairs within the window that ``engine="duckdb"`` sweeps in memory (the
+#: compiled sweep of :mod:`coordnet._kernels`, several times faster than the SQL join);
+#: beyond, DuckDB runs the join and spills to disk past its memory limit. The sweep's
+#: tables take about 120 bytes per evidence row (at most one per pair) at the peak.
 SWEEP_MAX_PAIRS = 60_000_000
+_SWEEP_BYTES = 120
 
 
 def _sweep_budget() -> int:
@@ -494,331 +507,36 @@ def _sweep_budget() -> int:
                        ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1)):
         if limit.endswith(unit):
             try:
-                return min(SWEEP_MAX_PAIRS, int(float(limit[:-len(unit)]) * size) // 60)
+                return min(SWEEP_MAX_PAIRS, int(float(limit[:-len(unit)]) * size) // _SWEEP_BYTES)
             except ValueError:
                 break
     return SWEEP_MAX_PAIRS
 
 
-class _Sweep:
-    """The in-memory co-action join (numpy): every pair of actions on one object at most τ
-    apart, enumerated from one sort, and the evidence ordered by a second one.
-
-    Actions are ranked in time order (ties by object): an account pair's evidence rows
-    are in ``time, object_id`` order when sorted by the rank of their earliest action (an
-    action belongs to one object). Sorted by object, then rank, each action's partners
-    are the next ones up to τ later (one ``searchsorted`` with the objects laid end to end
-    on one time axis). Pairs are enumerated in the rank order of their earlier action, so
-    one sort of packed ``(account pair, pair number)`` integers orders the evidence.
-    """
-
-    def __init__(self, a: np.ndarray, o: np.ndarray, t: np.ndarray, window_ms: int) -> None:
-        from .engines import repeats_pair
-
-        n = len(t)
-        small = np.int32 if n < 2**31 else np.int64
-        tt = t - t.min()
-        obits = _bits(o.max())
-        if _bits(tt.max()) + obits <= 63:
-            key = (tt << obits) | o
-            # timsort is linear on the (usual) input already in time order
-            by_time = np.argsort(key, kind="stable" if _mostly_sorted(key) else None)
-            del key  # (keys tie only on one time and object: any tie order gives one result)
-        else:
-            by_time = np.lexsort((o, t))
-        del tt
-        self.t_rank, self.o_rank, self.a_rank = t.take(by_time), o.take(by_time), a.take(by_time)
-        del by_time
-        rbits = _bits(n - 1)
-        if obits + rbits <= 63:  # ranks sorted by object (then rank: time)
-            k2 = np.sort((self.o_rank.astype(np.int64) << rbits) | np.arange(n, dtype=np.int64))
-            r_s, o_s = (k2 & ((1 << rbits) - 1)).astype(small), k2 >> rbits
-            del k2
-        else:
-            r_s = np.lexsort((np.arange(n), self.o_rank)).astype(small)
-            o_s = self.o_rank.take(r_s)
-        self.t_s, self.a_s = self.t_rank.take(r_s), self.a_rank.take(r_s)
-        # partners: the next actions on the object up to τ later, found (for the actions
-        # whose next one is) by one search on a time axis where objects lie end to end
-        close = np.flatnonzero((o_s[1:] == o_s[:-1]) & (self.t_s[1:] - self.t_s[:-1] <= window_ms))
-        later = np.zeros(n, dtype=small)
-        if len(close):
-            t_min = int(self.t_rank[0])
-            stride = int(self.t_rank[-1]) - t_min + window_ms + 1
-            if (int(o_s[-1]) + 1) * stride < _MONO_MAX:  # object · stride + time
-                mono = o_s.astype(np.int64) * stride
-                mono += self.t_s
-                mono -= t_min
-            else:  # objects end to end, each as long as its own span
-                starts = np.flatnonzero(np.r_[True, o_s[1:] != o_s[:-1]])
-                t0 = self.t_s.take(starts)
-                span = self.t_s.take(np.r_[starts[1:], n] - 1) - t0 + window_ms + 1
-                mono = self.t_s - np.repeat(t0 - np.r_[0, np.cumsum(span)[:-1]],
-                                            np.diff(starts, append=n))
-                del starts, t0, span
-            later[close] = np.searchsorted(mono, mono.take(close) + window_ms, side="right") - close - 1
-            del mono
-        # does an account act more than once on an object? Only actions in a pair matter:
-        # the action after each close one (and the close ones) are exactly those
-        inpair = np.zeros(n, dtype=bool)
-        inpair[close] = True
-        inpair[close + 1] = True
-        multi = repeats_pair(self.a_s[inpair], o_s[inpair])
-        self.multi = bool(pd.DataFrame({"a": self.a_s[inpair], "o": o_s[inpair]}).duplicated().any()
-                          ) if multi is None else multi
-        del o_s, close, inpair
-        self.pos = np.empty(n, dtype=small)  # each rank's place in object order
-        self.pos[r_s] = np.arange(n, dtype=small)
-        self.c = later.take(self.pos)  # partners of each rank
-        del later, r_s
-        self.n_pairs = int(self.c.sum(dtype=np.int64))
-
-    def fits(self) -> bool:
-        """Whether the pairs fit the in-memory budget (:data:`SWEEP_MAX_PAIRS`)."""
-        return self.n_pairs <= _sweep_budget()
-
-    def _chunks(self, size: int) -> Iterator[tuple[int, int]]:
-        """Ranges of ranks holding about ``size`` pairs each."""
-        cum = np.cumsum(self.c, dtype=np.int64)
-        k0, n = 0, len(self.c)
-        while k0 < n:  # a few chunks
-            before = int(cum[k0 - 1]) if k0 else 0
-            k1 = max(int(np.searchsorted(cum, before + size, side="right")), k0 + 1)
-            yield k0, min(k1, n)
-            k0 = k1
-
-    def _pairs_into(self, k0: int, k1: int, n_acc: int, out: dict[str, np.ndarray], at: int) -> int:
-        """:meth:`_pairs` written into ``out`` from row ``at`` (no repeated actions: every
-        pair is a row). Returns the number of pairs."""
-        c = self.c[k0:k1]
-        first = np.cumsum(c, dtype=np.int64) - c
-        m = int(first[-1] + c[-1])
-        r, gap, ab = (out[k][at:at + m] for k in ("r", "gap", "ab"))
-        r[:] = np.repeat(np.arange(k0, k1, dtype=self.pos.dtype), c)
-        j = (self.pos[k0:k1] + 1 - first).take(r - k0)
-        j += np.arange(m, dtype=j.dtype)
-        del first
-        ai, aj = self.a_rank.take(r), self.a_s.take(j)
-        np.subtract(self.t_s.take(j), self.t_rank.take(r), out=gap)
-        del j
-        np.multiply(np.minimum(ai, aj), n_acc, out=ab, dtype=np.int64)
-        ab += np.maximum(ai, aj)
-        return m
-
-    def _pairs(self, k0: int, k1: int, n_acc: int) -> dict[str, np.ndarray]:
-        """The pairs whose earlier action has rank ``k0 ≤ k < k1``, in rank order: account
-        pair key ``a·n_acc + b`` (a < b), gap (ms) and the earlier action's rank."""
-        c = self.c[k0:k1]
-        first = np.cumsum(c, dtype=np.int64) - c  # each rank's first pair
-        m = int(first[-1] + c[-1])
-        r = np.repeat(np.arange(k0, k1, dtype=self.pos.dtype), c)
-        # the later action: the next ones after the earlier action in object order
-        j = (self.pos[k0:k1] + 1 - first).take(r - k0) + np.arange(m, dtype=np.int64)
-        del first
-        ai, aj = self.a_rank.take(r), self.a_s.take(j)
-        gap = self.t_s.take(j) - self.t_rank.take(r)
-        out = {"r": r, "gap": gap}
-        if self.multi:
-            keep = ai != aj
-            out = {"r": r[keep], "gap": gap[keep], "i": self.pos.take(r[keep]), "j": j[keep]}
-            ai, aj = ai[keep], aj[keep]
-            out["a_first"] = ai < aj  # the earlier action is account a's
-        lo = np.minimum(ai, aj)
-        out["ab"] = lo.astype(np.int64) * n_acc + np.maximum(ai, aj)
-        return out
-
-    def _group(self, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Accounts acting more than once on one object: one row per (account pair, object)
-        with its action pairs, the distinct actions of each side, the smallest gap and the
-        rank of the earliest action."""
-        o = self.o_rank[p["r"]]
-        g = np.lexsort((o, p["ab"]))  # stable: ranks ascend within a group
-        ab, o = p["ab"][g], o[g]
-        new = np.r_[True, (ab[1:] != ab[:-1]) | (o[1:] != o[:-1])]
-        st = np.flatnonzero(new)
-        gid = np.cumsum(new) - 1
-        del new, o
-        i, j, first = p["i"][g], p["j"][g], p["a_first"][g]
-
-        def distinct(rows: np.ndarray) -> np.ndarray:  # distinct actions of one side
-            s = np.lexsort((rows, gid))
-            gs, rs = gid[s], rows[s]
-            return np.add.reduceat(np.r_[True, (gs[1:] != gs[:-1]) | (rs[1:] != rs[:-1])]
-                                   .astype(np.int64), st)
-
-        return {"ab": ab[st], "r": p["r"][g][st], "gap": np.minimum.reduceat(p["gap"][g], st),
-                "n_action_pairs": np.diff(np.r_[st, len(ab)]),
-                "n_actions_a": distinct(np.where(first, i, j)),
-                "n_actions_b": distinct(np.where(first, j, i))}
-
-    def run(self, acc: pd.CategoricalDtype, obj: pd.CategoricalDtype, window: float, key: str,
-            types: tuple[str, ...], n: int, progress: ProgressCallback | None) -> CoAction:
-        """The co-action tables (:class:`CoAction`)."""
-        stage = "co-action sweep (numpy)"
-        n_acc = max(len(acc.categories), 1)
-        if progress:
-            progress(stage, 0, self.n_pairs)
-        if self.multi:
-            pieces, done = [], 0
-            for k0, k1 in self._chunks(_PAIR_CHUNK):
-                pieces.append(self._pairs(k0, k1, n_acc))
-                done += int(self.c[k0:k1].sum())
-                if progress and done < self.n_pairs:  # (complete once the tables are)
-                    progress(stage, done, self.n_pairs)
-            ev = pieces[0] if len(pieces) == 1 else {
-                c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} if pieces else {}
-            del pieces
-        else:  # every pair is a row: chunks fill one table, two at a time on two threads
-            from concurrent.futures import ThreadPoolExecutor
-
-            ev = {"r": np.empty(self.n_pairs, dtype=self.pos.dtype),
-                  "gap": np.empty(self.n_pairs, dtype=self.t_s.dtype),
-                  "ab": np.empty(self.n_pairs, dtype=np.int64)}
-            cum = np.r_[0, np.cumsum(self.c, dtype=np.int64)]
-            size = min(_PAIR_CHUNK, max(self.n_pairs // 2 + 1, 100_000))  # two or more
-            with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
-                done = 0
-                for m in pool.map(lambda kk: self._pairs_into(kk[0], kk[1], n_acc, ev, int(cum[kk[0]])),
-                                  self._chunks(size)):
-                    done += m
-                    if progress and done < self.n_pairs:  # (complete once the tables are)
-                        progress(stage, done, self.n_pairs)
-        if self.multi and len(ev["r"]):
-            ev = self._group(ev)
-        m = len(ev["r"]) if ev else 0
-        if not m:
-            if progress:
-                progress(stage, 1, 1)
-            return _empty_coaction(window, key, types, n)
-        if self.multi:  # rows by rank (pairs are, by construction)
-            order = _sort_keys(ev["r"], np.arange(m))[1]
-            ev = {c: v.take(order) for c, v in ev.items()}
-        # object and time of each row (in rank order: sequential reads), the time packed
-        # with the gap so that one gather carries both into the final order
-        r = ev.pop("r")
-        ev["o"] = self.o_rank.take(r)
-        t0 = int(self.t_rank[0])
-        tm = self.t_rank.take(r) - t0
-        del r
-        gbits = _bits(ev["gap"].max())
-        packed = _bits(tm.max()) + gbits <= 63
-        if packed:
-            tm <<= gbits
-            tm |= ev.pop("gap")
-        ev["time"] = tm
-        del tm
-        ab, order = _sort_keys(ev.pop("ab"), np.arange(m))  # by pair, then rank
-        ev = {c: v.take(order) for c, v in ev.items()}
-        del order
-        if packed:
-            ev["gap"] = ev["time"] & ((1 << gbits) - 1)
-            ev["time"] >>= gbits
-        ev["time"] += t0
-        if not self.multi:
-            ones = np.ones(m, dtype=np.int64)
-            ev.update(n_action_pairs=ones, n_actions_a=ones, n_actions_b=ones)
-
-        def edges_of() -> dict[str, np.ndarray]:  # each edge is a run of one account pair
-            st = np.flatnonzero(np.r_[True, ab[1:] != ab[:-1]])
-            n_obj = np.diff(st, append=m)
-            first = ab.take(st)
-            a = first // n_acc
-            return {"a": a, "b": first - a * n_acc, "n_objects": n_obj,
-                    **{c: n_obj if not self.multi else _reduce_runs(np.add, ev[c], st, n_obj)
-                       for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
-                    "min_gap": _reduce_runs(np.minimum, ev["gap"], st, n_obj),
-                    "first_time": ev["time"].take(st),
-                    "last_time": np.r_[ev["time"].take(st[1:] - 1), ev["time"][-1]]}
-
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:  # the edges while the evidence's accounts decode
-            edges_job = pool.submit(edges_of)
-            a = ab // n_acc
-            ev["b"] = ab - a * n_acc
-            ev["a"] = a
-            edges = edges_job.result()
-        del ab, a
-        out = _coaction_frames(edges, ev, acc, obj, window, key, types, n)
-        if progress:
-            progress(stage, 1, 1)
-        return out
-
-
-def _reduce_runs(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray,
-                 lengths: np.ndarray) -> np.ndarray:
-    """``ufunc.reduceat(values, starts)`` over runs that tile ``values`` (``lengths`` ≥ 1),
-    fast when most runs are one row (most account pairs co-act on one object): only the
-    longer runs are reduced."""
-    longer = np.flatnonzero(lengths > 1)
-    if len(longer) * 4 > len(starts):
-        return ufunc.reduceat(values, starts)
-    out = values.take(starts)
-    if len(longer):
-        part = values[np.repeat(lengths > 1, lengths)]
-        out[longer] = ufunc.reduceat(part, np.cumsum(lengths.take(longer)) - lengths.take(longer))
-    return out
-
-
-@contextlib.contextmanager
-def _no_hugepage_hints() -> Iterator[None]:
-    """numpy without its ``madvise(MADV_HUGEPAGE)`` hint on new arrays, for the sweep's
-    many short-lived ones: where the kernel compacts memory on such faults (Linux's default
-    ``transparent_hugepage/defrag = madvise``) and memory is fragmented, the stalls cost
-    more than huge pages save (3M actions: co-action step 2.4–2.9 s with the hint, 1.3–1.4 s
-    without). The previous setting is restored; no-op where numpy has no such switch."""
-    try:
-        from numpy._core.multiarray import _set_madvise_hugepage
-    except ImportError:  # pragma: no cover - other numpy builds
-        yield
-        return
-    previous = _set_madvise_hugepage(False)
-    try:
-        yield
-    finally:
-        _set_madvise_hugepage(previous)
-
-
-def _bits(x: Any) -> int:
-    return max(int(x).bit_length(), 1)
-
-
-def _mostly_sorted(key: np.ndarray) -> bool:
-    """Whether fewer than 1 % of neighbours are out of order (then a stable sort is linear)."""
-    return bool(np.count_nonzero(key[1:] < key[:-1]) * 100 < len(key))
-
-
 def _coaction_frames(edges: Any, ev: Any, acc: pd.CategoricalDtype, obj: pd.CategoricalDtype,
                      window: float, key: str, types: tuple[str, ...], n: int) -> CoAction:
-    """The public edge and evidence tables from engine output (codes, ms times; sorted).
-    Names are taken from the sorted categories by code (Arrow strings, no Python objects;
-    two threads: Arrow's take releases the GIL)."""
-    from concurrent.futures import ThreadPoolExecutor
+    """The public edge and evidence tables from engine output (codes, ms times, gaps in
+    seconds; sorted). Accounts and objects are categoricals over the actions table's sorted
+    names: the codes are used as they are, no name is copied per row."""
 
-    def cat(codes: Any, dtype: pd.CategoricalDtype) -> Any:
-        return pd.array(dtype.categories.take(np.asarray(codes)), dtype="str")
+    def cat(codes: Any, dtype: pd.CategoricalDtype) -> pd.Categorical:
+        codes = np.asarray(codes)
+        cdt = np.int32 if len(dtype.categories) < 2**31 - 1 else np.int64
+        return pd.Categorical.from_codes(codes.astype(cdt, copy=False), dtype=dtype, validate=False)
 
     def i64(x: Any) -> np.ndarray:
         return np.asarray(x).astype(np.int64, copy=False)
 
-    with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
-        names = {k: pool.submit(cat, codes, dtype) for k, codes, dtype in (
-            ("ev_a", ev["a"], acc), ("ev_b", ev["b"], acc), ("ev_o", ev["o"], obj),
-            ("a", edges["a"], acc), ("b", edges["b"], acc))}
-        edge_cols = {
-            **{c: i64(edges[c]) for c in ("n_objects", "n_action_pairs", "n_actions_a", "n_actions_b")},
-            "min_gap_s": np.asarray(edges["min_gap"]) / 1000.0,
-            "first_time": _ms_utc(edges["first_time"]),
-            "last_time": _ms_utc(edges["last_time"])}
-        ev_cols = {
-            "gap_s": np.asarray(ev["gap"]) / 1000.0,
-            **{c: i64(ev[c]) for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
-            "time": _ms_utc(ev["time"])}
-        names = {k: f.result() for k, f in names.items()}
-    edges_out = pd.DataFrame(copy=False, data={"account_a": names["a"], "account_b": names["b"],
-                                               **_unshared(edge_cols)})
-    ev_out = pd.DataFrame(copy=False, data={"account_a": names["ev_a"], "account_b": names["ev_b"],
-                                            "object_id": names["ev_o"], **_unshared(ev_cols)})
+    edges_out = pd.DataFrame(copy=False, data=_unshared({
+        "account_a": cat(edges["a"], acc), "account_b": cat(edges["b"], acc),
+        **{c: i64(edges[c]) for c in ("n_objects", "n_action_pairs", "n_actions_a", "n_actions_b")},
+        "min_gap_s": np.asarray(edges["min_gap_s"], dtype=np.float64),
+        "first_time": _ms_utc(edges["first_time"]), "last_time": _ms_utc(edges["last_time"])}))
+    ev_out = pd.DataFrame(copy=False, data=_unshared({
+        "account_a": cat(ev["a"], acc), "account_b": cat(ev["b"], acc), "object_id": cat(ev["o"], obj),
+        "gap_s": np.asarray(ev["gap_s"], dtype=np.float64),
+        **{c: i64(ev[c]) for c in ("n_action_pairs", "n_actions_a", "n_actions_b")},
+        "time": _ms_utc(ev["time"])}))
     return CoAction(edges_out, ev_out, window, key, types, n)
 
 
@@ -844,6 +562,8 @@ def _coaction_relational(s: np.ndarray, o: np.ndarray, t: np.ndarray, acc: pd.Ca
     ed = {c: ed.column(c).to_numpy() for c in ed.column_names}
     ev["a"], ev["b"], ev["o"] = ev.pop("account_a"), ev.pop("account_b"), ev.pop("object_id")
     ed["a"], ed["b"] = ed.pop("account_a"), ed.pop("account_b")
+    ev["gap_s"] = ev.pop("gap") / 1000.0
+    ed["min_gap_s"] = ed.pop("min_gap") / 1000.0
     return _coaction_frames(ed, ev, acc, obj, window, key, types, n)
 
 

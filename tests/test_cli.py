@@ -50,7 +50,7 @@ def test_graph_on_toy_writes_every_output(tmp_path):
     assert (s["rows_read"], s["rows_kept"], s["rows_rejected"]) == (36, 36, 0)
     ev = pd.read_csv(out / "evidence.csv")
     assert {"account_a", "account_b", "object_id", "gap_s"} <= set(ev.columns)
-    assert (ev["account_a"] < ev["account_b"]).all()
+    assert (ev["account_a"].astype(str) < ev["account_b"].astype(str)).all()
     co = pd.read_csv(out / "coaction.csv")
     assert len(co) == s["graphs"]["coaction_edges"] == 12
 

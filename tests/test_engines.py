@@ -215,7 +215,7 @@ def test_join_prefilter_keeps_every_action_with_a_partner(window_ms, key_bits, m
 
 
 def test_duckdb_engine_sweeps_in_memory_within_the_budget(monkeypatch):
-    """engine="duckdb" joins in memory (numpy sweep) while the pairs fit the budget, and in
+    """engine="duckdb" joins in memory (the compiled sweep) while the pairs fit the budget, and in
     DuckDB beyond it, or beyond what COORDNET_DUCKDB_MEMORY allows: same tables."""
     from coordnet import graphs
 
@@ -228,13 +228,13 @@ def test_duckdb_engine_sweeps_in_memory_within_the_budget(monkeypatch):
 
     monkeypatch.delenv("COORDNET_DUCKDB_MEMORY", raising=False)
     swept, stages = run()
-    assert stages == {"co-action sweep (numpy)"}
+    assert stages == {"co-action sweep (in memory)"}
     monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", 10)
     joined, stages = run()
     assert "co-action join (duckdb)" in stages
     assert_frame_equal(swept.edges, joined.edges)
     assert_frame_equal(swept.evidence, joined.evidence)
     monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", 10**9)
-    for limit, pairs in (("2KB", 33), ("1.2 gb", 20_000_000), ("6GiB", 107_374_182), ("lots", 10**9)):
-        monkeypatch.setenv("COORDNET_DUCKDB_MEMORY", limit)  # 60 bytes per pair
+    for limit, pairs in (("2KB", 16), ("1.2 gb", 10_000_000), ("6GiB", 53_687_091), ("lots", 10**9)):
+        monkeypatch.setenv("COORDNET_DUCKDB_MEMORY", limit)  # 120 bytes per pair
         assert graphs._sweep_budget() == pairs

@@ -1,0 +1,813 @@
+"""Compiled kernels for the two pair sweeps: the co-action network and the synchrony counts.
+
+Both sweeps visit the actions **one account at a time** (Gustavson's row-by-row sparse
+product): for an account *a*, every action of *a* is compared with the actions of other
+accounts on the same object, and only the partners *b* > *a* are kept, so each unordered
+pair is built once, by its first account, and its rows come out already grouped by pair
+(in the account codes' order, which is the names' order). A pair's partial counts live in
+a small per-account table while *a* is visited, never in one huge array of all pairs, so
+memory stays proportional to the output and the work to the number of action pairs within
+the window (plus, for the synchrony test, the pairs of accounts sharing an object).
+
+The loops are compiled with numba (``nogil``) and run on chunks of accounts in a thread pool:
+the chunks' results are concatenated in account order, so the output does not depend on the
+number of threads.
+
+References
+----------
+Gustavson, F. G. (1978). Two fast algorithms for sparse matrices: multiplication and permuted
+transposition. *ACM Transactions on Mathematical Software*, 4(3), 250–269.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import MissingDependencyError
+
+try:
+    import numba as _nb
+except ImportError:  # pragma: no cover - numba is a dependency
+    _nb = None
+
+ProgressCallback = Callable[[int, int], None]
+
+#: Rows a chunk's output buffers hold before the kernel returns and resumes.
+_OUT_ROWS = 1 << 20
+#: Chunks of accounts per thread (more: better balance, a little more overhead).
+_CHUNKS_PER_THREAD = 8
+
+
+def _njit(fn: Any) -> Any:
+    if _nb is None:  # pragma: no cover - numba is a dependency
+        def missing(*a: Any, **k: Any) -> Any:
+            raise MissingDependencyError("coordnet's pair sweeps need numba.", hint="pip install numba")
+        return missing
+    return _nb.njit(nogil=True, cache=True)(fn)
+
+
+def _threads() -> int:
+    """Threads of the sweeps: ``COORDNET_THREADS`` if set, else the machine's cores (at most 8)."""
+    env = os.environ.get("COORDNET_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+# ----------------------------------------------------------------------------- the index
+
+
+@dataclass(frozen=True)
+class ActionIndex:
+    """Actions sorted twice: by object then time (``os_*``) and by account then object then
+    time (``ao_*``, positions into the first order).
+
+    Attributes
+    ----------
+    os_acc, os_t, os_o : numpy.ndarray
+        Account code, time (ms) and object code of each action, by object then time.
+    obj_ptr : numpy.ndarray
+        ``obj_ptr[o]:obj_ptr[o + 1]`` are the actions on object ``o`` in that order.
+    acc_ptr : numpy.ndarray
+        ``acc_ptr[a]:acc_ptr[a + 1]`` are the entries of account ``a`` in ``ao_pos``.
+    ao_pos : numpy.ndarray
+        Positions (in object order) of each account's actions, by object then time.
+    ao_o, ao_t, ao_s0, ao_s1, ao_dup : numpy.ndarray
+        For the same actions (account order): object, time, the object's first and
+        last + 1 positions in object order, and whether some account acts more than once
+        on the object (read in sequence by the kernels, not gathered one by one).
+    obj_dup : numpy.ndarray
+        Objects on which some account acts more than once.
+    """
+
+    os_acc: np.ndarray
+    os_t: np.ndarray
+    os_o: np.ndarray
+    obj_ptr: np.ndarray
+    acc_ptr: np.ndarray
+    ao_pos: np.ndarray
+    ao_o: np.ndarray
+    ao_t: np.ndarray
+    ao_s0: np.ndarray
+    ao_s1: np.ndarray
+    ao_dup: np.ndarray
+    obj_dup: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.os_t)
+
+
+def _bits(x: int) -> int:
+    return max(int(x).bit_length(), 1)
+
+
+def index_actions(acc: np.ndarray, obj: np.ndarray, t: np.ndarray, n_acc: int, n_obj: int) -> ActionIndex:
+    """Sort the actions ``acc, obj, t`` (codes ≥ 0, times in ms) for the sweeps.
+
+    Examples
+    --------
+    >>> ix = index_actions(np.array([1, 0, 1]), np.array([0, 0, 1]), np.array([5, 9, 1]), 2, 2)
+    >>> ix.os_acc.tolist(), ix.os_t.tolist(), ix.obj_ptr.tolist(), ix.ao_pos.tolist()
+    ([1, 0, 1], [5, 9, 1], [0, 2, 3], [1, 0, 2])
+    """
+    n = len(t)
+    t = np.asarray(t, dtype=np.int64)
+    if n == 0:
+        z = np.zeros(0, dtype=np.int32)
+        t64 = np.zeros(0, np.int64)
+        return ActionIndex(z, t64, z, np.zeros(n_obj + 1, np.int64), np.zeros(n_acc + 1, np.int64),
+                           z, z, t64, z, z, np.zeros(0, bool), np.zeros(n_obj, bool))
+    pdt = np.int32 if n < 2**31 else np.int64
+    t0 = int(t.min())
+    if _bits(n_obj) + _bits(int(t.max()) - t0) <= 62:
+        key = obj.astype(np.int64) << _bits(int(t.max()) - t0)
+        key |= t - t0
+        order = np.argsort(key)  # ties (one object, one time) in any order: same results
+        del key
+    else:
+        order = np.lexsort((t, obj))
+    os_acc = acc.take(order).astype(np.int32 if n_acc < 2**31 else np.int64)
+    os_o = obj.take(order).astype(np.int32 if n_obj < 2**31 else np.int64)
+    os_t = t.take(order)
+    del order
+    obj_ptr = np.zeros(n_obj + 1, dtype=np.int64)
+    np.cumsum(np.bincount(os_o, minlength=n_obj), out=obj_ptr[1:])
+    acc_ptr = np.zeros(n_acc + 1, dtype=np.int64)
+    np.cumsum(np.bincount(os_acc, minlength=n_acc), out=acc_ptr[1:])
+    pbits = _bits(n - 1)
+    if _bits(n_acc) + pbits <= 63:  # positions by account, stably: one sort of packed keys
+        key = os_acc.astype(np.int64) << pbits
+        key |= np.arange(n, dtype=np.int64)
+        key.sort()
+        key &= (1 << pbits) - 1
+        ao_pos = key.astype(pdt)
+        del key
+    else:  # pragma: no cover - more than 2^63 account-position combinations
+        ao_pos = np.argsort(os_acc, kind="stable").astype(pdt)
+    # an object with a repeated account: two actions of one account on it (adjacent in
+    # account order, which is by object within an account)
+    ao_o = os_o.take(ao_pos)
+    rep = np.flatnonzero(ao_o[1:] == ao_o[:-1])
+    rep = rep[os_acc.take(ao_pos.take(rep)) == os_acc.take(ao_pos.take(rep + 1))]
+    obj_dup = np.zeros(n_obj, dtype=bool)
+    obj_dup[ao_o.take(rep)] = True
+    del rep
+    ao_t = os_t.take(ao_pos)
+    ao_s0 = obj_ptr.take(ao_o).astype(pdt)
+    ao_s1 = obj_ptr[1:].take(ao_o).astype(pdt)
+    return ActionIndex(os_acc, os_t, os_o, obj_ptr, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1,
+                       obj_dup.take(ao_o), obj_dup)
+
+
+def _chunks(weights: np.ndarray, n_chunks: int) -> np.ndarray:
+    """Bounds of about ``n_chunks`` ranges of accounts of about equal total weight."""
+    n = len(weights)
+    cum = np.cumsum(weights, dtype=np.float64)
+    if n == 0 or cum[-1] <= 0:
+        return np.array([0, n], dtype=np.int64)
+    cuts = np.searchsorted(cum, np.linspace(0, cum[-1], n_chunks + 1)[1:-1], side="right")
+    b = np.r_[0, cuts, n].astype(np.int64)
+    return b[np.r_[True, b[1:] != b[:-1]]]
+
+
+@_njit
+def _partners(obj_ptr, os_t, w, out):
+    """For each position (object order), the other actions on its object at most ``w``
+    away (two pointers per object)."""
+    for o in range(len(obj_ptr) - 1):
+        s0 = obj_ptr[o]
+        s1 = obj_ptr[o + 1]
+        lo = s0
+        hi = s0
+        for p in range(s0, s1):
+            t = os_t[p]
+            while os_t[lo] < t - w:
+                lo += 1
+            while hi < s1 and os_t[hi] <= t + w:
+                hi += 1
+            out[p] = hi - lo - 1
+
+
+def window_partners(ix: ActionIndex, window_ms: int) -> np.ndarray:
+    """For each action (object order), the number of other actions on its object at most
+    ``window_ms`` away (either side; the account's own included): bounds a sweep's rows.
+
+    Examples
+    --------
+    >>> ix = index_actions(np.array([0, 1, 2]), np.array([0, 0, 0]), np.array([0, 5000, 65000]), 3, 1)
+    >>> window_partners(ix, 60_000).tolist()
+    [1, 2, 1]
+    """
+    out = np.zeros(ix.n, dtype=np.int64)
+    if ix.n:
+        _partners(ix.obj_ptr, ix.os_t, int(window_ms), out)
+    return out
+
+
+# ----------------------------------------------------------------------- co-action kernel
+
+
+@_njit
+def _scan(a, pos, ta, s0, s1, os_acc, os_t, w, out_b, out_q, out_g, out_t, k, write):
+    """The partner actions ``b > a`` at most ``w`` before or after the action at position
+    ``pos`` (time ``ta``; its object's actions are at ``s0..s1-1``): appended at ``k`` when
+    ``write`` (partner, its position, gap, earlier time). Returns the new count."""
+    q = pos - 1
+    while q >= s0 and ta - os_t[q] <= w:
+        b = os_acc[q]
+        if b > a:
+            if write:
+                out_b[k] = b
+                out_q[k] = q
+                out_g[k] = ta - os_t[q]
+                out_t[k] = os_t[q]
+            k += 1
+        q -= 1
+    q = pos + 1
+    while q < s1 and os_t[q] - ta <= w:
+        b = os_acc[q]
+        if b > a:
+            if write:
+                out_b[k] = b
+                out_q[k] = q
+                out_g[k] = os_t[q] - ta
+                out_t[k] = ta
+            k += 1
+        q += 1
+    return k
+
+
+@_njit
+def _visit_pairs(a, i, j, ao_pos, ao_t, s0, s1, os_acc, os_t, w, pb_b, pb_i, pb_q, pb_g, pb_t):
+    """The action pairs within ``w`` between a's actions ``i..j-1`` (account order, one
+    object, positions ``s0..s1-1`` in object order) and partners ``b > a``: partner, a's
+    action, the partner's position, gap and the earlier time. Returns their number."""
+    k = 0
+    for ii in range(i, j):
+        k0 = k
+        k = _scan(a, ao_pos[ii], ao_t[ii], s0, s1, os_acc, os_t, w, pb_b, pb_q, pb_g, pb_t, k, True)
+        pb_i[k0:k] = ii
+    return k
+
+
+@_njit
+def _run_end(ao_o, i, p1):
+    """End of the run of one account's actions on the object of entry ``i``."""
+    j = i + 1
+    while j < p1 and ao_o[j] == ao_o[i]:
+        j += 1
+    return j
+
+
+@_njit
+def _coaction_rows(a0, a1, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_acc, os_t, w,
+                   pb_b, pb_i, pb_q, pb_g, pb_t, rows):
+    """``rows[a]``: the evidence rows (partner and object) of each account ``a0 ≤ a < a1``."""
+    for a in range(a0, a1):
+        m = 0
+        p1 = acc_ptr[a + 1]
+        i = acc_ptr[a]
+        while i < p1:
+            o = ao_o[i]
+            j = _run_end(ao_o, i, p1)
+            s0 = ao_s0[i]
+            s1 = ao_s1[i]
+            if j - i == 1 and not ao_dup[i]:  # one row per partner action
+                m = _scan(a, ao_pos[i], ao_t[i], s0, s1, os_acc, os_t, w, pb_b, pb_q, pb_g, pb_t, m,
+                          False)
+            else:  # one row per distinct partner
+                k = _visit_pairs(a, i, j, ao_pos, ao_t, s0, s1, os_acc, os_t, w, pb_b, pb_i, pb_q, pb_g, pb_t)
+                if k:
+                    bs = np.sort(pb_b[:k])
+                    m += 1
+                    for x in range(1, k):
+                        if bs[x] != bs[x - 1]:
+                            m += 1
+            i = j
+        rows[a] = m
+
+
+@_njit
+def _coaction_fill(a0, a1, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_acc, os_t, w,
+                   rb_b, rb_o, rb_t, rb_g, rb_n, rb_na, rb_nb, pb_b, pb_i, pb_q, pb_g, pb_t, srt, off,
+                   ev_a, ev_b, ev_o, ev_t, ev_g, ev_n, ev_na, ev_nb,
+                   ed_a, ed_b, ed_no, ed_n, ed_na, ed_nb, ed_g, ed_t0, ed_t1, ed_cnt):
+    """Write the evidence rows of accounts ``a0 ≤ a < a1`` from ``off[a]`` on (by partner,
+    then time, then object) and their edges from the same offset (compacted afterwards);
+    ``ed_cnt[a]``: the account's edges."""
+    for a in range(a0, a1):
+        p1 = acc_ptr[a + 1]
+        m = 0
+        i = acc_ptr[a]
+        while i < p1:
+            o = ao_o[i]
+            j = _run_end(ao_o, i, p1)
+            s0 = ao_s0[i]
+            s1 = ao_s1[i]
+            if j - i == 1 and not ao_dup[i]:
+                m0 = m
+                m = _scan(a, ao_pos[i], ao_t[i], s0, s1, os_acc, os_t, w, rb_b, rb_n, rb_g, rb_t, m, True)
+                for x in range(m0, m):  # (rb_n held the partners' positions)
+                    rb_o[x] = o
+                    rb_n[x] = 1
+                    rb_na[x] = 1
+                    rb_nb[x] = 1
+            else:
+                # several actions of a or of a partner on o: one row per partner with the
+                # closest gap, the earliest time and the distinct actions of each side
+                k = _visit_pairs(a, i, j, ao_pos, ao_t, s0, s1, os_acc, os_t, w, pb_b, pb_i, pb_q, pb_g, pb_t)
+                if k:
+                    order = np.argsort(pb_b[:k], kind="mergesort")  # stable: a's actions ascending
+                    r = 0
+                    while r < k:
+                        b = pb_b[order[r]]
+                        e = r + 1
+                        while e < k and pb_b[order[e]] == b:
+                            e += 1
+                        g = pb_g[order[r]]
+                        tm = pb_t[order[r]]
+                        n_i = 1
+                        for x in range(r, e):
+                            y = order[x]
+                            if pb_g[y] < g:
+                                g = pb_g[y]
+                            if pb_t[y] < tm:
+                                tm = pb_t[y]
+                            if x > r and pb_i[y] != pb_i[order[x - 1]]:
+                                n_i += 1
+                            srt[x - r] = pb_q[y]
+                        qs = np.sort(srt[:e - r])
+                        n_q = 1
+                        for x in range(1, e - r):
+                            if qs[x] != qs[x - 1]:
+                                n_q += 1
+                        rb_b[m] = b
+                        rb_o[m] = o
+                        rb_t[m] = tm
+                        rb_g[m] = g
+                        rb_n[m] = e - r
+                        rb_na[m] = n_i
+                        rb_nb[m] = n_q
+                        m += 1
+                        r = e
+            i = j
+        n_ed = 0
+        if m:
+            order = np.argsort(rb_b[:m], kind="mergesort")
+            at = off[a]
+            r = 0
+            while r < m:
+                b = rb_b[order[r]]
+                e = r + 1
+                while e < m and rb_b[order[e]] == b:
+                    e += 1
+                for x in range(r + 1, e):  # insertion sort of a short run by (time, object)
+                    y = order[x]
+                    z = x - 1
+                    while z >= r and (rb_t[order[z]] > rb_t[y] or
+                                      (rb_t[order[z]] == rb_t[y] and rb_o[order[z]] > rb_o[y])):
+                        order[z + 1] = order[z]
+                        z -= 1
+                    order[z + 1] = y
+                g = rb_g[order[r]]
+                sn = 0
+                sna = 0
+                snb = 0
+                for x in range(r, e):
+                    y = order[x]
+                    ev_a[at] = a
+                    ev_b[at] = b
+                    ev_o[at] = rb_o[y]
+                    ev_t[at] = rb_t[y]
+                    ev_g[at] = rb_g[y] / 1000.0
+                    ev_n[at] = rb_n[y]
+                    ev_na[at] = rb_na[y]
+                    ev_nb[at] = rb_nb[y]
+                    at += 1
+                    if rb_g[y] < g:
+                        g = rb_g[y]
+                    sn += rb_n[y]
+                    sna += rb_na[y]
+                    snb += rb_nb[y]
+                ea = off[a] + n_ed
+                ed_a[ea] = a
+                ed_b[ea] = b
+                ed_no[ea] = e - r
+                ed_n[ea] = sn
+                ed_na[ea] = sna
+                ed_nb[ea] = snb
+                ed_g[ea] = g / 1000.0
+                ed_t0[ea] = rb_t[order[r]]
+                ed_t1[ea] = rb_t[order[e - 1]]
+                n_ed += 1
+                r = e
+        ed_cnt[a] = n_ed
+
+
+#: Columns of the co-action evidence and edges (``acc``/``obj``: code dtypes), as the
+#: kernel writes them: times in ms, gaps in seconds.
+_EV = (("a", "acc"), ("b", "acc"), ("o", "obj"), ("time", np.int64), ("gap_s", np.float64),
+       ("n_action_pairs", np.int64), ("n_actions_a", np.int64), ("n_actions_b", np.int64))
+_ED = (("a", "acc"), ("b", "acc"), ("n_objects", np.int64), ("n_action_pairs", np.int64),
+       ("n_actions_a", np.int64), ("n_actions_b", np.int64), ("min_gap_s", np.float64),
+       ("first_time", np.int64), ("last_time", np.int64))
+
+
+def coaction_sweep(ix: ActionIndex, window_ms: int, n_acc: int, *,
+                   progress: ProgressCallback | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The co-action evidence (one row per account pair and object with actions at most
+    ``window_ms`` apart) and edges (one row per pair), sorted by ``a, b`` (then time and
+    object for the evidence); ``a < b`` are account codes.
+
+    Each row's ``gap_s`` is the smallest gap between an action of *a* and one of *b* on the
+    object, ``time`` (ms) the earliest action among the qualifying action pairs (the earlier
+    of each pair), ``n_action_pairs`` the qualifying action pairs, ``n_actions_a`` /
+    ``n_actions_b`` the distinct actions of each side among them. Two passes over the
+    accounts (on two threads): one counts each account's rows, the other writes them in
+    place, so the tables are allocated once, at their size.
+
+    Examples
+    --------
+    a (0) and b (1) retweet post 0 five seconds apart, c (2) a minute later:
+
+    >>> ix = index_actions(np.array([0, 1, 2]), np.array([0, 0, 0]), np.array([0, 5000, 65000]), 3, 1)
+    >>> ev, ed = coaction_sweep(ix, 60_000, 3)
+    >>> ev["a"].tolist(), ev["b"].tolist(), ev["gap_s"].tolist(), ed["n_objects"].tolist()
+    ([0, 1], [1, 2], [5.0, 60.0], [1, 1])
+    """
+    w = int(window_ms)
+    part = window_partners(ix, w)
+    n = ix.n
+    # rows of one account ≤ its actions' partner actions (both sides, its own included)
+    bound = (np.bincount(ix.os_acc, weights=part, minlength=n_acc).astype(np.int64) if n
+             else np.zeros(n_acc, np.int64))
+    del part
+    dtypes = {"acc": ix.os_acc.dtype, "obj": ix.os_o.dtype}
+    bounds = _chunks(bound + np.diff(ix.acc_ptr), _CHUNKS_PER_THREAD * _threads())
+    n_ch = len(bounds) - 1
+    total_w = max(int(bound.sum()), 1)
+
+    def scratch(a: int, a_hi: int, with_rows: bool) -> list[np.ndarray]:
+        size = max(int(bound[a:a_hi].max(initial=0)), 1)
+        pb = [np.empty(size, dt) for dt in (ix.os_acc.dtype, np.int64, np.int64, np.int64, np.int64)]
+        if not with_rows:
+            return pb
+        rb = [np.empty(size, dt) for dt in (ix.os_acc.dtype, ix.os_o.dtype, np.int64, np.int64,
+                                            np.int64, np.int64, np.int64)]
+        return rb + pb + [np.empty(size, np.int64)]
+
+    rows = np.zeros(n_acc, dtype=np.int64)
+    done = [0]
+
+    def count(k: int) -> None:
+        a, a_hi = int(bounds[k]), int(bounds[k + 1])
+        if a < a_hi:
+            _coaction_rows(a, a_hi, ix.acc_ptr, ix.ao_pos, ix.ao_o, ix.ao_t, ix.ao_s0, ix.ao_s1,
+                           ix.ao_dup, ix.os_acc, ix.os_t, w, *scratch(a, a_hi, False), rows)
+        if progress:
+            done[0] += int(bound[a:a_hi].sum())
+            progress(done[0], 2 * total_w)
+
+    with ThreadPoolExecutor(_threads()) as pool:
+        list(pool.map(count, range(n_ch)))
+    off = np.zeros(n_acc + 1, dtype=np.int64)
+    np.cumsum(rows, out=off[1:])
+    m = int(off[-1])
+    ev = {c: np.empty(m, dtypes[d] if isinstance(d, str) else d) for c, d in _EV}
+    ed = {c: np.empty(m, dtypes[d] if isinstance(d, str) else d) for c, d in _ED}
+    ed_cnt = np.zeros(n_acc, dtype=np.int64)
+
+    def fill(k: int) -> None:
+        a, a_hi = int(bounds[k]), int(bounds[k + 1])
+        if a < a_hi and off[a_hi] > off[a]:
+            _coaction_fill(a, a_hi, ix.acc_ptr, ix.ao_pos, ix.ao_o, ix.ao_t, ix.ao_s0, ix.ao_s1,
+                           ix.ao_dup, ix.os_acc, ix.os_t, w, *scratch(a, a_hi, True), off,
+                           *ev.values(), *ed.values(), ed_cnt)
+        if progress:
+            done[0] += int(bound[a:a_hi].sum())
+            progress(min(done[0], 2 * total_w - 1), 2 * total_w)
+
+    with ThreadPoolExecutor(_threads()) as pool:
+        list(pool.map(fill, range(n_ch)))
+    n_ed = _compact_all(ed, off, ed_cnt)
+    return ev, {c: v[:n_ed] for c, v in ed.items()}
+
+
+def _compact_all(ed: dict[str, np.ndarray], off: np.ndarray, cnt: np.ndarray) -> int:
+    """:func:`_compact` on every edge column (columns of one dtype at a time)."""
+    n_ed = int(cnt.sum())
+    if n_ed == int(off[-1]):
+        return n_ed
+    for col in ed.values():  # a few columns
+        _compact_one(col, off, cnt)
+    return n_ed
+
+
+@_njit
+def _compact_one(col, off, cnt):
+    """Move each account's ``cnt[a]`` rows of ``col`` from ``off[a]`` to their running
+    offset (in place: rows only ever move back)."""
+    at = 0
+    for a in range(len(cnt)):
+        c = cnt[a]
+        src = off[a]
+        if src != at:
+            for x in range(c):
+                col[at + x] = col[src + x]
+        at += c
+
+
+# ---------------------------------------------------------------------- synchrony kernel
+
+
+@_njit
+def _slot(keys, mask, b):
+    """Slot of key ``b`` in an open-addressing table (inserted when absent)."""
+    h = np.int64((np.uint32(b) * np.uint32(2654435761)) & np.uint32(mask))
+    while True:
+        k = keys[h]
+        if k == b:
+            return h
+        if k == -1:
+            keys[h] = b
+            return h
+        h = (h + 1) & mask
+
+
+@_njit
+def _sync_block(a, a_hi, acc_ptr, ao_pos, os_acc, os_t, os_o, obj_ptr, obj_dup, oa_ptr, oa_idx,
+                skip_obj, levels, min_repeat, keys, sv, kv, st, mg, used,
+                out_a, out_b, out_s, out_k, hist, k_obj):
+    """Synchrony counts of accounts ``a ≤ · < a_hi`` (see :func:`synchrony_counts`).
+    Returns the next account to visit, the candidates written and the co-acting pairs."""
+    n_w = len(levels)
+    w = levels[n_w - 1]
+    n_out = 0
+    n_coact = 0
+    stamp = 0
+    cap_out = len(out_a)
+    hcap = len(keys)
+    while a < a_hi:
+        p0 = acc_ptr[a]
+        p1 = acc_ptr[a + 1]
+        # partners: the accounts after a on each of its objects (an upper bound)
+        bound = 0
+        i = p0
+        while i < p1:
+            o = os_o[ao_pos[i]]
+            j = i + 1
+            while j < p1 and os_o[ao_pos[j]] == o:
+                j += 1
+            if not skip_obj[o]:
+                lo = oa_ptr[o]
+                hi = oa_ptr[o + 1]
+                while lo < hi:  # first account after a
+                    mid = (lo + hi) >> 1
+                    if oa_idx[mid] <= a:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                bound += oa_ptr[o + 1] - lo
+            i = j
+        if bound == 0:
+            a += 1
+            continue
+        if n_out + bound > cap_out and n_out > 0:
+            break  # resume with this account
+        need = 64
+        while need < 2 * bound and need < hcap:
+            need *= 2
+        mask = need - 1
+        nu = 0
+        i = p0
+        while i < p1:
+            pos0 = ao_pos[i]
+            o = os_o[pos0]
+            j = i + 1
+            while j < p1 and os_o[ao_pos[j]] == o:
+                j += 1
+            if skip_obj[o]:
+                i = j
+                continue
+            lo = oa_ptr[o]
+            q1 = oa_ptr[o + 1]
+            hi = q1
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if oa_idx[mid] <= a:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo == q1:
+                i = j
+                continue
+            for q in range(lo, q1):  # s: objects both acted on
+                h = _slot(keys, mask, oa_idx[q])
+                if sv[h] == 0:
+                    used[nu] = h
+                    nu += 1
+                sv[h] += 1
+            s0 = obj_ptr[o]
+            s1 = obj_ptr[o + 1]
+            dd = obj_dup[o] or j - i > 1
+            if dd:
+                stamp += 1
+            for ii in range(i, j):  # k: the partners within the largest window
+                pos = ao_pos[ii]
+                ta = os_t[pos]
+                for d in range(2):
+                    q = pos - 1 if d == 0 else pos + 1
+                    while 0 <= q and q < s1 and q >= s0:
+                        g = ta - os_t[q] if d == 0 else os_t[q] - ta
+                        if g > w:
+                            break
+                        b = os_acc[q]
+                        if b > a:
+                            h = _slot(keys, mask, b)
+                            if dd:  # the closest pair of actions counts, once per object
+                                if st[h] != stamp:
+                                    st[h] = stamp
+                                    mg[h] = g
+                                elif g < mg[h]:
+                                    mg[h] = g
+                            else:
+                                lv = 0
+                                while levels[lv] < g:
+                                    lv += 1
+                                kv[h, lv] += 1
+                                k_obj[pos0, lv] += 1
+                        q = q - 1 if d == 0 else q + 1
+            if dd:
+                for q in range(lo, q1):
+                    h = _slot(keys, mask, oa_idx[q])
+                    if st[h] == stamp:
+                        st[h] = 0
+                        g = mg[h]
+                        lv = 0
+                        while levels[lv] < g:
+                            lv += 1
+                        kv[h, lv] += 1
+                        k_obj[pos0, lv] += 1
+            i = j
+        for x in range(nu):
+            h = used[x]
+            s_val = sv[h]
+            hist[min(s_val, len(hist) - 1)] += 1
+            tot = 0
+            for lv in range(n_w):
+                tot += kv[h, lv]
+            if tot >= 1:
+                n_coact += 1
+            if tot >= min_repeat:
+                out_a[n_out] = a
+                out_b[n_out] = keys[h]
+                out_s[n_out] = s_val
+                c = 0
+                for lv in range(n_w):
+                    c += kv[h, lv]
+                    out_k[n_out, lv] = c
+                n_out += 1
+            keys[h] = -1
+            sv[h] = 0
+            st[h] = 0
+            for lv in range(n_w):
+                kv[h, lv] = 0
+        a += 1
+    return a, n_out, n_coact
+
+
+@dataclass(frozen=True)
+class SyncCounts:
+    """What :func:`synchrony_counts` returns.
+
+    Attributes
+    ----------
+    a, b : numpy.ndarray
+        Candidate pairs (``a < b``; at least ``min_repeat`` objects co-timed within the
+        largest window), sorted.
+    s : numpy.ndarray
+        Objects both accounts acted on (at any time).
+    k : numpy.ndarray
+        ``k[:, i]``: objects on which their closest actions are at most ``levels[i]`` apart.
+    s_hist : numpy.ndarray
+        Number of account pairs (sharing at least one object) by ``s`` (last bin: that many or more).
+    n_coacting : int
+        Pairs with at least one object co-timed within the largest window.
+    k_obj : numpy.ndarray
+        Per object and level: account pairs whose closest actions on it are in that level
+        (``levels[i-1] < gap ≤ levels[i]``).
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    s: np.ndarray
+    k: np.ndarray
+    s_hist: np.ndarray
+    n_coacting: int
+    k_obj: np.ndarray
+
+
+def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: int, min_repeat: int,
+                     skip_obj: np.ndarray, *, hist_bins: int = 64) -> SyncCounts:
+    """Per account pair: ``s`` (objects both acted on), and ``k`` (objects on which their
+    closest actions are at most τ apart, for each τ in ``levels_ms``, sorted), for the pairs
+    with ``k ≥ min_repeat`` at the largest τ; the distribution of ``s`` over all pairs; the
+    co-timed pairs per object and level. Objects flagged in ``skip_obj`` are left out.
+
+    Examples
+    --------
+    a (0) and b (1) retweet three posts 5 s apart; c (2) retweets one of them an hour later:
+
+    >>> acc = np.array([0, 1, 0, 1, 0, 1, 2]); obj = np.array([0, 0, 1, 1, 2, 2, 2])
+    >>> t = np.array([0, 5, 0, 5, 0, 5, 3600]) * 1000
+    >>> ix = index_actions(acc, obj, t, 3, 3)
+    >>> c = synchrony_counts(ix, [10_000, 1_800_000], 3, 3, 3, np.zeros(3, bool))
+    >>> c.a.tolist(), c.b.tolist(), c.s.tolist(), c.k.tolist(), c.n_coacting
+    ([0], [1], [3], [[3, 3]], 1)
+    >>> int(c.s_hist[1]), int(c.s_hist[3])  # (a, c) and (b, c) share one post; (a, b) three
+    (2, 1)
+    """
+    levels = np.asarray(levels_ms, dtype=np.int64)
+    n_w = len(levels)
+    n = ix.n
+    # each object's distinct accounts, sorted (the s part)
+    if n:
+        key = ix.os_o.astype(np.int64) * max(n_acc, 1)
+        key += ix.os_acc
+        key.sort()
+        new = np.empty(len(key), dtype=bool)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        key = key[new]
+        del new
+        oa_idx = (key % max(n_acc, 1)).astype(ix.os_acc.dtype)
+        oa_cnt = np.bincount(key // max(n_acc, 1), minlength=n_obj)
+        del key
+    else:
+        oa_idx, oa_cnt = np.zeros(0, ix.os_acc.dtype), np.zeros(n_obj, np.int64)
+    oa_ptr = np.zeros(n_obj + 1, dtype=np.int64)
+    np.cumsum(oa_cnt, out=oa_ptr[1:])
+    skip = np.asarray(skip_obj, dtype=bool)
+    # work per account: its actions plus the accounts after it on its objects (about)
+    o_size = np.where(skip, 0, oa_cnt)
+    work_w = np.zeros(n_acc, dtype=np.int64)
+    if n:
+        work_w = np.bincount(ix.os_acc, weights=o_size[ix.os_o] / 2.0, minlength=n_acc).astype(np.int64)
+    work_w += np.diff(ix.acc_ptr)
+    bounds = _chunks(work_w, _CHUNKS_PER_THREAD * _threads())
+    # candidates of one account ≤ the accounts on its objects (and < n_acc)
+    acc_bound = np.zeros(n_acc, dtype=np.int64)
+    if n:
+        acc_bound = np.bincount(ix.os_acc, weights=o_size[ix.os_o], minlength=n_acc).astype(np.int64)
+    np.minimum(acc_bound, n_acc, out=acc_bound)
+    hist_bins = max(hist_bins, int(min_repeat) + 1)
+    hcap = 64
+    while hcap < 2 * max(n_acc, 1):
+        hcap *= 2
+    k_obj = np.zeros((n, n_w), dtype=np.int32)  # per visit's first action; summed by object below
+    import threading
+
+    local = threading.local()
+
+    def work(k: int) -> tuple[list[tuple[np.ndarray, ...]], np.ndarray, int]:
+        tb = getattr(local, "tb", None)
+        if tb is None:
+            tb = local.tb = (np.full(hcap, -1, dtype=ix.os_acc.dtype), np.zeros(hcap, np.int32),
+                             np.zeros((hcap, n_w), np.int32), np.zeros(hcap, np.int64),
+                             np.zeros(hcap, np.int64), np.empty(hcap, np.int64))
+        a, a_hi = int(bounds[k]), int(bounds[k + 1])
+        pieces, hist, n_co = [], np.zeros(hist_bins, np.int64), 0
+        while a < a_hi:
+            cap = max(_OUT_ROWS, int(acc_bound[a:a_hi].max(initial=0)))
+            buf = (np.empty(cap, ix.os_acc.dtype), np.empty(cap, ix.os_acc.dtype), np.empty(cap, np.int64),
+                   np.empty((cap, n_w), np.int64))
+            a, m, c = _sync_block(a, a_hi, ix.acc_ptr, ix.ao_pos, ix.os_acc, ix.os_t, ix.os_o, ix.obj_ptr,
+                                  ix.obj_dup, oa_ptr, oa_idx, skip, levels, int(min_repeat), *tb, *buf,
+                                  hist, k_obj)
+            pieces.append(tuple(x[:m] for x in buf))
+            n_co += c
+        return pieces, hist, n_co
+
+    with ThreadPoolExecutor(_threads()) as pool:
+        res = list(pool.map(work, range(len(bounds) - 1)))
+    pcs = [p for r in res for p in r[0]]
+    cols = [np.concatenate([p[i] for p in pcs]) if pcs else None for i in range(4)]
+    if not pcs:
+        cols = [np.zeros(0, ix.os_acc.dtype), np.zeros(0, ix.os_acc.dtype), np.zeros(0, np.int64),
+                np.zeros((0, n_w), np.int64)]
+    a, b, s, kk = cols
+    # each account's candidates come in table order: sort by partner within account
+    order = np.lexsort((b, a))
+    hist = np.sum([r[1] for r in res], axis=0) if res else np.zeros(hist_bins, np.int64)
+    per_obj = np.zeros((n_obj, n_w), dtype=np.int64)
+    if n:
+        for lv in range(n_w):  # a few levels
+            per_obj[:, lv] = np.bincount(ix.os_o, weights=k_obj[:, lv], minlength=n_obj)
+    return SyncCounts(a[order], b[order], s[order], kk[order], hist,
+                      int(sum(r[2] for r in res)), per_obj)
