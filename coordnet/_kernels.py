@@ -41,6 +41,8 @@ ProgressCallback = Callable[[int, int], None]
 _OUT_ROWS = 1 << 20
 #: Chunks of accounts per thread (more: better balance, a little more overhead).
 _CHUNKS_PER_THREAD = 8
+#: Least rows per thread of a parallel gather.
+_MIN_CHUNK_ROWS = 1 << 20
 
 
 def _njit(fn: Any) -> Any:
@@ -132,9 +134,9 @@ def index_actions(acc: np.ndarray, obj: np.ndarray, t: np.ndarray, n_acc: int, n
         del key
     else:
         order = np.lexsort((t, obj))
-    os_acc = acc.take(order).astype(np.int32 if n_acc < 2**31 else np.int64)
-    os_o = obj.take(order).astype(np.int32 if n_obj < 2**31 else np.int64)
-    os_t = t.take(order)
+    os_acc = _take(acc, order, np.int32 if n_acc < 2**31 else np.int64)
+    os_o = _take(obj, order, np.int32 if n_obj < 2**31 else np.int64)
+    os_t = _take(t, order, np.int64)
     del order
     obj_ptr = np.zeros(n_obj + 1, dtype=np.int64)
     np.cumsum(np.bincount(os_o, minlength=n_obj), out=obj_ptr[1:])
@@ -150,19 +152,86 @@ def index_actions(acc: np.ndarray, obj: np.ndarray, t: np.ndarray, n_acc: int, n
         del key
     else:  # pragma: no cover - more than 2^63 account-position combinations
         ao_pos = np.argsort(os_acc, kind="stable").astype(pdt)
-    # an object with a repeated account: two actions of one account on it (adjacent in
-    # account order, which is by object within an account)
-    ao_o = os_o.take(ao_pos)
-    rep = np.flatnonzero(ao_o[1:] == ao_o[:-1])
-    rep = rep[os_acc.take(ao_pos.take(rep)) == os_acc.take(ao_pos.take(rep + 1))]
+    # what the kernels read for each action in account order, gathered once (in parallel)
+    ao_o, ao_t = np.empty(n, os_o.dtype), np.empty(n, np.int64)
+    ao_s0, ao_s1 = np.empty(n, pdt), np.empty(n, pdt)
     obj_dup = np.zeros(n_obj, dtype=bool)
-    obj_dup[ao_o.take(rep)] = True
-    del rep
-    ao_t = os_t.take(ao_pos)
-    ao_s0 = obj_ptr.take(ao_o).astype(pdt)
-    ao_s1 = obj_ptr[1:].take(ao_o).astype(pdt)
+    _on_chunks(n, lambda lo, hi: _account_order(lo, hi, ao_pos, os_o, os_t, obj_ptr, acc_ptr, ao_o,
+                                                ao_t, ao_s0, ao_s1, obj_dup))
+    ao_dup = _take(obj_dup, ao_o, bool)
     return ActionIndex(os_acc, os_t, os_o, obj_ptr, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1,
-                       obj_dup.take(ao_o), obj_dup)
+                       ao_dup, obj_dup)
+
+
+@_njit
+def _account_order(lo, hi, ao_pos, os_o, os_t, obj_ptr, acc_ptr, ao_o, ao_t, ao_s0, ao_s1, obj_dup):
+    """Entries ``lo ≤ i < hi`` of the account order: object, time, the object's range in
+    object order; an object on which one account acts twice is marked in ``obj_dup``
+    (two adjacent entries of one account on one object)."""
+    for i in range(lo, hi):
+        p = ao_pos[i]
+        o = os_o[p]
+        ao_o[i] = o
+        ao_t[i] = os_t[p]
+        ao_s0[i] = obj_ptr[o]
+        ao_s1[i] = obj_ptr[o + 1]
+    for i in range(max(lo, 1), hi):
+        if os_o[ao_pos[i - 1]] == ao_o[i]:  # (read from the input: i - 1 may be another range's)
+            # same object as the previous entry: the same account unless i starts one
+            a_lo, a_hi = 0, len(acc_ptr) - 1
+            while a_lo < a_hi:  # the account of entry i: last start ≤ i
+                mid = (a_lo + a_hi + 1) >> 1
+                if acc_ptr[mid] <= i:
+                    a_lo = mid
+                else:
+                    a_hi = mid - 1
+            if acc_ptr[a_lo] != i:
+                obj_dup[ao_o[i]] = True
+
+
+@_njit
+def _per_account(acc_ptr, idx, vals, out):
+    """``out[a]``: the sum of ``vals[idx[i]]`` over account ``a``'s entries ``i``."""
+    for a in range(len(acc_ptr) - 1):
+        tot = 0
+        for i in range(acc_ptr[a], acc_ptr[a + 1]):
+            tot += vals[idx[i]]
+        out[a] = tot
+
+
+@_njit
+def _per_object(os_o, by_pos, out):
+    """``out[o, :]``: the sum of the rows of ``by_pos`` at the positions of object ``o``."""
+    for p in range(len(os_o)):
+        for lv in range(by_pos.shape[1]):
+            out[os_o[p], lv] += by_pos[p, lv]
+
+
+@_njit
+def _take_range(src, idx, out, lo, hi):
+    for i in range(lo, hi):
+        out[i] = src[idx[i]]
+
+
+def _take(src: np.ndarray, idx: np.ndarray, dtype: Any) -> np.ndarray:
+    """``src[idx]`` as ``dtype``, gathered on the thread pool."""
+    out = np.empty(len(idx), dtype=dtype)
+    src = np.asarray(src)
+    if src.dtype != out.dtype:
+        src = src.astype(dtype)
+    _on_chunks(len(idx), lambda lo, hi: _take_range(src, idx, out, lo, hi))
+    return out
+
+
+def _on_chunks(n: int, fn: Callable[[int, int], Any]) -> None:
+    """``fn(lo, hi)`` over ranges covering ``0..n``, on the thread pool when large."""
+    k = min(_threads(), max(1, n // _MIN_CHUNK_ROWS))
+    cuts = np.linspace(0, n, k + 1).astype(np.int64)
+    if k == 1:
+        fn(0, n)
+        return
+    with ThreadPoolExecutor(k) as pool:
+        list(pool.map(lambda i: fn(int(cuts[i]), int(cuts[i + 1])), range(k)))
 
 
 def _chunks(weights: np.ndarray, n_chunks: int) -> np.ndarray:
@@ -445,8 +514,8 @@ def coaction_sweep(ix: ActionIndex, window_ms: int, n_acc: int, *,
     part = window_partners(ix, w)
     n = ix.n
     # rows of one account ≤ its actions' partner actions (both sides, its own included)
-    bound = (np.bincount(ix.os_acc, weights=part, minlength=n_acc).astype(np.int64) if n
-             else np.zeros(n_acc, np.int64))
+    bound = np.zeros(n_acc, np.int64)
+    _per_account(ix.acc_ptr, ix.ao_pos, part, bound)
     del part
     dtypes = {"acc": ix.os_acc.dtype, "obj": ix.os_o.dtype}
     bounds = _chunks(bound + np.diff(ix.acc_ptr), _CHUNKS_PER_THREAD * _threads())
@@ -541,11 +610,49 @@ def _slot(keys, mask, b):
 
 
 @_njit
-def _sync_block(a, a_hi, acc_ptr, ao_pos, os_acc, os_t, os_o, obj_ptr, obj_dup, oa_ptr, oa_idx,
-                skip_obj, levels, min_repeat, keys, sv, kv, st, mg, used,
+def _after(oa_idx, lo, hi, a):
+    """First position in ``oa_idx[lo:hi]`` (sorted) holding an account after ``a``."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if oa_idx[mid] <= a:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@_njit
+def _level(levels, g):
+    lv = 0
+    while levels[lv] < g:
+        lv += 1
+    return lv
+
+
+@_njit
+def _k_partner(h, g, dd, stamp, st, mg, kv, k_obj, pos0, levels):
+    """A partner action ``g`` ms away: counted in its level, or (``dd``: several actions of
+    one account on the object) kept if closest, counted once the object is done."""
+    if dd:
+        if st[h] != stamp:
+            st[h] = stamp
+            mg[h] = g
+        elif g < mg[h]:
+            mg[h] = g
+    else:
+        lv = _level(levels, g)
+        kv[h, lv] += 1
+        k_obj[pos0, lv] += 1
+
+
+@_njit
+def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_acc, os_t,
+                oa_ptr, oa_idx, skip_obj, levels, min_repeat, keys, sv, kv, st, mg, used,
                 out_a, out_b, out_s, out_k, hist, k_obj):
-    """Synchrony counts of accounts ``a ≤ · < a_hi`` (see :func:`synchrony_counts`).
-    Returns the next account to visit, the candidates written and the co-acting pairs."""
+    """Synchrony counts of accounts ``a ≤ · < a_hi`` (see :func:`synchrony_counts`), the
+    partners of one account in an open-addressing table. Returns the next account to
+    visit (the candidates' buffers would overflow), the candidates written and the
+    co-acting pairs."""
     n_w = len(levels)
     w = levels[n_w - 1]
     n_out = 0
@@ -556,24 +663,13 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, os_acc, os_t, os_o, obj_ptr, obj_dup, 
     while a < a_hi:
         p0 = acc_ptr[a]
         p1 = acc_ptr[a + 1]
-        # partners: the accounts after a on each of its objects (an upper bound)
-        bound = 0
+        bound = 0  # the accounts after a on its objects: at most that many partners
         i = p0
         while i < p1:
-            o = os_o[ao_pos[i]]
-            j = i + 1
-            while j < p1 and os_o[ao_pos[j]] == o:
-                j += 1
+            j = _run_end(ao_o, i, p1)
+            o = ao_o[i]
             if not skip_obj[o]:
-                lo = oa_ptr[o]
-                hi = oa_ptr[o + 1]
-                while lo < hi:  # first account after a
-                    mid = (lo + hi) >> 1
-                    if oa_idx[mid] <= a:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                bound += oa_ptr[o + 1] - lo
+                bound += oa_ptr[o + 1] - _after(oa_idx, oa_ptr[o], oa_ptr[o + 1], a)
             i = j
         if bound == 0:
             a += 1
@@ -587,71 +683,48 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, os_acc, os_t, os_o, obj_ptr, obj_dup, 
         nu = 0
         i = p0
         while i < p1:
-            pos0 = ao_pos[i]
-            o = os_o[pos0]
-            j = i + 1
-            while j < p1 and os_o[ao_pos[j]] == o:
-                j += 1
+            j = _run_end(ao_o, i, p1)
+            o = ao_o[i]
             if skip_obj[o]:
                 i = j
                 continue
-            lo = oa_ptr[o]
             q1 = oa_ptr[o + 1]
-            hi = q1
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if oa_idx[mid] <= a:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            if lo == q1:
-                i = j
-                continue
+            lo = _after(oa_idx, oa_ptr[o], q1, a)
             for q in range(lo, q1):  # s: objects both acted on
                 h = _slot(keys, mask, oa_idx[q])
                 if sv[h] == 0:
                     used[nu] = h
                     nu += 1
                 sv[h] += 1
-            s0 = obj_ptr[o]
-            s1 = obj_ptr[o + 1]
-            dd = obj_dup[o] or j - i > 1
+            s0 = ao_s0[i]
+            s1 = ao_s1[i]
+            pos0 = ao_pos[i]
+            dd = ao_dup[i] or j - i > 1
             if dd:
                 stamp += 1
-            for ii in range(i, j):  # k: the partners within the largest window
+            for ii in range(i, j):  # k: partners within the largest window
                 pos = ao_pos[ii]
-                ta = os_t[pos]
-                for d in range(2):
-                    q = pos - 1 if d == 0 else pos + 1
-                    while 0 <= q and q < s1 and q >= s0:
-                        g = ta - os_t[q] if d == 0 else os_t[q] - ta
-                        if g > w:
-                            break
-                        b = os_acc[q]
-                        if b > a:
-                            h = _slot(keys, mask, b)
-                            if dd:  # the closest pair of actions counts, once per object
-                                if st[h] != stamp:
-                                    st[h] = stamp
-                                    mg[h] = g
-                                elif g < mg[h]:
-                                    mg[h] = g
-                            else:
-                                lv = 0
-                                while levels[lv] < g:
-                                    lv += 1
-                                kv[h, lv] += 1
-                                k_obj[pos0, lv] += 1
-                        q = q - 1 if d == 0 else q + 1
+                ta = ao_t[ii]
+                q = pos - 1
+                while q >= s0 and ta - os_t[q] <= w:
+                    b = os_acc[q]
+                    if b > a:
+                        h = _slot(keys, mask, b)
+                        _k_partner(h, ta - os_t[q], dd, stamp, st, mg, kv, k_obj, pos0, levels)
+                    q -= 1
+                q = pos + 1
+                while q < s1 and os_t[q] - ta <= w:
+                    b = os_acc[q]
+                    if b > a:
+                        h = _slot(keys, mask, b)
+                        _k_partner(h, os_t[q] - ta, dd, stamp, st, mg, kv, k_obj, pos0, levels)
+                    q += 1
             if dd:
                 for q in range(lo, q1):
                     h = _slot(keys, mask, oa_idx[q])
                     if st[h] == stamp:
                         st[h] = 0
-                        g = mg[h]
-                        lv = 0
-                        while levels[lv] < g:
-                            lv += 1
+                        lv = _level(levels, mg[h])
                         kv[h, lv] += 1
                         k_obj[pos0, lv] += 1
             i = j
@@ -680,6 +753,32 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, os_acc, os_t, os_o, obj_ptr, obj_dup, 
                 kv[h, lv] = 0
         a += 1
     return a, n_out, n_coact
+
+
+def object_accounts(acc: np.ndarray, obj: np.ndarray, n_acc: int, n_obj: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each object's distinct accounts, sorted: ``oa_idx[oa_ptr[o]:oa_ptr[o + 1]]``.
+
+    Examples
+    --------
+    >>> idx, ptr = object_accounts(np.array([2, 0, 2, 1]), np.array([1, 1, 1, 0]), 3, 2)
+    >>> idx.tolist(), ptr.tolist()
+    ([1, 0, 2], [0, 1, 3])
+    """
+    adt = np.int32 if n_acc < 2**31 else np.int64
+    ptr = np.zeros(n_obj + 1, dtype=np.int64)
+    if not len(acc):
+        return np.zeros(0, adt), ptr
+    m = max(int(n_acc), 1)
+    key = obj.astype(np.int64) * m
+    key += acc
+    key.sort()
+    new = np.empty(len(key), dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    key = key[new]
+    del new
+    np.cumsum(np.bincount(key // m, minlength=n_obj), out=ptr[1:])
+    return (key % m).astype(adt), ptr
 
 
 @dataclass(frozen=True)
@@ -714,11 +813,13 @@ class SyncCounts:
 
 
 def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: int, min_repeat: int,
-                     skip_obj: np.ndarray, *, hist_bins: int = 64) -> SyncCounts:
+                     oa: tuple[np.ndarray, np.ndarray], skip_obj: np.ndarray, *,
+                     hist_bins: int = 64) -> SyncCounts:
     """Per account pair: ``s`` (objects both acted on), and ``k`` (objects on which their
     closest actions are at most τ apart, for each τ in ``levels_ms``, sorted), for the pairs
     with ``k ≥ min_repeat`` at the largest τ; the distribution of ``s`` over all pairs; the
-    co-timed pairs per object and level. Objects flagged in ``skip_obj`` are left out.
+    co-timed pairs per object and level. ``oa``: :func:`object_accounts` of the actions;
+    objects flagged in ``skip_obj`` are left out.
 
     Examples
     --------
@@ -727,87 +828,65 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
     >>> acc = np.array([0, 1, 0, 1, 0, 1, 2]); obj = np.array([0, 0, 1, 1, 2, 2, 2])
     >>> t = np.array([0, 5, 0, 5, 0, 5, 3600]) * 1000
     >>> ix = index_actions(acc, obj, t, 3, 3)
-    >>> c = synchrony_counts(ix, [10_000, 1_800_000], 3, 3, 3, np.zeros(3, bool))
+    >>> c = synchrony_counts(ix, [10_000, 1_800_000], 3, 3, 3, object_accounts(acc, obj, 3, 3),
+    ...                      np.zeros(3, bool))
     >>> c.a.tolist(), c.b.tolist(), c.s.tolist(), c.k.tolist(), c.n_coacting
     ([0], [1], [3], [[3, 3]], 1)
     >>> int(c.s_hist[1]), int(c.s_hist[3])  # (a, c) and (b, c) share one post; (a, b) three
     (2, 1)
     """
+    import threading
+
     levels = np.asarray(levels_ms, dtype=np.int64)
     n_w = len(levels)
     n = ix.n
-    # each object's distinct accounts, sorted (the s part)
-    if n:
-        key = ix.os_o.astype(np.int64) * max(n_acc, 1)
-        key += ix.os_acc
-        key.sort()
-        new = np.empty(len(key), dtype=bool)
-        new[0] = True
-        np.not_equal(key[1:], key[:-1], out=new[1:])
-        key = key[new]
-        del new
-        oa_idx = (key % max(n_acc, 1)).astype(ix.os_acc.dtype)
-        oa_cnt = np.bincount(key // max(n_acc, 1), minlength=n_obj)
-        del key
-    else:
-        oa_idx, oa_cnt = np.zeros(0, ix.os_acc.dtype), np.zeros(n_obj, np.int64)
-    oa_ptr = np.zeros(n_obj + 1, dtype=np.int64)
-    np.cumsum(oa_cnt, out=oa_ptr[1:])
+    oa_idx, oa_ptr = oa
     skip = np.asarray(skip_obj, dtype=bool)
-    # work per account: its actions plus the accounts after it on its objects (about)
-    o_size = np.where(skip, 0, oa_cnt)
-    work_w = np.zeros(n_acc, dtype=np.int64)
-    if n:
-        work_w = np.bincount(ix.os_acc, weights=o_size[ix.os_o] / 2.0, minlength=n_acc).astype(np.int64)
-    work_w += np.diff(ix.acc_ptr)
-    bounds = _chunks(work_w, _CHUNKS_PER_THREAD * _threads())
-    # candidates of one account ≤ the accounts on its objects (and < n_acc)
-    acc_bound = np.zeros(n_acc, dtype=np.int64)
-    if n:
-        acc_bound = np.bincount(ix.os_acc, weights=o_size[ix.os_o], minlength=n_acc).astype(np.int64)
+    o_size = np.where(skip, 0, np.diff(oa_ptr))
+    # work per account (its actions, and half the accounts on its objects) for the chunks;
+    # at most as many candidates as accounts on its objects
+    acc_bound = np.zeros(n_acc, np.int64)
+    _per_account(ix.acc_ptr, ix.ao_o, o_size, acc_bound)
+    bounds = _chunks(acc_bound // 2 + np.diff(ix.acc_ptr), _CHUNKS_PER_THREAD * _threads())
     np.minimum(acc_bound, n_acc, out=acc_bound)
     hist_bins = max(hist_bins, int(min_repeat) + 1)
     hcap = 64
     while hcap < 2 * max(n_acc, 1):
         hcap *= 2
-    k_obj = np.zeros((n, n_w), dtype=np.int32)  # per visit's first action; summed by object below
-    import threading
-
+    k_obj = np.zeros((n, n_w), dtype=np.int32)  # by each visit's first action; summed below
     local = threading.local()
+    adt = ix.os_acc.dtype
 
     def work(k: int) -> tuple[list[tuple[np.ndarray, ...]], np.ndarray, int]:
         tb = getattr(local, "tb", None)
-        if tb is None:
-            tb = local.tb = (np.full(hcap, -1, dtype=ix.os_acc.dtype), np.zeros(hcap, np.int32),
+        if tb is None:  # one table per thread (keys, s, k per level, stamp, gap, used slots)
+            tb = local.tb = (np.full(hcap, -1, dtype=adt), np.zeros(hcap, np.int32),
                              np.zeros((hcap, n_w), np.int32), np.zeros(hcap, np.int64),
                              np.zeros(hcap, np.int64), np.empty(hcap, np.int64))
         a, a_hi = int(bounds[k]), int(bounds[k + 1])
         pieces, hist, n_co = [], np.zeros(hist_bins, np.int64), 0
         while a < a_hi:
             cap = max(_OUT_ROWS, int(acc_bound[a:a_hi].max(initial=0)))
-            buf = (np.empty(cap, ix.os_acc.dtype), np.empty(cap, ix.os_acc.dtype), np.empty(cap, np.int64),
+            buf = (np.empty(cap, adt), np.empty(cap, adt), np.empty(cap, np.int64),
                    np.empty((cap, n_w), np.int64))
-            a, m, c = _sync_block(a, a_hi, ix.acc_ptr, ix.ao_pos, ix.os_acc, ix.os_t, ix.os_o, ix.obj_ptr,
-                                  ix.obj_dup, oa_ptr, oa_idx, skip, levels, int(min_repeat), *tb, *buf,
-                                  hist, k_obj)
-            pieces.append(tuple(x[:m] for x in buf))
+            a, m, c = _sync_block(a, a_hi, ix.acc_ptr, ix.ao_pos, ix.ao_o, ix.ao_t, ix.ao_s0, ix.ao_s1,
+                                  ix.ao_dup, ix.os_acc, ix.os_t, oa_ptr, oa_idx, skip, levels,
+                                  int(min_repeat), *tb, *buf, hist, k_obj)
+            pieces.append(tuple(x[:m].copy() for x in buf))
             n_co += c
         return pieces, hist, n_co
 
     with ThreadPoolExecutor(_threads()) as pool:
         res = list(pool.map(work, range(len(bounds) - 1)))
     pcs = [p for r in res for p in r[0]]
-    cols = [np.concatenate([p[i] for p in pcs]) if pcs else None for i in range(4)]
-    if not pcs:
-        cols = [np.zeros(0, ix.os_acc.dtype), np.zeros(0, ix.os_acc.dtype), np.zeros(0, np.int64),
-                np.zeros((0, n_w), np.int64)]
-    a, b, s, kk = cols
-    # each account's candidates come in table order: sort by partner within account
-    order = np.lexsort((b, a))
+    if pcs:
+        a, b, s, kk = (np.concatenate([p[i] for p in pcs]) for i in range(4))
+    else:
+        a, b = np.zeros(0, adt), np.zeros(0, adt)
+        s, kk = np.zeros(0, np.int64), np.zeros((0, n_w), np.int64)
+    order = np.lexsort((b, a))  # an account's candidates come in table order
     hist = np.sum([r[1] for r in res], axis=0) if res else np.zeros(hist_bins, np.int64)
     per_obj = np.zeros((n_obj, n_w), dtype=np.int64)
-    if n:
-        for lv in range(n_w):  # a few levels
-            per_obj[:, lv] = np.bincount(ix.os_o, weights=k_obj[:, lv], minlength=n_obj)
+    _per_object(ix.os_o, k_obj, per_obj)
     return SyncCounts(a[order], b[order], s[order], kk[order], hist,
                       int(sum(r[2] for r in res)), per_obj)

@@ -132,211 +132,6 @@ def _binom_sf_at_least(k: np.ndarray, n: np.ndarray, q: Any, min_k: int) -> np.n
     return out
 
 
-def _sort_by_object_time(o: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Row order by object then time (one integer sort when the two fit in one int64)."""
-    if not len(o):
-        return np.zeros(0, dtype=np.int64)
-    t0, span = int(t.min()), int(t.max()) - int(t.min()) + 1
-    if (int(o.max()) + 1) * span < 2**62:
-        return np.argsort(o * span + (t - t0))  # ties (same object and time) in any order
-    return np.lexsort((t, o))
-
-
-def _window_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, dup: np.ndarray, n_acc: int,
-                     window_ms: int, counter: _WindowCounts, chunk: int = 4_000_000) -> np.ndarray:
-    """Co-action evidence on integer codes, fed to ``counter``: one row per (account pair,
-    object) acting at most ``window_ms`` apart, with the smallest gap (ms) between their
-    actions on it.
-
-    ``s``, ``o``, ``t`` are sorted by object then time; ``dup`` marks the actions of an account
-    that acts more than once on the same object (only their pairs need reducing to one row
-    per pair and object). Pairs are enumerated inside the window only (sorted sweep, as
-    :func:`coordnet.coaction` does), by chunks of whole objects; each chunk's evidence
-    ``(pair, object, gap)`` (``pair = a·n_acc + b``, ``a < b``) goes to ``counter`` as soon
-    as it is made (:meth:`_WindowCounts.add`), and the sweep runs again as many times as
-    ``counter`` plans passes (a collection too large to hold its evidence at once). Returns
-    the first row of each object.
-    """
-    from .engines import window_pairs
-
-    n = len(o)
-    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]]) if n else np.zeros(0, dtype=np.int64)
-    if n < 2:
-        return starts
-    p, n_pass = 0, 1
-    while p < n_pass:  # one pass, or a few for a large collection
-        for _, total, i, j in window_pairs(o, t, window_ms, chunk):
-            if p == 0 and not counter.planned:
-                n_pass = counter.plan(total)
-            ai, aj = s[i], s[j]
-            keep = ai != aj
-            if not keep.all():
-                i, j, ai, aj = i[keep], j[keep], ai[keep], aj[keep]
-            key = np.minimum(ai, aj) * n_acc + np.maximum(ai, aj)
-            del ai, aj
-            g = t[j] - t[i]
-            d = dup[i] | dup[j]
-            oi = o[i]
-            del i, j
-            if d.any():  # several actions of one account on one object: the closest pair
-                rp, ro, rg = _closest(key[d], oi[d], g[d])  # (chunks hold whole objects)
-                d = ~d
-                key, oi, g = np.r_[key[d], rp], np.r_[oi[d], ro], np.r_[g[d], rg]
-            counter.add(key, oi, g, p)
-        counter.end_pass(p)
-        p += 1
-    return starts
-
-
-def _closest(pk: np.ndarray, oo: np.ndarray, gp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Evidence of accounts acting more than once on an object: the closest pair only."""
-    red = (pd.DataFrame({"p": pk, "o": oo, "g": gp})
-           .groupby(["p", "o"], sort=False)["g"].min().reset_index())
-    return red["p"].to_numpy(), red["o"].to_numpy(), red["g"].to_numpy()
-
-
-class _WindowCounts:
-    """Streaming reduction of co-action evidence, in bounded memory: per object, the number
-    of pairs within each window; the number of distinct co-acting pairs; and per candidate
-    pair (at least ``min_repeat`` objects within the largest window), the number of objects
-    co-acted on within each window.
-
-    Each evidence row is one packed integer: the pair, then the index of the smallest window
-    that holds its gap (sorted rows are by pair, then gap). Each chunk is sorted and kept
-    as its low 32 bits (4 bytes a row) with the bounds of its runs of equal high bits
-    ("ranges"; a pair's rows never straddle two). At the end of a pass, groups of
-    consecutive ranges holding about ``part_rows`` rows are rebuilt from every chunk and
-    counted one after another (one sort, then binary searches); only their candidates are
-    kept. When the evidence is larger than ``budget_rows``, the ranges are split among
-    several passes of the sweep (:func:`_window_evidence`), each keeping only its own.
-    """
-
-    _LOW = 32  # bits kept per row
-
-    def __init__(self, windows_ms: list[int], n_obj: int, n_acc: int, min_repeat: int,
-                 budget_rows: int = 250_000_000, part_rows: int = 12_000_000) -> None:
-        self.windows_ms = windows_ms
-        self.n_obj, self.n_acc, self.min_repeat = n_obj, n_acc, max(int(min_repeat), 1)
-        self.budget_rows, self.part_rows = budget_rows, part_rows
-        self.n_w = len(windows_ms)
-        self.bits = max(1, (self.n_w - 1).bit_length())
-        if n_acc and (n_acc * n_acc) << self.bits >= 2**63:
-            raise InputError(f"{n_acc:,} accounts are too many for the in-memory synchrony test.",
-                             hint="Split the collection (by period or topic) and analyse each part.")
-        self._k_o = np.zeros((n_obj, self.n_w), dtype=np.int64)
-        self.rows = 0
-        self.n_coacting = 0
-        self.n_pass = 1
-        self.planned = False
-        self.pass_cuts: np.ndarray | None = None  # first range of passes 1..n_pass-1
-        self.store: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (ranges, bounds, low bits)
-        self.cand_pk: list[np.ndarray] = []
-        self.cand_k: list[np.ndarray] = []
-
-    def plan(self, total: int, passes: int | None = None) -> int:
-        """Passes for at most ``total`` evidence rows; returns their number."""
-        self.n_pass = passes or max(1, -(-int(total) // self.budget_rows))
-        self.planned = True
-        return self.n_pass
-
-    def add(self, pk: np.ndarray, ev_o: np.ndarray, gap_ms: np.ndarray, p: int = 0) -> None:
-        """One chunk of evidence, seen in pass ``p`` (every pass sees the same chunks)."""
-        if not self.planned:
-            self.plan(len(pk), passes=1)
-        if not len(pk):
-            return
-        level = np.zeros(len(pk), dtype=np.int64)  # index of the smallest window holding the gap
-        for w in self.windows_ms[:-1]:
-            level += gap_ms > w
-        if p == 0:
-            self.rows += len(pk)
-            lo, hi = int(ev_o.min()), int(ev_o.max()) + 1  # chunks hold ranges of objects
-            self._k_o[lo:hi] += np.bincount((ev_o - lo) * self.n_w + level,
-                                            minlength=(hi - lo) * self.n_w).reshape(hi - lo, self.n_w)
-        packed = (pk << self.bits) | level
-        del level
-        if self.n_pass > 1:
-            if self.pass_cuts is None:  # ranges of about equal numbers of rows in the first chunk
-                rng = np.sort(packed >> self._LOW)
-                self.pass_cuts = rng[(np.arange(1, self.n_pass) * len(rng)) // self.n_pass]
-                del rng
-            lo_r = self.pass_cuts[p - 1] if p else None
-            hi_r = self.pass_cuts[p] if p < self.n_pass - 1 else None
-            keep = np.ones(len(packed), dtype=bool)
-            if lo_r is not None:
-                keep &= packed >= (int(lo_r) << self._LOW)
-            if hi_r is not None:
-                keep &= packed < (int(hi_r) << self._LOW)
-            packed = packed[keep]
-            del keep
-            if not len(packed):
-                return
-        packed.sort()
-        rng = packed >> self._LOW
-        at = np.flatnonzero(rng[1:] != rng[:-1]) + 1
-        self.store.append((rng[np.r_[0, at]], np.r_[0, at, len(packed)], packed.astype(np.uint32)))
-
-    def end_pass(self, p: int = 0) -> None:
-        """Count the rows kept in pass ``p`` and keep their candidates only."""
-        if not self.store:
-            return
-        ids = np.concatenate([s[0] for s in self.store])
-        n_r = int(ids.max()) + 1
-        per_range = np.bincount(ids, weights=np.concatenate([np.diff(s[1]) for s in self.store]),
-                                minlength=n_r)
-        del ids
-        cum = np.cumsum(per_range)
-        cuts = np.unique(np.r_[0, np.searchsorted(cum, np.arange(self.part_rows, cum[-1], self.part_rows),
-                                                  side="right"), n_r])
-        for r0, r1 in zip(cuts[:-1], cuts[1:]):  # groups of ranges (a few): rebuilt, counted
-            pieces = []
-            for rid, bnd, low in self.store:  # a few chunks
-                i0, i1 = np.searchsorted(rid, r0), np.searchsorted(rid, r1)
-                if i1 > i0:
-                    high = np.repeat(rid[i0:i1] << self._LOW, np.diff(bnd[i0:i1 + 1]))
-                    pieces.append(high | low[bnd[i0]:bnd[i1]])
-            if pieces:
-                self._count(np.concatenate(pieces) if len(pieces) > 1 else pieces[0])
-            del pieces
-        self.store = []
-
-    def _count(self, packed: np.ndarray) -> None:
-        """Count one group of whole pairs' rows (packed)."""
-        m = self.min_repeat
-        packed.sort()
-        pk = packed >> self.bits
-        new = pk[1:] != pk[:-1]
-        self.n_coacting += int(np.count_nonzero(new)) + 1
-        if len(pk) < m:
-            return
-        # a pair has ≥ m rows where its first row's key is also m − 1 rows further on
-        first = np.flatnonzero(np.r_[True, new[:len(pk) - m]] & (pk[:len(pk) - m + 1] == pk[m - 1:]))
-        del new
-        if not len(first):
-            return
-        c_pk = pk[first]
-        del pk
-        base = c_pk << self.bits
-        k = np.stack([np.searchsorted(packed, base | lv, side="right") - first
-                      for lv in range(self.n_w)], axis=1)  # a few windows
-        self.cand_pk.append(c_pk)
-        self.cand_k.append(k)
-
-    @property
-    def k_o(self) -> dict[int, np.ndarray]:
-        """Per window (ms): the number of pairs within it on each object."""
-        cum = np.cumsum(self._k_o, axis=1)
-        return {w: cum[:, i] for i, w in enumerate(self.windows_ms)}
-
-    def result(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(pair, counts)`` of the candidate pairs, sorted; ``counts[:, i]`` for ``windows_ms[i]``."""
-        if self.store:
-            self.end_pass()
-        if not self.cand_pk:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, self.n_w), dtype=np.int64)
-        return np.concatenate(self.cand_pk), np.concatenate(self.cand_k)
-
-
 def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Layer T: account pairs that act on the same objects within τ more than chance.
 
@@ -388,22 +183,19 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     o = o_all[sel].astype(np.int64)
     t = _ms(actions["timestamp"])[sel]
     del s_all, o_all, sel
-    # distinct (account, object) pairs: the account × object incidence matrix (its entries
-    # count the actions; more than one marks an account acting again on the same object)
-    inc = _incidence(s, o, n_acc, n_obj)
-    n_acc_o = np.bincount(inc.indices, minlength=n_obj)  # accounts per object
-    dup = _repeated_actions(inc, s, o)
+    from ._kernels import index_actions, object_accounts, synchrony_counts
+
+    # each object's distinct accounts (sorted); objects with too many are organic virality
+    oa_idx, oa_ptr = object_accounts(s, o, n_acc, n_obj)
+    n_acc_o = np.diff(oa_ptr)  # accounts per object
     viral = n_acc_o > config.max_object_accounts
     info: dict[str, Any] = {"objects_skipped": int(viral.sum()), "n_objects": int((n_acc_o > 0).sum()),
                             "object_key": key}
     if viral.any():
         keep = ~viral[o]
-        s, o, t, dup = s[keep], o[keep], t[keep], dup[keep]
-        inc.data[viral[inc.indices]] = 0
-        inc.eliminate_zeros()
-        n_acc_o[viral] = 0
+        s, o, t = s[keep], o[keep], t[keep]
+        n_acc_o = np.where(viral, 0, n_acc_o)
         del keep
-    inc.data[:] = 1
     total_coshares = float((n_acc_o * (n_acc_o - 1) / 2).sum())
     empty = pd.DataFrame({"account_a": pd.Series(dtype="str"), "account_b": pd.Series(dtype="str"),
                           "s": pd.Series(dtype="int64"),
@@ -415,61 +207,55 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     info["n_coacting"] = 0
     if total_coshares == 0:
         return empty, info
-    # the co-action join at the largest window, on integer codes
-    window_ms = int(round(windows[-1] * 1000))
-    order = _sort_by_object_time(o, t)
-    s, o, t, dup, rows = s[order], o[order], t[order], dup[order], order
-    del order
+    # the co-action counts at every window up to the largest, per pair and per object: the
+    # compiled sweep (in memory), or SQL on Spark
     all_w = sorted(set(windows) | {min(float(config.window), windows[-1])})
-    counter = _WindowCounts([int(round(w * 1000)) for w in all_w], n_obj, n_acc, config.min_repeat)
+    levels = [int(round(w * 1000)) for w in all_w]
     if config.engine == "spark":
-        pk, ev_o, gap_ms, starts = _spark_evidence(s, o, t, n_acc, window_ms, config.spark_master)
-        counter.add(pk, ev_o, gap_ms)
-        del pk, ev_o, gap_ms
+        pk_a, pk_b, s_ab, counts, k_obj, n_coacting, n_tested = _spark_counts(
+            s, o, t, levels, n_obj, config)
     else:
-        starts = _window_evidence(s, o, t, dup, n_acc, window_ms, counter)
-    if not counter.rows:
+        ix = index_actions(s, o, t, n_acc, n_obj)
+        sc = synchrony_counts(ix, levels, n_acc, n_obj, config.min_repeat, (oa_idx, oa_ptr), viral)
+        del ix
+        pk_a, pk_b, s_ab, counts, k_obj = sc.a, sc.b, sc.s, sc.k, sc.k_obj
+        n_coacting = sc.n_coacting
+        n_tested = int(sc.s_hist[config.min_repeat:].sum())
+        del sc
+    del oa_idx, oa_ptr
+    if not n_coacting:
         return empty, info
     # q(τ): for an object, the share of its co-sharing account pairs that are within τ,
     # averaged over objects weighted by their number of accounts (not by their number of
     # pairs, which would let a large campaign's own posts dominate the null); objects in
     # the order they first appear in the data (the order of the weighted sum)
-    obj_first = np.minimum.reduceat(rows, starts)
-    objs = o[starts][np.argsort(obj_first, kind="stable")]
+    objs = pd.unique(o)
     objs = objs[n_acc_o[objs] >= 2]
     n_q = n_acc_o[objs]
     pairs_o = n_q * (n_q - 1) / 2
     # t0 of each object (its first action), for the speed null
-    t0_o = np.zeros(n_obj, dtype=np.int64)
-    t0_o[o[starts]] = t[starts]
+    t0_o = np.full(n_obj, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(t0_o, o, t)
     q = {}
-    # q at each test window, and at the co-action window (for the cluster-level test)
-    k_o_all = counter.k_o
-    for w, w_ms in zip(all_w, counter.windows_ms):
-        k_o = k_o_all[w_ms][objs]
-        q_o = np.minimum(k_o / pairs_o, 1.0)
+    k_cum = np.cumsum(k_obj, axis=1)
+    for i, w in enumerate(all_w):  # q at each test window, and at the co-action window
+        q_o = np.minimum(k_cum[objs, i] / pairs_o, 1.0)
         q[float(w)] = float(np.average(q_o, weights=n_q))
     info["q"] = q
-    del k_o_all
+    del k_cum, k_obj
     # k per candidate pair (k ≥ min_repeat at the largest window) and window, pairs sorted
-    pk_c, counts = counter.result()
     kw_all = {w: counts[:, all_w.index(w)].astype(np.int64) for w in windows}
-    info["n_coacting"] = counter.n_coacting
-    del counter, counts
-    c = np.arange(len(pk_c))
-    ca, cb = pk_c // n_acc, pk_c % n_acc
+    info["n_coacting"] = int(n_coacting)
+    del counts
+    ca, cb = pk_a.astype(np.int64), pk_b.astype(np.int64)
+    c = np.arange(len(ca))
     # hypotheses counted by BH: the pairs that could be significant at all, i.e. that
     # co-shared at least min_repeat objects (at any time). Conditional on s, that filter is
     # independent of the timing under the null, so the FDR stays controlled (Tarone 1990);
     # pairs that co-shared fewer objects can never reach k ≥ min_repeat.
-    # s (objects both accounts acted on, at any time) of those pairs, from the same product
-    sh_pk, sh_s = _pairs_sharing(inc, config.min_repeat)
-    info["n_tested"] = max(len(sh_pk), len(c))
+    info["n_tested"] = max(int(n_tested), len(c))
     if not len(c):
         return empty, info
-    pos = np.searchsorted(sh_pk, pk_c).clip(0, max(len(sh_pk) - 1, 0))
-    s_ab = np.where(sh_pk[pos] == pk_c, sh_s[pos], 0) if len(sh_pk) else np.zeros(len(c), dtype=np.int64)
-    del sh_pk, sh_s, pos
     cand = pd.DataFrame({"account_a": pd.array(names.take(ca), dtype="str"),
                          "account_b": pd.array(names.take(cb), dtype="str"),
                          **{f"k_{w:g}": kw_all[w] for w in windows}})
@@ -501,44 +287,25 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     return cand[list(empty.columns)], info
 
 
-def _spark_evidence(s: np.ndarray, o: np.ndarray, t: np.ndarray, n_acc: int, window_ms: int,
-                    master: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_window_evidence` with the join on Spark (``engine="spark"``)."""
-    from .engines import run_coaction_sql
+def _spark_counts(s: np.ndarray, o: np.ndarray, t: np.ndarray, levels: list[int], n_obj: int,
+                  config: Config) -> tuple[np.ndarray, ...]:
+    """The synchrony counts of :func:`coordnet._kernels.synchrony_counts` computed on Spark
+    (:func:`coordnet.engines.run_synchrony_sql`): candidates ``a, b, s, k`` (sorted), the
+    pairs per object and level, the co-acting pairs and the testable pairs."""
+    from .engines import run_synchrony_sql
 
-    ev, _ = run_coaction_sql(s, o, t, window_ms, engine="spark", spark_master=master)
-    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]]) if len(o) else np.zeros(0, dtype=np.int64)
-    a = ev.column("account_a").to_numpy().astype(np.int64)
-    b = ev.column("account_b").to_numpy().astype(np.int64)
-    return (a * n_acc + b, ev.column("object_id").to_numpy().astype(np.int64),
-            ev.column("gap").to_numpy().astype(np.int64), starts)
-
-
-def _incidence(acc: np.ndarray, obj: np.ndarray, n_acc: int, n_obj: int) -> Any:
-    """Account × object incidence matrix (scipy CSR, canonical): the number of actions of
-    each account on each object (one entry per distinct pair)."""
-    import scipy.sparse as sp
-
-    m = sp.csr_matrix((np.ones(len(acc), dtype=np.int32), (acc, obj)), shape=(n_acc, n_obj))
-    m.sum_duplicates()
-    return m
-
-
-def _repeated_actions(inc: Any, s: np.ndarray, o: np.ndarray) -> np.ndarray:
-    """Which actions ``(s, o)`` belong to an account acting more than once on that object
-    (an entry above 1 of the incidence matrix ``inc``)."""
-    rep = np.flatnonzero(inc.data > 1)
-    if not len(rep):
-        return np.zeros(len(s), dtype=bool)
-    n_obj = inc.shape[1]
-    rows = np.searchsorted(inc.indptr, rep, side="right") - 1
-    keys = rows.astype(np.int64) * n_obj + inc.indices[rep]
-    on_obj = np.zeros(n_obj, dtype=bool)
-    on_obj[inc.indices[rep]] = True
-    out = on_obj[o]  # only the actions on those objects are checked further
-    cand = np.flatnonzero(out)
-    out[cand] = np.isin(s[cand] * n_obj + o[cand], keys)
-    return out
+    cand, per_obj, n_coacting, n_tested = run_synchrony_sql(
+        s, o, t, levels, config.min_repeat, engine="spark", spark_master=config.spark_master)
+    a, b = cand.column("a").to_numpy(), cand.column("b").to_numpy()
+    order = np.lexsort((b, a))
+    k = np.stack([cand.column(f"k{i}").to_numpy()[order] for i in range(len(levels))], axis=1) if len(a) \
+        else np.zeros((0, len(levels)), np.int64)
+    k_obj = np.zeros((n_obj, len(levels)), dtype=np.int64)
+    # cumulative counts per pair; per object, the pairs of each level
+    po, lv, n = (per_obj.column(c).to_numpy() for c in ("o", "lv", "n"))
+    np.add.at(k_obj, (po, lv), n)
+    return (a[order], b[order], cand.column("s").to_numpy()[order], k, k_obj, n_coacting,
+            n_tested)
 
 
 #: Least number of a suspected account's own delays (on posts outside its suspected group)
@@ -639,88 +406,6 @@ def _speed_q_codes(s: np.ndarray, o: np.ndarray, t: np.ndarray, n_acc_o: np.ndar
         tot = np.bincount(ex_i, weights=cnt, minlength=len(idx))
         out[float(w)][idx] = tot / (na[idx] * nb[idx])
     return out
-
-
-def _n_pairs_sharing(acc_obj: Any, min_s: int, block_nnz: int = 20_000_000) -> int:
-    """Number of account pairs that acted on at least ``min_s`` common objects.
-
-    ``acc_obj``: the distinct ``source, object_id`` pairs (a DataFrame), or their binary
-    account × object incidence matrix (scipy CSR). Accounts with fewer than ``min_s``
-    objects, then objects left with fewer than two accounts, are pruned (they can be in no
-    such pair); then the sparse product of the incidence matrix with its transpose is
-    counted by blocks of accounts so that memory stays bounded.
-
-    Examples
-    --------
-    >>> ao = pd.DataFrame({"source": list("aabbbcc"), "object_id": [1, 2, 1, 2, 3, 1, 3]})
-    >>> _n_pairs_sharing(ao, 2), _n_pairs_sharing(ao, 1)  # (a,b) share 1,2; (b,c) share 1,3
-    (2, 3)
-    """
-    return len(_pairs_sharing(acc_obj, min_s, block_nnz)[0])
-
-
-def _pairs_sharing(acc_obj: Any, min_s: int, block_nnz: int = 20_000_000) -> tuple[np.ndarray, np.ndarray]:
-    """The account pairs that acted on at least ``min_s`` common objects, and how many:
-    ``(pair, s)``, ``pair = a·n + b`` (``a < b`` rows of the incidence matrix, ``n`` its
-    rows; with a DataFrame, accounts numbered in sorted order), sorted. See
-    :func:`_n_pairs_sharing`.
-
-    Examples
-    --------
-    >>> ao = pd.DataFrame({"source": list("aabbbcc"), "object_id": [1, 2, 1, 2, 3, 1, 3]})
-    >>> [x.tolist() for x in _pairs_sharing(ao, 2)]  # a=0, b=1, c=2: (a,b) = 1, (b,c) = 5
-    [[1, 5], [2, 2]]
-    """
-    import scipy.sparse as sp
-
-    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    if isinstance(acc_obj, pd.DataFrame):
-        if acc_obj.empty:
-            return none
-        r, accs = pd.factorize(acc_obj["source"], sort=True)
-        c, objs = pd.factorize(acc_obj["object_id"])
-        acc_obj = _incidence(r, c, len(accs), len(objs))
-    a = sp.csr_matrix(acc_obj, dtype=np.int32)
-    a.data[:] = 1
-    n_all = a.shape[0]
-    ids = np.arange(n_all, dtype=np.int64)  # the kept rows' numbers
-    for _ in range(3):  # pruning never changes the count; a few rounds shrink the product
-        rows = np.diff(a.indptr) >= min_s
-        cols = np.bincount(a.indices[np.repeat(rows, np.diff(a.indptr))], minlength=a.shape[1]) >= 2
-        if rows.all() and cols.all():
-            break
-        a, ids = a[rows], ids[rows]
-        if not cols.all():
-            a = a[:, cols]
-    n = a.shape[0]
-    if n < 2 or a.nnz == 0:
-        return none
-    a = a.tocsr()
-    # upper triangle only: rows [lo, hi) against accounts ≥ lo (about half the work of the
-    # full product); blocks sized by the expected output (Σ over a row's objects of their
-    # sizes), and at least a few so that the triangle saves most of the lower half
-    per_row = np.asarray(a @ np.asarray(a.sum(axis=0)).ravel()).ravel()
-    n_blocks = max(8, int(per_row.sum() // block_nnz) + 1)
-    bounds = np.searchsorted(np.cumsum(per_row), np.linspace(0, per_row.sum(), n_blocks + 1)[1:-1])
-    edges = np.unique(np.r_[0, np.minimum(bounds, n), n]).tolist()
-    keys, vals = [], []
-    at = a.T.tocsr()  # objects × accounts; the accounts below each block are dropped in turn
-    for lo, hi in zip(edges[:-1], edges[1:]):  # a few blocks, not a loop per account
-        keep = at.indices >= lo
-        if not keep.all():
-            at = sp.csr_matrix((at.data[keep], at.indices[keep], np.r_[0, np.cumsum(keep)][at.indptr]),
-                               shape=at.shape)
-        blk = a[lo:hi] @ at
-        big = np.flatnonzero(blk.data >= min_s)
-        row = np.searchsorted(blk.indptr, big, side="right") - 1 + lo
-        col = blk.indices[big]
-        up = col > row
-        keys.append(ids[row[up]] * n_all + ids[col[up]])
-        vals.append(blk.data[big[up]].astype(np.int64))
-        del blk, big, row, col, up
-    pk, s = np.concatenate(keys), np.concatenate(vals)
-    order = np.argsort(pk)
-    return pk[order], s[order]
 
 
 def amplification_pairs(amplification: pd.DataFrame, config: Config | None = None) -> pd.DataFrame:

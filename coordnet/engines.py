@@ -27,7 +27,8 @@ import pandas as pd
 
 from .errors import ConfigError, MissingDependencyError
 
-__all__ = ["ENGINES", "aggregates_sql", "coaction_sql", "run_coaction_sql"]
+__all__ = ["ENGINES", "aggregates_sql", "coaction_sql", "run_coaction_sql", "synchrony_sql",
+           "run_synchrony_sql"]
 
 log = logging.getLogger("coordnet")
 
@@ -150,6 +151,87 @@ def aggregates_sql(table: str = "acts") -> tuple[str, str, str]:
     rec = (f"SELECT g AS a, CAST(sum(w) AS BIGINT) AS n_amplified FROM {table} "
            f"WHERE g >= 0 AND g <> s GROUP BY g")
     return amp, own, rec
+
+
+def synchrony_sql(levels_ms: list[int], min_repeat: int, multi: bool, table: str = "acts"
+                  ) -> dict[str, str]:
+    """The synchrony test's counts as SQL over ``table(s, o, t, rid)`` (the actions of the
+    objects tested), for the relational engines.
+
+    Returns the queries ``ev`` (the co-action evidence at the largest window, one row per
+    pair and object with the closest gap: :func:`coaction_sql`), and, over ``ev``:
+    ``per_object`` (``o, lv, n``: pairs per object whose closest gap is in level ``lv``, i.e.
+    ``levels_ms[lv-1] < gap ≤ levels_ms[lv]``), ``n_coacting`` (distinct co-acting pairs),
+    ``candidates`` (``a, b, k0 … kL``: pairs with at least ``min_repeat`` objects within the
+    largest window, ``k_i`` those within ``levels_ms[i]``, with ``s``: objects both acted on)
+    and ``n_tested`` (pairs that acted on at least ``min_repeat`` common objects). These are
+    what :func:`coordnet._kernels.synchrony_counts` computes in memory.
+
+    Examples
+    --------
+    >>> q = synchrony_sql([10_000, 60_000], 3, multi=False)
+    >>> sorted(q)
+    ['candidates', 'ev', 'n_coacting', 'n_tested', 'per_object']
+
+    References
+    ----------
+    Tarone, R. E. (1990). A modified Bonferroni method for discrete data. *Biometrics* 46(2).
+    """
+    levels = [int(x) for x in levels_ms]
+    ev, _ = coaction_sql(levels[-1], multi, table=table)
+    lv = "CASE " + " ".join(f"WHEN gap <= {w} THEN {i}" for i, w in enumerate(levels[:-1])) + \
+        f" ELSE {len(levels) - 1} END" if len(levels) > 1 else "0"
+    ks = ", ".join(f"CAST(sum(CASE WHEN gap <= {w} THEN 1 ELSE 0 END) AS BIGINT) AS k{i}"
+                   for i, w in enumerate(levels))
+    shared = (f"WITH inc AS (SELECT DISTINCT s, o FROM {table}) "
+              "SELECT i1.s AS a, i2.s AS b, count(*) AS s FROM inc i1 JOIN inc i2 "
+              f"ON i1.o = i2.o AND i1.s < i2.s GROUP BY i1.s, i2.s HAVING count(*) >= {int(min_repeat)}")
+    return {
+        "ev": ev,
+        "per_object": f"SELECT object_id AS o, {lv} AS lv, count(*) AS n FROM ev GROUP BY 1, 2",
+        "n_coacting": "SELECT count(*) AS n FROM (SELECT DISTINCT account_a, account_b FROM ev) p",
+        "candidates": (f"WITH c AS (SELECT account_a AS a, account_b AS b, {ks} FROM ev "
+                       f"GROUP BY account_a, account_b HAVING count(*) >= {int(min_repeat)}), "
+                       f"sh AS ({shared}) "
+                       "SELECT c.*, coalesce(sh.s, 0) AS s FROM c LEFT JOIN sh ON c.a = sh.a AND c.b = sh.b"),
+        "n_tested": f"SELECT count(*) AS n FROM ({shared}) x",
+    }
+
+
+def run_synchrony_sql(s: np.ndarray, o: np.ndarray, t: np.ndarray, levels_ms: list[int],
+                      min_repeat: int, *, engine: str = "duckdb", spark_master: str | None = None
+                      ) -> tuple[Any, Any, int, int]:
+    """:func:`synchrony_sql` on DuckDB or Spark, for integer codes ``s, o`` and times ``t``
+    (ms): ``(candidates, per_object, n_coacting, n_tested)``, the tables as pyarrow.
+
+    Examples
+    --------
+    a (0) and b (1) retweet three posts 5 s apart:
+
+    >>> c, po, n_co, n_t = run_synchrony_sql(np.array([0, 1, 0, 1, 0, 1]), np.array([0, 0, 1, 1, 2, 2]),
+    ...                                      np.array([0, 5, 0, 5, 0, 5]) * 1000, [10_000, 60_000], 3)
+    >>> c.to_pylist(), n_co, n_t
+    ([{'a': 0, 'b': 1, 'k0': 3, 'k1': 3, 's': 3}], 1, 1)
+    """
+    q = synchrony_sql(levels_ms, min_repeat, bool(repeats_pair(s, o)))
+    acts = arrow_actions(np.asarray(s, dtype=np.int64), np.asarray(o, dtype=np.int64), t)
+    if engine == "spark":
+        from .spark import run_sql_spark
+
+        return run_sql_spark(acts, q, master=spark_master)
+    if engine != "duckdb":
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
+    tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-")
+    try:
+        con = duckdb_connect(os.environ.get("COORDNET_DUCKDB_MEMORY"), tmp)
+        con.register("acts", acts)
+        con.execute(f"CREATE TEMP TABLE ev AS {q['ev']}")
+        out = (con.sql(q["candidates"]).to_arrow_table(), con.sql(q["per_object"]).to_arrow_table(),
+               int(con.execute(q["n_coacting"]).fetchone()[0]), int(con.execute(q["n_tested"]).fetchone()[0]))
+        con.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 
 def _duckdb() -> Any:

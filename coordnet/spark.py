@@ -1,9 +1,10 @@
 """The Apache Spark engine (``engine="spark"``, ``coordnet analyze --engine spark``).
 
 The heavy relational steps execute on a Spark cluster: the amplification graph and the
-per-account statistics (:func:`coordnet.engines.aggregates_sql`), and the windowed
+per-account statistics (:func:`coordnet.engines.aggregates_sql`), the windowed
 co-action join with its aggregations (:func:`coordnet.engines.coaction_sql`, the same SQL
-text DuckDB runs). Actions go up as integer codes; only the reduced tables (one row per
+text DuckDB runs), and the synchrony test's counts per pair and per object
+(:func:`coordnet.engines.synchrony_sql`). Actions go up as integer codes; only the reduced tables (one row per
 amplification edge, per account, per co-acting pair and object, per pair) are collected
 to the driver.
 Install with ``pip install 'coordnet[spark]'``; Spark needs a Java runtime (17 or later).
@@ -25,7 +26,7 @@ from typing import Any
 
 from .errors import MissingDependencyError
 
-__all__ = ["spark_session", "run_coaction_spark", "run_aggregates_spark"]
+__all__ = ["spark_session", "run_coaction_spark", "run_aggregates_spark", "run_sql_spark"]
 
 log = logging.getLogger("coordnet")
 
@@ -106,3 +107,20 @@ def run_aggregates_spark(s: Any, g: Any, ty: Any, w: Any, t: Any, *,
         return tuple(spark.sql(q).toArrow() for q in aggregates_sql(view))  # type: ignore[return-value]
     finally:
         spark.catalog.dropTempView(view)
+
+
+def run_sql_spark(acts: Any, queries: dict[str, str], *, master: str | None = None) -> tuple[Any, Any, int, int]:
+    """The synchrony queries of :func:`coordnet.engines.synchrony_sql` on Spark over the
+    actions ``acts`` (pyarrow): ``(candidates, per_object, n_coacting, n_tested)``; only
+    those reduced tables come back to the driver."""
+    spark = spark_session(master)
+    spark.createDataFrame(acts).createOrReplaceTempView("acts")
+    ev_df = spark.sql(queries["ev"]).persist()
+    ev_df.createOrReplaceTempView("ev")
+    try:
+        return (spark.sql(queries["candidates"]).toArrow(), spark.sql(queries["per_object"]).toArrow(),
+                int(spark.sql(queries["n_coacting"]).first()[0]), int(spark.sql(queries["n_tested"]).first()[0]))
+    finally:
+        ev_df.unpersist()
+        spark.catalog.dropTempView("ev")
+        spark.catalog.dropTempView("acts")

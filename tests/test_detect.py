@@ -203,12 +203,23 @@ def test_bh_counts_every_pair_that_could_be_significant():
     assert ab["q_value"] == pytest.approx(min(1.0, ab["p"] * 2))
 
 
-def test_n_pairs_sharing_by_hand_and_by_blocks():
-    ao = pd.DataFrame({"source": list("aaabbbccd"), "object_id": [1, 2, 3, 1, 2, 4, 1, 3, 9]})
-    # (a,b) share {1,2}; (a,c) {1,3}; (b,c) {1}; d shares nothing
-    assert detect._n_pairs_sharing(ao, 2) == 2
-    assert detect._n_pairs_sharing(ao, 1) == 3
-    assert detect._n_pairs_sharing(ao, 2, block_nnz=1) == 2  # one account per block
+def _counts(acc, obj, t_ms, levels, min_repeat, n_acc=None, n_obj=None):
+    from coordnet import _kernels as K
+
+    acc, obj, t_ms = np.asarray(acc), np.asarray(obj), np.asarray(t_ms, dtype=np.int64)
+    n_acc = n_acc or int(acc.max()) + 1
+    n_obj = n_obj or int(obj.max()) + 1
+    ix = K.index_actions(acc, obj, t_ms, n_acc, n_obj)
+    return K.synchrony_counts(ix, levels, n_acc, n_obj, min_repeat,
+                              K.object_accounts(acc, obj, n_acc, n_obj), np.zeros(n_obj, bool))
+
+
+def test_pairs_sharing_objects_by_hand():
+    # a=0, b=1, c=2, d=3 on objects 1..4, 9: (a,b) share {1,2}; (a,c) {1,3}; (b,c) {1};
+    # d shares nothing. s_hist counts the pairs by objects shared.
+    c = _counts([0, 0, 0, 1, 1, 1, 2, 2, 3], [1, 2, 3, 1, 2, 4, 1, 3, 9], np.zeros(9), [60_000], 2)
+    assert c.s_hist[1:3].tolist() == [1, 2] and int(c.s_hist[2:].sum()) == 2
+    assert int(c.s_hist[1:].sum()) == 3
 
 
 def test_speed_null_does_not_link_accounts_for_both_being_fast():
@@ -274,43 +285,77 @@ def test_synchrony_same_on_a_plain_text_table():
     assert i1 == i2 and p1["significant"].sum() > 0
 
 
-def test_synchrony_pair_counts_by_hand_in_ranges_and_passes(monkeypatch):
-    # windows 10 s and 60 s, min_repeat 2. Accounts 0..3 (pair key a·4 + b), 2 objects.
-    # (0,1): gaps 5 s and 30 s → k(10) = 1, k(60) = 2: a candidate; (0,2): 50 s once;
-    # (1,3): 1 s once. Rows packed as pair·2 + (0 if gap ≤ 10 s else 1): 2, 3, 5, 14; with
-    # 2 low bits kept per row, ranges (packed >> 2) 0, 0, 1, 3. Two passes: the first
-    # chunk's median range (1) splits them, pass 0 keeps range 0 (pair 1), pass 1 the rest.
-    monkeypatch.setattr(detect._WindowCounts, "_LOW", 2)
-    pk = np.array([1, 1, 2, 7]); ev_o = np.array([0, 1, 0, 1]); gap = np.array([5_000, 30_000, 50_000, 1_000])
-    for passes in (1, 2):
-        c = detect._WindowCounts([10_000, 60_000], 2, 4, 2, budget_rows=4 // passes, part_rows=1)
-        assert c.plan(4) == passes
-        kept = []
-        for p in range(passes):
-            c.add(pk, ev_o, gap, p)
-            kept.append(sum(len(s[2]) for s in c.store))
-            assert all(s[2].dtype == np.uint32 for s in c.store)
-            c.end_pass(p)
-        assert kept == ([4] if passes == 1 else [2, 2])
-        pairs, k = c.result()
-        assert pairs.tolist() == [1] and k.tolist() == [[1, 2]] and c.n_coacting == 3
-        assert c.k_o[10_000].tolist() == [1, 1] and c.k_o[60_000].tolist() == [2, 2]
-    with pytest.raises(coordnet.errors.InputError, match="too many for the in-memory"):
-        detect._WindowCounts([10_000, 60_000], 2, 2**31, 2)  # a pair would not fit in 64 bits
+def test_synchrony_pair_counts_by_hand():
+    # windows 10 s and 60 s, min_repeat 2. Accounts 0..3, objects 0..1.
+    # object 0: 0 at 0 s, 1 at 5 s, 2 at 50 s → (0,1) 5 s, (0,2) 50 s, (1,2) 45 s;
+    # object 1: 0 at 100 s, 1 at 130 s, 3 at 131 s → (0,1) 30 s, (0,3) 31 s, (1,3) 1 s.
+    # (0,1): k(10) = 1, k(60) = 2, s = 2: the only candidate; 5 co-acting pairs. Per object
+    # and level (≤ 10 s, 10–60 s): object 0 [1, 2], object 1 [1, 2].
+    acc = [0, 1, 2, 0, 1, 3]
+    obj = [0, 0, 0, 1, 1, 1]
+    t = [0, 5_000, 50_000, 100_000, 130_000, 131_000]
+    c = _counts(acc, obj, t, [10_000, 60_000], 2)
+    assert c.a.tolist() == [0] and c.b.tolist() == [1] and c.k.tolist() == [[1, 2]]
+    assert c.s.tolist() == [2] and c.n_coacting == 5
+    assert c.k_obj.tolist() == [[1, 2], [1, 2]]
 
 
-def test_synchrony_same_in_several_passes(monkeypatch):
-    # a collection too large for the evidence budget is swept several times, each pass
-    # counting its own partitions of the pairs: the same table and info as one pass
+def test_synchrony_same_on_one_thread_and_in_small_pieces(monkeypatch):
+    # accounts are swept in chunks on a thread pool, and a chunk resumes when its output
+    # buffer is full: one thread, one chunk per account and tiny buffers give the same
+    # table and info
+    from coordnet import _kernels
+
     a = coordnet.datasets.campaign_actions()
     p1, i1 = detect.synchrony_pairs(a)
-    monkeypatch.setattr(detect._WindowCounts.__init__, "__defaults__", (50, 7))
-    monkeypatch.setattr(detect._window_evidence, "__defaults__", (100,))
-    monkeypatch.setattr(detect._WindowCounts, "_LOW", 6)  # many ranges
-    passes = []
-    end = detect._WindowCounts.end_pass
-    monkeypatch.setattr(detect._WindowCounts, "end_pass", lambda self, p=0: (passes.append(p), end(self, p)))
+    monkeypatch.setenv("COORDNET_THREADS", "1")
+    monkeypatch.setattr(_kernels, "_CHUNKS_PER_THREAD", 10_000)
+    monkeypatch.setattr(_kernels, "_OUT_ROWS", 1)
     p2, i2 = detect.synchrony_pairs(a)
-    assert len(passes) > 1
     pd.testing.assert_frame_equal(p1, p2)
     assert i1 == i2 and i1["n_coacting"] > 50 and p1["significant"].sum() > 0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_synchrony_counts_equal_the_sql_and_brute_force(seed):
+    # the compiled sweep, the SQL of the relational engines (DuckDB here, Spark in
+    # test_spark.py) and a brute force over every pair of actions agree, accounts acting
+    # several times on one object included (the closest pair counts)
+    from coordnet.engines import run_synchrony_sql
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    acc = rng.integers(0, 30, n)
+    obj = rng.integers(0, 15, n)
+    t = rng.integers(0, 3_000, n) * 1000
+    levels = [10_000, 60_000, 300_000]
+    c = _counts(acc, obj, t, levels, 2, 30, 15)
+    cand, per_obj, n_co, n_tested = run_synchrony_sql(acc, obj, t, levels, 2)
+    order = np.lexsort((cand.column("b").to_numpy(), cand.column("a").to_numpy()))
+    assert c.a.tolist() == cand.column("a").to_numpy()[order].tolist()
+    assert c.b.tolist() == cand.column("b").to_numpy()[order].tolist()
+    assert c.s.tolist() == cand.column("s").to_numpy()[order].tolist()
+    assert c.k.tolist() == np.stack([cand.column(f"k{i}").to_numpy()[order] for i in range(3)], 1).tolist()
+    assert c.n_coacting == n_co and int(c.s_hist[2:].sum()) == n_tested
+    k_obj = np.zeros((15, 3), np.int64)
+    np.add.at(k_obj, (per_obj.column("o").to_numpy(), per_obj.column("lv").to_numpy()),
+              per_obj.column("n").to_numpy())
+    assert c.k_obj.tolist() == k_obj.tolist()
+    # brute force: closest gap per (pair, object), objects shared per pair
+    gap, shared = {}, {}
+    for x in range(n):
+        for y in range(n):
+            if acc[x] < acc[y] and obj[x] == obj[y]:
+                key = (int(acc[x]), int(acc[y]), int(obj[x]))
+                gap[key] = min(gap.get(key, 10**12), abs(int(t[x]) - int(t[y])))
+                shared.setdefault(key[:2], set()).add(key[2])
+    k = {}
+    for (a_, b_, o_), g in gap.items():
+        if g <= levels[-1]:
+            k.setdefault((a_, b_), [0, 0, 0])
+            for i, w in enumerate(levels):
+                k[(a_, b_)][i] += g <= w
+    cands = sorted(p for p, v in k.items() if v[-1] >= 2)
+    assert list(zip(c.a.tolist(), c.b.tolist())) == cands
+    assert c.k.tolist() == [k[p] for p in cands] and c.s.tolist() == [len(shared[p]) for p in cands]
+    assert c.n_coacting == len(k) and n_tested == sum(len(v) >= 2 for v in shared.values())

@@ -204,12 +204,18 @@ def test_sweep_matches_brute_force_and_is_order_invariant(seed, monkeypatch):
     got = {(r.account_a, r.account_b): (r.n_objects, r.n_action_pairs) for r in co.edges.itertuples()}
     assert got == expected
     assert _tables(co) == _brute_force_tables(a, 45)
-    # same result with the rows shuffled, on one thread, with tiny chunks of accounts
+    # same result with the rows shuffled, with tiny chunks of accounts and of rows (three
+    # threads), and on one thread
     shuffled = coordnet.from_dataframe(df.sample(frac=1, random_state=seed)).actions
     from coordnet import _kernels
 
-    monkeypatch.setenv("COORDNET_THREADS", "1")
+    monkeypatch.setenv("COORDNET_THREADS", "3")
     monkeypatch.setattr(_kernels, "_CHUNKS_PER_THREAD", 1000)
+    monkeypatch.setattr(_kernels, "_MIN_CHUNK_ROWS", 7)
+    co3 = coordnet.coaction(shuffled, 45)
+    pd.testing.assert_frame_equal(co.edges, co3.edges)
+    pd.testing.assert_frame_equal(co.evidence, co3.evidence)
+    monkeypatch.setenv("COORDNET_THREADS", "1")
     co2 = coordnet.coaction(shuffled, 45)
     pd.testing.assert_frame_equal(co.edges, co2.edges)
     pd.testing.assert_frame_equal(co.evidence, co2.evidence)
