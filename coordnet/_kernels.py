@@ -488,7 +488,7 @@ _ED = (("a", "acc"), ("b", "acc"), ("n_objects", np.int64), ("n_action_pairs", n
        ("first_time", np.int64), ("last_time", np.int64))
 
 
-def coaction_sweep(ix: ActionIndex, window_ms: int, n_acc: int, *,
+def coaction_sweep(ix: ActionIndex, window_ms: int, n_acc: int, *, partners: np.ndarray | None = None,
                    progress: ProgressCallback | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The co-action evidence (one row per account pair and object with actions at most
     ``window_ms`` apart) and edges (one row per pair), sorted by ``a, b`` (then time and
@@ -511,7 +511,7 @@ def coaction_sweep(ix: ActionIndex, window_ms: int, n_acc: int, *,
     ([0, 1], [1, 2], [5.0, 60.0], [1, 1])
     """
     w = int(window_ms)
-    part = window_partners(ix, w)
+    part = window_partners(ix, w) if partners is None else partners
     n = ix.n
     # rows of one account ≤ its actions' partner actions (both sides, its own included)
     bound = np.zeros(n_acc, np.int64)

@@ -476,11 +476,12 @@ def coaction(
         progress(stage, 0, 1)
     window_ms = int(round(window * 1000))
     ix = index_actions(acc_code, obj_code, t, len(acc.categories), len(obj.categories))
-    if engine == "duckdb" and int(window_partners(ix, window_ms).sum()) // 2 > _sweep_budget():
-        del ix
+    partners = window_partners(ix, window_ms)
+    if engine == "duckdb" and int(partners.sum()) // 2 > _sweep_budget():
+        del ix, partners
         return relational()
     del acc_code, obj_code, t
-    ev, ed = coaction_sweep(ix, window_ms, len(acc.categories),
+    ev, ed = coaction_sweep(ix, window_ms, len(acc.categories), partners=partners,
                             progress=(lambda d, n_: progress(stage, d, n_ + 1)) if progress else None)
     del ix
     if not len(ev["a"]):
