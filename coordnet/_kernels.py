@@ -200,14 +200,6 @@ def _per_account(acc_ptr, idx, vals, out):
 
 
 @_njit
-def _per_object(os_o, by_pos, out):
-    """``out[o, :]``: the sum of the rows of ``by_pos`` at the positions of object ``o``."""
-    for p in range(len(os_o)):
-        for lv in range(by_pos.shape[1]):
-            out[os_o[p], lv] += by_pos[p, lv]
-
-
-@_njit
 def _take_range(src, idx, out, lo, hi):
     for i in range(lo, hi):
         out[i] = src[idx[i]]
@@ -482,9 +474,9 @@ def _coaction_fill(a0, a1, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os
 #: Columns of the co-action evidence and edges (``acc``/``obj``: code dtypes), as the
 #: kernel writes them: times in ms, gaps in seconds.
 _EV = (("a", "acc"), ("b", "acc"), ("o", "obj"), ("time", np.int64), ("gap_s", np.float64),
-       ("n_action_pairs", np.int64), ("n_actions_a", np.int64), ("n_actions_b", np.int64))
-_ED = (("a", "acc"), ("b", "acc"), ("n_objects", np.int64), ("n_action_pairs", np.int64),
-       ("n_actions_a", np.int64), ("n_actions_b", np.int64), ("min_gap_s", np.float64),
+       ("n_action_pairs", "cnt"), ("n_actions_a", "cnt"), ("n_actions_b", "cnt"))
+_ED = (("a", "acc"), ("b", "acc"), ("n_objects", "cnt"), ("n_action_pairs", "cnt"),
+       ("n_actions_a", "cnt"), ("n_actions_b", "cnt"), ("min_gap_s", np.float64),
        ("first_time", np.int64), ("last_time", np.int64))
 
 
@@ -517,7 +509,9 @@ def coaction_sweep(ix: ActionIndex, window_ms: int, n_acc: int, *, partners: np.
     bound = np.zeros(n_acc, np.int64)
     _per_account(ix.acc_ptr, ix.ao_pos, part, bound)
     del part
-    dtypes = {"acc": ix.os_acc.dtype, "obj": ix.os_o.dtype}
+    # counts fit int32 unless there are more than 2³¹ action pairs in all (then int64)
+    dtypes = {"acc": ix.os_acc.dtype, "obj": ix.os_o.dtype,
+              "cnt": np.int32 if int(bound.sum()) < 2**31 else np.int64}
     bounds = _chunks(bound + np.diff(ix.acc_ptr), _CHUNKS_PER_THREAD * _threads())
     n_ch = len(bounds) - 1
     total_w = max(int(bound.sum()), 1)
@@ -630,7 +624,7 @@ def _level(levels, g):
 
 
 @_njit
-def _k_partner(h, g, dd, stamp, st, mg, kv, k_obj, pos0, levels):
+def _k_partner(h, g, dd, stamp, st, mg, kv, k_obj, o, levels):
     """A partner action ``g`` ms away: counted in its level, or (``dd``: several actions of
     one account on the object) kept if closest, counted once the object is done."""
     if dd:
@@ -642,7 +636,7 @@ def _k_partner(h, g, dd, stamp, st, mg, kv, k_obj, pos0, levels):
     else:
         lv = _level(levels, g)
         kv[h, lv] += 1
-        k_obj[pos0, lv] += 1
+        k_obj[o, lv] += 1
 
 
 @_njit
@@ -698,7 +692,6 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_a
                 sv[h] += 1
             s0 = ao_s0[i]
             s1 = ao_s1[i]
-            pos0 = ao_pos[i]
             dd = ao_dup[i] or j - i > 1
             if dd:
                 stamp += 1
@@ -710,14 +703,14 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_a
                     b = os_acc[q]
                     if b > a:
                         h = _slot(keys, mask, b)
-                        _k_partner(h, ta - os_t[q], dd, stamp, st, mg, kv, k_obj, pos0, levels)
+                        _k_partner(h, ta - os_t[q], dd, stamp, st, mg, kv, k_obj, o, levels)
                     q -= 1
                 q = pos + 1
                 while q < s1 and os_t[q] - ta <= w:
                     b = os_acc[q]
                     if b > a:
                         h = _slot(keys, mask, b)
-                        _k_partner(h, os_t[q] - ta, dd, stamp, st, mg, kv, k_obj, pos0, levels)
+                        _k_partner(h, os_t[q] - ta, dd, stamp, st, mg, kv, k_obj, o, levels)
                     q += 1
             if dd:
                 for q in range(lo, q1):
@@ -726,7 +719,7 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_a
                         st[h] = 0
                         lv = _level(levels, mg[h])
                         kv[h, lv] += 1
-                        k_obj[pos0, lv] += 1
+                        k_obj[o, lv] += 1
             i = j
         for x in range(nu):
             h = used[x]
@@ -853,8 +846,8 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
     hcap = 64
     while hcap < 2 * max(n_acc, 1):
         hcap *= 2
-    k_obj = np.zeros((n, n_w), dtype=np.int32)  # by each visit's first action; summed below
     local = threading.local()
+    k_objs: list[np.ndarray] = []  # co-timed pairs per object and level, one table per thread
     adt = ix.os_acc.dtype
 
     def work(k: int) -> tuple[list[tuple[np.ndarray, ...]], np.ndarray, int]:
@@ -863,6 +856,9 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
             tb = local.tb = (np.full(hcap, -1, dtype=adt), np.zeros(hcap, np.int32),
                              np.zeros((hcap, n_w), np.int32), np.zeros(hcap, np.int64),
                              np.zeros(hcap, np.int64), np.empty(hcap, np.int64))
+            local.k_obj = np.zeros((n_obj, n_w), dtype=np.int64)
+            k_objs.append(local.k_obj)  # (list.append is atomic)
+        k_obj = local.k_obj
         a, a_hi = int(bounds[k]), int(bounds[k + 1])
         pieces, hist, n_co = [], np.zeros(hist_bins, np.int64), 0
         while a < a_hi:
@@ -887,6 +883,7 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
     order = np.lexsort((b, a))  # an account's candidates come in table order
     hist = np.sum([r[1] for r in res], axis=0) if res else np.zeros(hist_bins, np.int64)
     per_obj = np.zeros((n_obj, n_w), dtype=np.int64)
-    _per_object(ix.os_o, k_obj, per_obj)
+    for k_obj in k_objs:  # one per thread
+        per_obj += k_obj
     return SyncCounts(a[order], b[order], s[order], kk[order], hist,
                       int(sum(r[2] for r in res)), per_obj)

@@ -329,7 +329,8 @@ class CoAction:
         coordination-network-toolkit's directed counts), ``min_gap_s``,
         ``first_time``, ``last_time``. ``account_a``/``account_b`` are categoricals over
         the actions table's sorted account names (the order of ``account_a < account_b``),
-        as in :func:`amplification_edges`; ``object_id`` in the evidence likewise.
+        as in :func:`amplification_edges`; ``object_id`` in the evidence likewise. Counts
+        are int32 (int64 only if one exceeds 2³¹ − 1).
     evidence : pandas.DataFrame
         One row per pair and object: ``account_a, account_b, object_id, gap_s``
         (smallest time gap between their actions on it), ``n_action_pairs``,
@@ -354,7 +355,7 @@ class CoAction:
 
 def _empty_coaction(window: float, key: str, types: tuple[str, ...], n: int) -> CoAction:
     s = lambda: pd.Series(dtype="str")  # noqa: E731
-    i = lambda: pd.Series(dtype="int64")  # noqa: E731
+    i = lambda: pd.Series(dtype="int32")  # noqa: E731
     t = lambda: pd.Series(dtype="datetime64[ms, UTC]")  # noqa: E731
     edges = pd.DataFrame({"account_a": s(), "account_b": s(), "n_objects": i(),
                           "n_action_pairs": i(), "n_actions_a": i(), "n_actions_b": i(),
@@ -525,8 +526,14 @@ def _coaction_frames(edges: Any, ev: Any, acc: pd.CategoricalDtype, obj: pd.Cate
         cdt = np.int32 if len(dtype.categories) < 2**31 - 1 else np.int64
         return pd.Categorical.from_codes(codes.astype(cdt, copy=False), dtype=dtype, validate=False)
 
+    # counts as int32 (half the memory of a 17-million-edge network) unless one is too large
+    big = max((int(np.asarray(t[c]).max(initial=0)) for t, cols in (
+        (edges, ("n_objects", "n_action_pairs", "n_actions_a", "n_actions_b")),
+        (ev, ("n_action_pairs", "n_actions_a", "n_actions_b"))) for c in cols), default=0)
+    cdt_n = np.int32 if big < 2**31 else np.int64
+
     def i64(x: Any) -> np.ndarray:
-        return np.asarray(x).astype(np.int64, copy=False)
+        return np.asarray(x).astype(cdt_n, copy=False)
 
     edges_out = pd.DataFrame(copy=False, data=_unshared({
         "account_a": cat(edges["a"], acc), "account_b": cat(edges["b"], acc),
