@@ -17,7 +17,7 @@ from .config import Config
 from .detect import (_account_codes, _amplification_degrees, _block_amplification_many,
                      _cluster_statistics_many, _encoded, _Groups, _ms, _run_starts, _seg_sum, amplification_pairs,
                      cluster_core, find_clusters, synchrony_pairs, validate_clusters)
-from .graphs import Graphs, build_graphs
+from .graphs import Graphs, _shared_index, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
 
@@ -159,9 +159,12 @@ def analyze(
             progress(name, i, n)
 
     step("graphs", 0)
-    graphs = build_graphs(actions, config, progress=progress)
+    # the actions sorted once for both pair sweeps (co-action network, synchrony test)
+    shared = _shared_index(_encoded(actions), config)
+    graphs = build_graphs(actions, config, progress=progress, _index=shared)
     step("synchrony tests", 1)
-    sync, info = synchrony_pairs(actions, config)
+    sync, info = synchrony_pairs(actions, config, _index=shared)
+    del shared
     step("amplification tests", 2)
     amp = amplification_pairs(graphs.amplification, config)
     sig_t = sync.loc[sync["significant"], ["account_a", "account_b"]]

@@ -132,7 +132,8 @@ def _binom_sf_at_least(k: np.ndarray, n: np.ndarray, q: Any, min_k: int) -> np.n
     return out
 
 
-def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *, _index: Any = None
+                    ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Layer T: account pairs that act on the same objects within τ more than chance.
 
     Parameters
@@ -191,6 +192,9 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
     viral = n_acc_o > config.max_object_accounts
     info: dict[str, Any] = {"objects_skipped": int(viral.sum()), "n_objects": int((n_acc_o > 0).sum()),
                             "object_key": key}
+    # (the sorted actions of the co-action sweep, when they are these: viral objects are
+    # then skipped by the sweep rather than removed from its input)
+    shared = _index is not None and key == "object_id" and config.engine != "spark" and _index.n == len(s)
     if viral.any():
         keep = ~viral[o]
         s, o, t = s[keep], o[keep], t[keep]
@@ -215,7 +219,7 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None) -> tupl
         pk_a, pk_b, s_ab, counts, k_obj, n_coacting, n_tested = _spark_counts(
             s, o, t, levels, n_obj, config)
     else:
-        ix = index_actions(s, o, t, n_acc, n_obj)
+        ix = _index if shared else index_actions(s, o, t, n_acc, n_obj)
         sc = synchrony_counts(ix, levels, n_acc, n_obj, config.min_repeat, (oa_idx, oa_ptr), viral)
         del ix
         pk_a, pk_b, s_ab, counts, k_obj = sc.a, sc.b, sc.s, sc.k, sc.k_obj

@@ -376,6 +376,7 @@ def coaction(
     progress: ProgressCallback | None = None,
     engine: str | None = None,
     spark_master: str | None = None,
+    _index: Any = None,
 ) -> CoAction:
     """Build the co-action network: accounts acting on the same object within τ.
 
@@ -436,6 +437,48 @@ def coaction(
     types = cfg.action_types if action_types is None else Config(action_types=tuple(action_types)).action_types
     engine = cfg.engine if engine is None else Config(engine=engine).engine
     spark_master = cfg.spark_master if spark_master is None else spark_master
+    acc_code, obj_code, t, acc, obj, key, n = _coaction_selection(actions, window, types, key)
+    if n < 2:
+        return _empty_coaction(window, key, types, n)
+
+    def relational() -> CoAction:
+        return _coaction_relational(acc_code.astype(np.int64), obj_code.astype(np.int64), t, acc,
+                                    obj, window, key, types, n, engine=engine,
+                                    spark_master=spark_master, progress=progress)
+
+    if engine == "spark":
+        return relational()
+    from ._kernels import coaction_sweep, index_actions, window_partners
+
+    stage = "co-action sweep (in memory)"
+    if progress:
+        progress(stage, 0, 1)
+    window_ms = int(round(window * 1000))
+    ix = _index if _index is not None else index_actions(acc_code, obj_code, t, len(acc.categories),
+                                                         len(obj.categories))
+    partners = window_partners(ix, window_ms)
+    if engine == "duckdb" and int(partners.sum()) // 2 > _sweep_budget():
+        del ix, partners
+        return relational()
+    del acc_code, obj_code, t
+    ev, ed = coaction_sweep(ix, window_ms, len(acc.categories), partners=partners,
+                            progress=(lambda d, n_: progress(stage, d, n_ + 1)) if progress else None)
+    del ix
+    if not len(ev["a"]):
+        out = _empty_coaction(window, key, types, n)
+    else:
+        out = _coaction_frames(ed, ev, acc, obj, window, key, types, n)
+    if progress:
+        progress(stage, 1, 1)
+    return out
+
+
+def _coaction_selection(actions: pd.DataFrame, window: float, types: tuple[str, ...], key: str
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.CategoricalDtype,
+                                   pd.CategoricalDtype, str, int]:
+    """The actions that take part in the co-action network (a type in ``types``, an object,
+    a time): their account and object codes (the names' order) and times (ms), the two
+    categorical dtypes, the object key used, and their number."""
     if key not in ("auto", "object_id", "target"):
         raise ConfigError(f"key must be 'auto', 'object_id' or 'target', got {key!r}.")
     t = _ms(actions["timestamp"])
@@ -456,42 +499,25 @@ def coaction(
     timed &= np.isin(type_code, [k for k, x in enumerate(type_names) if x in types])
     rows = np.flatnonzero(timed)
     del timed, type_code
-    n = len(rows)
-    if n < 2:
-        return _empty_coaction(window, key, types, n)
-    if n < len(actions):
+    if len(rows) < len(actions):
         acc_code, obj_code, t = acc_code.take(rows), obj_code.take(rows), t.take(rows)
-    del rows
+    return acc_code, obj_code, t, acc, obj, key, len(rows)
 
-    def relational() -> CoAction:
-        return _coaction_relational(acc_code.astype(np.int64), obj_code.astype(np.int64), t, acc,
-                                    obj, window, key, types, n, engine=engine,
-                                    spark_master=spark_master, progress=progress)
 
-    if engine == "spark":
-        return relational()
-    from ._kernels import coaction_sweep, index_actions, window_partners
+def _shared_index(actions: pd.DataFrame, config: Config) -> Any:
+    """The sorted actions (:func:`coordnet._kernels.index_actions`) that the co-action sweep
+    and the synchrony test (:func:`coordnet.detect.synchrony_pairs`) can share: with post ids
+    and an in-memory engine (else ``None``: each builds what it needs)."""
+    if config.engine == "spark" or not actions["timestamp"].notna().any() \
+            or not actions["object_id"].notna().any():
+        return None
+    from ._kernels import index_actions
 
-    stage = "co-action sweep (in memory)"
-    if progress:
-        progress(stage, 0, 1)
-    window_ms = int(round(window * 1000))
-    ix = index_actions(acc_code, obj_code, t, len(acc.categories), len(obj.categories))
-    partners = window_partners(ix, window_ms)
-    if engine == "duckdb" and int(partners.sum()) // 2 > _sweep_budget():
-        del ix, partners
-        return relational()
-    del acc_code, obj_code, t
-    ev, ed = coaction_sweep(ix, window_ms, len(acc.categories), partners=partners,
-                            progress=(lambda d, n_: progress(stage, d, n_ + 1)) if progress else None)
-    del ix
-    if not len(ev["a"]):
-        out = _empty_coaction(window, key, types, n)
-    else:
-        out = _coaction_frames(ed, ev, acc, obj, window, key, types, n)
-    if progress:
-        progress(stage, 1, 1)
-    return out
+    acc_code, obj_code, t, acc, obj, key, n = _coaction_selection(
+        actions, config.window, config.action_types, "object_id")
+    if n < 2:
+        return None
+    return index_actions(acc_code, obj_code, t, len(acc.categories), len(obj.categories))
 
 
 #: Most action pairs within the window that ``engine="duckdb"`` sweeps in memory (the
@@ -734,7 +760,7 @@ class Graphs:
 
 
 def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
-                 progress: ProgressCallback | None = None) -> Graphs:
+                 progress: ProgressCallback | None = None, _index: Any = None) -> Graphs:
     """Build every account graph the data allows.
 
     Parameters
@@ -782,7 +808,7 @@ def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
     co = None
     if actions["timestamp"].notna().any():
         co = coaction(actions, config.window, config.action_types, progress=progress,
-                      engine=config.engine, spark_master=config.spark_master)
+                      engine=config.engine, spark_master=config.spark_master, _index=_index)
         if co.key == "target":
             notes.append(f"no object ids in the data: co-action links accounts that amplified the "
                          f"same account within {config.window:g} s")
