@@ -604,15 +604,20 @@ def _slot(keys, mask, b):
 
 
 @_njit
-def _after(oa_idx, lo, hi, a):
-    """First position in ``oa_idx[lo:hi]`` (sorted) holding an account after ``a``."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if oa_idx[mid] <= a:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+def _oa_positions(lo, hi, os_o, os_acc, oa_ptr, oa_idx, out):
+    """``out[p]``: the place of action ``p``'s account in its object's sorted account list."""
+    for p in range(lo, hi):
+        o = os_o[p]
+        a = os_acc[p]
+        x = oa_ptr[o]
+        y = oa_ptr[o + 1]
+        while x < y:
+            mid = (x + y) >> 1
+            if oa_idx[mid] < a:
+                x = mid + 1
+            else:
+                y = mid
+        out[p] = x
 
 
 @_njit
@@ -640,13 +645,16 @@ def _k_partner(h, g, dd, stamp, st, mg, kv, k_obj, o, levels):
 
 
 @_njit
-def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_acc, os_t,
-                oa_ptr, oa_idx, skip_obj, levels, min_repeat, keys, sv, kv, st, mg, used,
+def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, ao_lo, os_t, pos_oa,
+                oa_ptr, oa_idx, skip_obj, levels, min_repeat, keys, sv, kv, st, mg, used, vbuf,
                 out_a, out_b, out_s, out_k, hist, k_obj):
     """Synchrony counts of accounts ``a ≤ · < a_hi`` (see :func:`synchrony_counts`), the
-    partners of one account in an open-addressing table. Returns the next account to
-    visit (the candidates' buffers would overflow), the candidates written and the
-    co-acting pairs."""
+    partners of one account in an open-addressing table. ``pos_oa``: each action's place
+    in its object's sorted account list; ``ao_lo``: the place after the account's own (its
+    partners ``b > a`` on that object start there), so that an action's partner is found
+    in the table through ``vbuf`` (the slots of the object's accounts after ``a``) without
+    hashing. Returns the next account to visit (the candidates' buffers would overflow),
+    the candidates written and the co-acting pairs."""
     n_w = len(levels)
     w = levels[n_w - 1]
     n_out = 0
@@ -661,9 +669,8 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_a
         i = p0
         while i < p1:
             j = _run_end(ao_o, i, p1)
-            o = ao_o[i]
-            if not skip_obj[o]:
-                bound += oa_ptr[o + 1] - _after(oa_idx, oa_ptr[o], oa_ptr[o + 1], a)
+            if not skip_obj[ao_o[i]]:
+                bound += oa_ptr[ao_o[i] + 1] - ao_lo[i]
             i = j
         if bound == 0:
             a += 1
@@ -683,9 +690,10 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_a
                 i = j
                 continue
             q1 = oa_ptr[o + 1]
-            lo = _after(oa_idx, oa_ptr[o], q1, a)
+            lo = ao_lo[i]
             for q in range(lo, q1):  # s: objects both acted on
                 h = _slot(keys, mask, oa_idx[q])
+                vbuf[q - lo] = h
                 if sv[h] == 0:
                     used[nu] = h
                     nu += 1
@@ -700,21 +708,19 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, os_a
                 ta = ao_t[ii]
                 q = pos - 1
                 while q >= s0 and ta - os_t[q] <= w:
-                    b = os_acc[q]
-                    if b > a:
-                        h = _slot(keys, mask, b)
-                        _k_partner(h, ta - os_t[q], dd, stamp, st, mg, kv, k_obj, o, levels)
+                    r = pos_oa[q] - lo
+                    if r >= 0:  # an account after a
+                        _k_partner(vbuf[r], ta - os_t[q], dd, stamp, st, mg, kv, k_obj, o, levels)
                     q -= 1
                 q = pos + 1
                 while q < s1 and os_t[q] - ta <= w:
-                    b = os_acc[q]
-                    if b > a:
-                        h = _slot(keys, mask, b)
-                        _k_partner(h, os_t[q] - ta, dd, stamp, st, mg, kv, k_obj, o, levels)
+                    r = pos_oa[q] - lo
+                    if r >= 0:
+                        _k_partner(vbuf[r], os_t[q] - ta, dd, stamp, st, mg, kv, k_obj, o, levels)
                     q += 1
             if dd:
                 for q in range(lo, q1):
-                    h = _slot(keys, mask, oa_idx[q])
+                    h = vbuf[q - lo]
                     if st[h] == stamp:
                         st[h] = 0
                         lv = _level(levels, mg[h])
@@ -843,6 +849,12 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
     bounds = _chunks(acc_bound // 2 + np.diff(ix.acc_ptr), _CHUNKS_PER_THREAD * _threads())
     np.minimum(acc_bound, n_acc, out=acc_bound)
     hist_bins = max(hist_bins, int(min_repeat) + 1)
+    pdt = np.int32 if len(oa_idx) < 2**31 else np.int64
+    pos_oa = np.empty(n, dtype=pdt)
+    _on_chunks(n, lambda lo, hi: _oa_positions(lo, hi, ix.os_o, ix.os_acc, oa_ptr, oa_idx, pos_oa))
+    ao_lo = _take(pos_oa, ix.ao_pos, pdt)
+    ao_lo += 1  # the partners after the account
+    vsize = max(int(np.diff(oa_ptr).max(initial=0)), 1)
     hcap = 64
     while hcap < 2 * max(n_acc, 1):
         hcap *= 2
@@ -855,7 +867,8 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
         if tb is None:  # one table per thread (keys, s, k per level, stamp, gap, used slots)
             tb = local.tb = (np.full(hcap, -1, dtype=adt), np.zeros(hcap, np.int32),
                              np.zeros((hcap, n_w), np.int32), np.zeros(hcap, np.int64),
-                             np.zeros(hcap, np.int64), np.empty(hcap, np.int64))
+                             np.zeros(hcap, np.int64), np.empty(hcap, np.int64),
+                             np.empty(vsize, np.int64))
             local.k_obj = np.zeros((n_obj, n_w), dtype=np.int64)
             k_objs.append(local.k_obj)  # (list.append is atomic)
         k_obj = local.k_obj
@@ -866,7 +879,7 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
             buf = (np.empty(cap, adt), np.empty(cap, adt), np.empty(cap, np.int64),
                    np.empty((cap, n_w), np.int64))
             a, m, c = _sync_block(a, a_hi, ix.acc_ptr, ix.ao_pos, ix.ao_o, ix.ao_t, ix.ao_s0, ix.ao_s1,
-                                  ix.ao_dup, ix.os_acc, ix.os_t, oa_ptr, oa_idx, skip, levels,
+                                  ix.ao_dup, ao_lo, ix.os_t, pos_oa, oa_ptr, oa_idx, skip, levels,
                                   int(min_repeat), *tb, *buf, hist, k_obj)
             pieces.append(tuple(x[:m].copy() for x in buf))
             n_co += c
