@@ -256,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cnt", dest="cnt", action="store_false")
     ap.add_argument("--memory-limit", default="", help="DuckDB memory limit, e.g. 12GB")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", default=None,
+                    help="also write the measured figures as JSON (benchmarks/curve.py draws "
+                         "docs/img/scaling.png from such files)")
     ap.add_argument("--join-only", action="store_true",
                     help="time only DuckDB reading the CSV and the 60 s co-action join "
                          "(out of core beyond --memory-limit), not the whole analysis")
@@ -306,6 +309,23 @@ def main(argv: list[str] | None = None) -> int:
 
     if not rows:
         return 0
+    if args.save:
+        recs = []
+        for size, mb, fl, st, res in rows:
+            rec = {"actions": res["rows"], "csv_mb": round(mb, 1), "pyarrow_read_s": round(fl, 3),
+                   "stages_s": {k: round(v, 3) for k, v in st.items()}, "total_s": round(res["total"], 3),
+                   "cpu_s": round(res.get("cpu_s", 0), 1), "peak_mb": round(res["maxrss_mb"]),
+                   "stage_peak_mb": {k: round(v) for k, v in stage_peaks(res.get("stage_peak_mb", {})).items()},
+                   "coaction_edges": res["coaction_edges"], "precision": res.get("precision"),
+                   "recall": res.get("recall"), "engine": args.engine}
+            if "cnt" in res:
+                c = res["cnt"]
+                rec["cnt"] = {"preprocess_s": round(c["preprocess"], 2), "compute_s": round(c["compute"], 2),
+                              "coordnet_coaction_s": [round(x, 3) for x in c["runs"]],
+                              "identical": c["identical"], "pairs": list(c["pairs"])}
+            recs.append(rec)
+        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.save).write_text(json.dumps({"machine": "2 cores, 24 GB", "runs": recs}, indent=1) + "\n")
     head = (f"{'actions':>12} {'MB':>6} {'pyarrow':>8} {'read':>7} {'graphs':>7} {'co-act':>7} "
             f"{'detect':>7} {'outputs':>7} {'total':>7} {'x floor':>7} {'CPU s':>7} {'peak MB':>8} "
             f"{'edges':>9} {'P':>5} {'R':>5}")

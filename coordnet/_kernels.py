@@ -567,8 +567,8 @@ def _compact_all(ed: dict[str, np.ndarray], off: np.ndarray, cnt: np.ndarray) ->
     n_ed = int(cnt.sum())
     if n_ed == int(off[-1]):
         return n_ed
-    for col in ed.values():  # a few columns
-        _compact_one(col, off, cnt)
+    with ThreadPoolExecutor(_threads()) as pool:  # a few columns, each on its own
+        list(pool.map(lambda col: _compact_one(col, off, cnt), ed.values()))
     return n_ed
 
 
