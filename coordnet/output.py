@@ -377,6 +377,53 @@ def _kth_largest(w: np.ndarray, k: int) -> Any:
     return np.partition(w, len(w) - k)[len(w) - k]
 
 
+def _heaviest(rows: np.ndarray, w: np.ndarray, key: Any, room: int) -> np.ndarray:
+    """The ``room`` rows of ``rows`` (weights ``w``) of largest weight, equal weights in
+    order of ``key(rows)`` (int64, the source and target names' order)."""
+    if room >= len(rows):
+        return rows
+    if room <= 0:
+        return rows[:0]
+    cut = _kth_largest(w, room)
+    heavier = w > cut
+    tied = rows[w == cut]
+    need = room - int(heavier.sum())
+    if need < len(tied):  # the `need` first by (source, target) names
+        tied = tied[np.argpartition(key(tied), need - 1)[:need]] if need else tied[:0]
+    return np.concatenate([rows[heavier], tied])
+
+
+def _cap(edges: pd.DataFrame, max_edges: int, *, source: str, target: str, weight: str,
+         priority: Any = ()) -> tuple[pd.DataFrame, list[int], list[int]]:
+    """:func:`cap_edges`, and per group of ``priority`` then the rest: how many edges the
+    group has and how many were kept."""
+    n, k = len(edges), len(priority)
+    if (not max_edges or n <= max_edges) and not k:
+        return edges, [n], [n]
+    src, tgt, names = _name_codes(edges[source], edges[target])
+    # each edge's group: the first of `priority` holding one of its ends, else k (the rest)
+    lut = np.full(len(names), k, dtype=np.int8)
+    for i in reversed(range(k)):
+        accounts = pd.Index(list(priority[i]))
+        if len(accounts):
+            lut[names.isin(accounts)] = i
+    group = np.minimum(lut[src], lut[tgt]) if len(names) else np.full(n, k, dtype=np.int8)
+    total = np.bincount(group, minlength=k + 1).tolist()
+    if not max_edges or n <= max_edges:
+        return edges, total, total
+    chosen = np.zeros(n, dtype=bool)
+    w_all = edges[weight].to_numpy()
+    width = max(len(names), 1)
+    room = max_edges
+    for i in range(k + 1):
+        rows = np.flatnonzero(group == i)
+        kept = _heaviest(rows, w_all[rows], lambda r: src[r].astype(np.int64) * width + tgt[r], room)
+        chosen[kept] = True
+        room -= len(kept)
+    written = np.bincount(group[chosen], minlength=k + 1).tolist()
+    return edges[chosen], total, written
+
+
 def cap_edges(
     edges: pd.DataFrame,
     max_edges: int,
@@ -384,14 +431,17 @@ def cap_edges(
     source: str,
     target: str,
     weight: str,
-    keep: Any = (),
+    priority: Any = (),
 ) -> pd.DataFrame:
-    """The edges a Gephi file of at most about ``max_edges`` edges keeps.
+    """The edges a Gephi file of at most ``max_edges`` edges keeps.
 
-    Every edge touching an account of ``keep`` (the candidate clusters' accounts) is
-    kept, whatever the cap; the rest of the cap goes to the heaviest other edges
-    (largest ``weight``; equal weights by ``source`` then ``target`` name). Edges keep
-    their order in ``edges``. ``max_edges`` 0, or a table within it, keeps everything.
+    Edges are taken by group: first the edges touching an account of ``priority[0]``
+    (the flagged clusters' members), then those touching one of ``priority[1]``, and so
+    on, then every other edge. Groups are taken whole while they fit; the group that
+    reaches ``max_edges`` gives its heaviest edges (largest ``weight``; equal weights by
+    ``source`` then ``target`` name), and later groups give none. Never more than
+    ``max_edges`` edges; they keep their order in ``edges``. ``max_edges`` 0, or a table
+    within it, keeps everything.
 
     Parameters
     ----------
@@ -400,8 +450,9 @@ def cap_edges(
         0 = no limit.
     source, target, weight : str
         Column names.
-    keep : iterable of str
-        Accounts whose edges are all kept.
+    priority : sequence of iterables of str
+        Groups of accounts, most important first; an edge belongs to the first group
+        holding one of its two accounts.
 
     Returns
     -------
@@ -412,37 +463,14 @@ def cap_edges(
     --------
     >>> e = pd.DataFrame({"source": ["a", "b", "c", "d", "e"], "target": ["x", "x", "y", "y", "k"],
     ...                   "weight": [1, 5, 2, 2, 1]})
-    >>> cap_edges(e, 3, source="source", target="target", weight="weight", keep={"k"})
+    >>> cap_edges(e, 3, source="source", target="target", weight="weight", priority=[{"k"}])
       source target  weight
     1      b      x       5
     2      c      y       2
     4      e      k       1
     """
-    n = len(edges)
-    if not max_edges or n <= max_edges:
-        return edges
-    src, tgt, names = _name_codes(edges[source], edges[target])
-    chosen = np.zeros(n, dtype=bool)
-    keep_names = pd.Index(list(keep))
-    if len(keep_names):
-        lut = names.isin(keep_names)
-        chosen = lut[src] | lut[tgt]
-    room = max_edges - int(chosen.sum())
-    rest = np.flatnonzero(~chosen)
-    if room >= len(rest):
-        chosen[rest] = True
-    elif room > 0:
-        w = edges[weight].to_numpy()[rest]
-        cut = _kth_largest(w, room)
-        heavier = w > cut
-        chosen[rest[heavier]] = True
-        tied = rest[w == cut]
-        need = room - int(heavier.sum())
-        if need < len(tied):  # the `need` first by (source, target) names, as one int64 key
-            key = src[tied].astype(np.int64) * max(len(names), 1) + tgt[tied]
-            tied = tied[np.argpartition(key, need - 1)[:need]] if need else tied[:0]
-        chosen[tied] = True
-    return edges[chosen]
+    return _cap(edges, max_edges, source=source, target=target, weight=weight,
+                priority=priority)[0]
 
 
 def _write_joined(fh: Any, arr: Any) -> None:
