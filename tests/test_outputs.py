@@ -346,6 +346,27 @@ def test_gephi_limit_below_the_flagged_clusters_edges_keeps_their_heaviest(tmp_p
     assert set(members) <= set(nx.read_graphml(tmp_path / "o" / "graph.graphml").nodes)
 
 
+@pytest.mark.parametrize("large", [False, True])
+def test_csv_neutralising_by_first_byte_matches_neutralise_cells(large):
+    """The writer's check of each value's first byte finds the same cells as
+    :func:`neutralise_cells`: empty values and nulls (whose neighbour's byte it sees),
+    slices, tabs, carriage returns and non-ASCII text included."""
+    import pyarrow as pa
+
+    from coordnet.output import _neutralise_arrow, neutralise_cells
+
+    values = ["", "=1", None, "a", "", "-", "+x", "\tt", "\rr", "@", "é=", " =", "=", None, "ok", ""]
+    typ = pa.large_string() if large else pa.string()
+    for start in range(4):
+        for stop in (len(values), len(values) - 2):
+            arr = pa.array(values, type=typ).slice(start, stop - start)
+            got = _neutralise_arrow(arr).to_pylist()
+            want = neutralise_cells(pd.DataFrame({"v": pd.Series(values[start:stop], dtype=object)}))
+            assert got == [None if pd.isna(v) else v for v in want["v"]]
+    plain = pa.array(["a", "", None, "b"], type=typ)
+    assert _neutralise_arrow(plain) is plain  # nothing to neutralise: no copy
+
+
 def test_categorical_and_text_columns_write_the_same_bytes(tmp_path):
     """The dictionary fast path (categorical account columns) and plain text give the same files,
     hostile names included (escaped in XML, neutralised in CSV)."""
