@@ -542,10 +542,12 @@ def _clean_chunk(a: Any) -> Any:
     if len(a) == 0:
         return a
     offs, data = _string_buffers(a)
-    if len(data):
-        # trim only when some value starts or ends with a space, a control or a non-ASCII
-        # byte (unicode spaces): the check is cheap, the trim copies the column. (An empty
-        # value shows its neighbour's byte: that only makes the check more cautious.)
+    used = data[offs[0]: offs[-1]]  # the bytes of this array's values
+    # trim only when some value starts or ends with a space, a control or a non-ASCII byte
+    # (unicode spaces): the check is cheap, the trim copies the column. First one scan of
+    # the bytes (no such byte at all: nothing to trim), then each value's first and last.
+    if len(used) and not (used.min() >= 33 and used.max() <= 126):
+        # (an empty value shows its neighbour's byte: that only makes the check more cautious)
         first = data[np.minimum(offs[:-1], len(data) - 1)]
         last = data[np.maximum(offs[1:] - 1, 0)]
         odd = np.uint8(94)  # b - 33 wraps below 33: >= 94 means b <= 32 or b >= 127
@@ -694,7 +696,8 @@ def _parse_timestamps_arrow(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def _ms_series(ms: np.ndarray) -> pd.Series:
     """``datetime64[ms, UTC]`` Series of unix milliseconds (``_NAT`` → NaT), on ``ms`` itself
     (no copy: the caller hands it over)."""
-    return pd.Series(ms.view("datetime64[ms]"), dtype="datetime64[ms, UTC]", copy=False)
+    # whole numbers with a zoned dtype are UTC epoch values (as pyarrow's to_pandas does it)
+    return pd.Series(pd.array(ms, dtype=pd.DatetimeTZDtype("ms", "UTC"), copy=False), copy=False)
 
 
 def _dict_codes(a: Any) -> tuple[np.ndarray, Any]:
@@ -991,11 +994,13 @@ def _kept_arrow(cols: dict[str, Any], bad: np.ndarray, has_id: bool,
                          "weight": rows(cols["weight"])}, copy=False), 0
 
 
-def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: str | None,
+def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: _Background | None,
             fmt: str, compression: str | None, malformed: list[dict[str, Any]],
             default_type: str, max_rejected: float, notes: list[str],
             ignored: tuple[str, ...]) -> ReadResult:
-    """Normalise ``raw`` (a DataFrame, or a pyarrow table of strings read from CSV/TSV)."""
+    """Normalise ``raw`` (a DataFrame, or a pyarrow table of strings read from CSV/TSV);
+    ``sha256`` computes the input's hash (started here, if not yet, once the columns are
+    normalised: the rest is mostly on one core)."""
     arrow = not isinstance(raw, pd.DataFrame)
     if arrow:
         n_raw = raw.num_rows
@@ -1004,6 +1009,8 @@ def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: str | None,
         raw = raw.reset_index(drop=True)
         n_raw = len(raw)
         actions, why = _normalise(raw, mapping, default_type, notes)
+    if sha256 is not None:
+        sha256.start()
     bad = why.bad
     rej_cols = list(dict.fromkeys(mapping.values()))
     # platform exports (platforms.py) give each action its line or message number in "row"
@@ -1057,7 +1064,8 @@ def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: str | None,
     if n_rej:
         notes.append(f"{n_rej} row(s) rejected (see rejected.csv)")
     return ReadResult(
-        actions=kept, path=path, sha256=sha256, format=fmt, compression=compression,
+        actions=kept, path=path, sha256=sha256() if sha256 is not None else None, format=fmt,
+        compression=compression,
         mapping=dict(mapping), ignored_columns=ignored, rows_read=rows_read,
         rows_kept=len(kept), rows_rejected=n_rej, rows_duplicate=n_dup,
         rejected=rejected.reset_index(drop=True), notes=tuple(notes))
@@ -1108,27 +1116,34 @@ def _read_all(path: Path | None, data: bytes | None, compression: str | None, wh
                          hint="download or export the file again") from None
 
 
-def _in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    """Start ``fn(*args)`` in a thread; returns a function that waits for its result (or
-    raises its exception). A thread per call: safe after ``fork``, unlike a shared pool."""
-    box: dict[str, Any] = {}
+class _Background:
+    """``fn(*args)`` in a thread of its own, started by :meth:`start` (once; or at
+    construction with ``start=True``); calling the object waits for the result (or raises
+    the exception). A thread per call: safe after ``fork``, unlike a shared pool."""
 
-    def run() -> None:
-        try:
-            box["value"] = fn(*args)
-        except BaseException as e:  # handed to the caller
-            box["error"] = e
+    def __init__(self, fn: Callable[..., Any], *args: Any, start: bool = True) -> None:
+        self._box: dict[str, Any] = {}
 
-    thread = threading.Thread(target=run, name="coordnet-background", daemon=True)
-    thread.start()
+        def run() -> None:
+            try:
+                self._box["value"] = fn(*args)
+            except BaseException as e:  # handed to the caller
+                self._box["error"] = e
 
-    def result() -> Any:
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+        self._thread = threading.Thread(target=run, name="coordnet-background", daemon=True)
+        if start:
+            self.start()
 
-    return result
+    def start(self) -> None:
+        if self._thread.ident is None:
+            self._thread.start()
+
+    def __call__(self) -> Any:
+        self.start()
+        self._thread.join()
+        if "error" in self._box:
+            raise self._box["error"]
+        return self._box["value"]
 
 
 def _sha256(path: Path) -> str:
@@ -1490,7 +1505,7 @@ def read_actions(
     if str(source) == "-":
         where = "<stdin>"
         data = sys.stdin.buffer.read()
-        hashing = _in_background(lambda: hashlib.sha256(data).hexdigest())
+        hashing = _Background(lambda: hashlib.sha256(data).hexdigest(), start=False)
         head = data[:1 << 16]
     else:
         path = Path(source)
@@ -1508,8 +1523,9 @@ def read_actions(
                              hint="check that you can read the file") from None
         except OSError as e:
             raise InputError(f"{where}: cannot read the file ({e.strerror}).") from None
-        # hashed in a thread while the file is parsed (hashlib releases the GIL)
-        hashing = _in_background(_sha256, path)
+        # hashed in a thread while the file is parsed (hashlib releases the GIL): started
+        # below, when the format is known
+        hashing = _Background(_sha256, path, start=False)
     if not head:
         raise InputError(f"{where}: the file is empty.",
                          hint="export the data again; a header line and data rows are needed")
@@ -1528,6 +1544,10 @@ def read_actions(
         text_head = head
     if fmt == "auto":
         fmt = sniff_platform(text_head) or _guess_format(where, text_head)
+    if fmt not in ("csv", "tsv"):
+        # parsed in Python (one core): hashed beside it. Delimited text is parsed on every
+        # core, and hashed when one is free (_finish).
+        hashing.start()
     if fmt != "parquet":
         if not text_head.strip(b"\xef\xbb\xbf \t\r\n"):
             raise InputError(f"{where}: the file is empty.",
@@ -1569,7 +1589,6 @@ def read_actions(
     else:
         raw = _read_parquet(path, data if not compression else _read_all(path, data, compression, where),
                             where)
-    sha = hashing()
     if len(raw) == 0 and malformed:
         first = malformed[0]
         err = InputError(
@@ -1586,7 +1605,7 @@ def read_actions(
                              hint="check that the export holds the posts (not only profiles or "
                                   "likes), or choose the format with --format")
         mapping = {f: f for f in FIELDS if f in raw.columns}
-        return _finish(raw, mapping, path=where, sha256=sha, fmt=fmt, compression=compression,
+        return _finish(raw, mapping, path=where, sha256=hashing, fmt=fmt, compression=compression,
                        malformed=malformed, default_type=default_type, max_rejected=max_rej,
                        notes=notes, ignored=())
     if raw.shape[1] == 0 and not malformed:
@@ -1596,7 +1615,7 @@ def read_actions(
     mapping = detect_columns(names, columns, where=where)
     ignored = tuple(c for c in names if c not in mapping.values())
     log.info("read %s (%s): %d rows; mapping %s", where, fmt, len(raw), mapping)
-    return _finish(raw, mapping, path=where, sha256=sha, fmt=fmt, compression=compression,
+    return _finish(raw, mapping, path=where, sha256=hashing, fmt=fmt, compression=compression,
                    malformed=malformed, default_type=default_type, max_rejected=max_rej,
                    notes=notes, ignored=ignored)
 
