@@ -447,3 +447,19 @@ def test_may_repeat_never_misses_a_repeat(values, data):
         ordered = sorted(v for v in values if v is not None)
         assert _may_repeat(pa.array(ordered, type=pa.string())) is True
         assert _may_repeat(pa.array(ordered[::-1], type=pa.string())) is True
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab\x00\x7fé z0\uffff"), max_size=10), max_size=40),
+       st.booleans())
+def test_sort_order_is_pyarrows(values, large):
+    """The integer-key sort of short values gives pyarrow's order (bytes; equal values in
+    their order), NUL bytes, empty values, slices and long values included."""
+    import pyarrow.compute as pc
+
+    from coordnet.io import _sort_order
+
+    arr = pa.array(["pad"] + values, type=pa.large_string() if large else pa.string()).slice(1)
+    assert _sort_order(arr).tolist() == pc.array_sort_indices(arr).to_numpy().tolist()
+    short = pa.array([v[:8] for v in values], type=pa.string())
+    assert _sort_order(short).tolist() == pc.array_sort_indices(short).to_numpy().tolist()
