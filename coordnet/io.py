@@ -596,20 +596,42 @@ def _may_repeat(a: Any) -> bool:
 
 
 def _strictly_ordered(a: Any) -> bool:
-    """Whether the values of a null-free string array are in strictly increasing or
-    strictly decreasing order, as text or by (length, text): then no two are equal."""
+    """Whether the values of a null-free string Array or ChunkedArray are in strictly
+    increasing or strictly decreasing order, as text or by (length, text): then no two are
+    equal. Chunk by chunk (each chunk's comparisons stay in the CPU cache), with the pairs
+    across chunk boundaries compared in Python; stops at the first chunk that rules all
+    four orders out."""
     import pyarrow.compute as pc
 
-    if len(a) < 2:
-        return True
-    head, tail = a.slice(0, len(a) - 1), a.slice(1)
-    lens = pc.binary_length(a).to_numpy(zero_copy_only=False)
-    longer = np.sign(np.diff(lens))  # +1: the next value is longer, -1: shorter
-    for cmp, way in ((pc.less, 1), (pc.greater, -1)):
-        ok = cmp(head, tail).to_numpy(zero_copy_only=False)
-        if ok.all() or (longer != -way).all() and ((longer == way) | ok).all():
-            return True
-    return False
+    # the four orders: (way, by length first); way +1 increasing, -1 decreasing
+    alive = {(1, False), (-1, False), (1, True), (-1, True)}
+    last: str | None = None
+    for c in _chunks(a):
+        if not len(c):
+            continue
+        if last is not None:  # the pair across the boundary
+            x, y = last, c[0].as_py()
+            lx, ly = len(x.encode()), len(y.encode())
+            for way, by_len in list(alive):
+                kx, ky = ((lx, x), (ly, y)) if by_len else (x, y)
+                if not (kx < ky if way == 1 else kx > ky):
+                    alive.discard((way, by_len))
+        last = c[-1].as_py()
+        if len(c) > 1 and alive:
+            head, tail = c.slice(0, len(c) - 1), c.slice(1)
+            longer = np.sign(np.diff(pc.binary_length(c).to_numpy(zero_copy_only=False)))
+            for way in (1, -1):
+                if (way, False) not in alive and (way, True) not in alive:
+                    continue
+                ok = (pc.less if way == 1 else pc.greater)(head, tail).to_numpy(
+                    zero_copy_only=False)
+                if not ok.all():
+                    alive.discard((way, False))
+                if (way, True) in alive and not ((longer == way) | ((longer == 0) & ok)).all():
+                    alive.discard((way, True))
+        if not alive:
+            return False
+    return True
 
 
 def _hash64(a: Any, longest: int) -> np.ndarray:

@@ -413,6 +413,22 @@ def test_chunked_columns_clean_and_encode_as_one_array(chunks):
         assert _may_repeat(clean) is True
 
 
+@pytest.mark.parametrize("chunks, repeats", [
+    ([["a", "b"], ["c"], [], ["d"]], False),
+    ([["a", "b"], ["b", "c"]], True),                     # a repeat across a chunk boundary
+    ([["9", "98"], ["99", "100"], ["101"]], False),       # by length, then text (numeric ids)
+    ([["101", "100"], ["99"], ["9"]], False),             # the same, decreasing
+    ([["9", "10"], ["10"]], True),
+    ([["b", "c"], ["a", "d"]], False),                    # not in order: hashed
+    ([["b", "c"], ["a", "c"]], True),
+])
+def test_may_repeat_across_chunks(chunks, repeats):
+    from coordnet.io import _may_repeat
+
+    assert _may_repeat(pa.chunked_array([pa.array(c, type=pa.string()) for c in chunks],
+                                        type=pa.string())) is repeats
+
+
 _cells = st.one_of(st.sampled_from(TEXT), st.text(max_size=6))
 _tricky_rows = st.lists(st.tuples(st.sampled_from(["1", "2", "3", " 3", ""]), _cells, _cells,
                                   st.one_of(st.sampled_from(TS_FORMS), st.text(max_size=8))),
