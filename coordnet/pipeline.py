@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from ._version import __version__
@@ -157,6 +158,22 @@ def _isin(s: pd.Series, columns: list[pd.Series]) -> Any:
 
 #: What a Gephi file of ``coordnet analyze`` keeps when its graph has more edges than
 #: ``gephi_max_edges`` (summary.json, the GEXF description, the log).
+def _accounts_in(accounts: pd.Series, a: pd.Series, b: pd.Series, more: pd.Series) -> Any:
+    """Which of ``accounts`` occur in ``a``, ``b`` or ``more``: by the codes of ``a`` and
+    ``b`` when they are categoricals over exactly ``accounts`` (the account table and the
+    amplification graph), else by :func:`_isin`."""
+    cats = a.cat.categories if isinstance(a.dtype, pd.CategoricalDtype) else None
+    if (cats is not None and isinstance(b.dtype, pd.CategoricalDtype)
+            and b.cat.categories.equals(cats) and len(cats) == len(accounts)
+            and cats.equals(pd.Index(accounts.astype(cats.dtype)))):
+        used = np.zeros(len(cats) + 1, dtype=bool)  # code -1 (missing) marks the spare last slot
+        used[a.cat.codes.to_numpy()] = True
+        used[b.cat.codes.to_numpy()] = True
+        used[cats.get_indexer(pd.Index(more))] = True  # (-1 for a name not among them)
+        return used[:-1]
+    return _isin(accounts, [a, b, more])
+
+
 GEPHI_RULE = ("the edges of the flagged clusters' members first, then the edges touching any "
               "other account of a candidate cluster (members and targets), then the other edges; "
               "the group that reaches gephi_max_edges gives its heaviest edges (ties by source, "
@@ -221,7 +238,7 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
         first_cut = bool(priority) and written[0] < total[0]
         nd = nodes
         if len(e) < n_edges:
-            nd = nodes[_isin(nodes["account"], [e[u], e[v], keep])]
+            nd = nodes[_accounts_in(nodes["account"], e[u], e[v], keep)]
             desc += (f" (the {len(e):,} edges of {n_edges:,} kept by coordnet's Gephi limit: "
                      f"{rule}" + (f"; the flagged clusters' members alone have {total[0]:,} "
                                   f"edges: the heaviest {written[0]:,} of them" if first_cut
@@ -457,20 +474,7 @@ def run_analyze(
     t_detect = time.perf_counter()
     if progress:
         progress("write outputs", 0, 1)
-    co = result.graphs.coaction
-    ev = co.evidence if (all_evidence and co is not None) else result.evidence
-    with _Writes() as w:  # the Gephi files and the big tables first: they take longest
-        gephi = _write_gephi(out, _gephi_nodes(result), result.graphs, config, _last_day(read), w,
-                             both=False, priority=_gephi_priority(result.accounts),
-                             full={k: f"{TABLES_DIR}/{k}.parquet" for k in ("amplification", "coaction")})
-        _write_tables(result, out, w)
-        w("clusters.csv", write_csv, result.clusters, out / "clusters.csv")
-        w("accounts.csv", write_csv, result.accounts, out / "accounts.csv")
-        w("evidence.csv", write_csv, ev, out / "evidence.csv")
-        w("pairs.csv", write_csv, result.pairs, out / "pairs.csv")
-        if read.rows_rejected:
-            w("rejected.csv", write_csv, read.rejected, out / "rejected.csv")
-    files: dict[str, Path] = dict(w.files)
+    files, gephi = _write_analysis(read, result, out, config, all_evidence=all_evidence)
     t_write = time.perf_counter()
     if figures:
         from .plot import write_figures
@@ -497,6 +501,28 @@ def run_analyze(
     summary["outputs"] = sorted([*files, "summary.json"])
     files["summary.json"] = write_json(summary, out / "summary.json")
     return AnalyzeRun(read, result, out, dict(sorted(files.items())), summary)
+
+
+def _write_analysis(read: ReadResult, result: Any, out: Path, config: Config, *,
+                    all_evidence: bool) -> tuple[dict[str, Path], dict[str, Any]]:
+    """The tables and Gephi files of :func:`run_analyze`: (output name → path, what the
+    Gephi files hold)."""
+    co = result.graphs.coaction
+    ev = co.evidence if (all_evidence and co is not None) else result.evidence
+    with _Writes() as w:
+        # the longest writes first: the big tables, which need no preparation, keep both
+        # workers busy while the Gephi files' edges and nodes are chosen here
+        w("pairs.csv", write_csv, result.pairs, out / "pairs.csv")
+        _write_tables(result, out, w)
+        gephi = _write_gephi(out, _gephi_nodes(result), result.graphs, config, _last_day(read), w,
+                             both=False, priority=_gephi_priority(result.accounts),
+                             full={k: f"{TABLES_DIR}/{k}.parquet" for k in ("amplification", "coaction")})
+        w("clusters.csv", write_csv, result.clusters, out / "clusters.csv")
+        w("accounts.csv", write_csv, result.accounts, out / "accounts.csv")
+        w("evidence.csv", write_csv, ev, out / "evidence.csv")
+        if read.rows_rejected:
+            w("rejected.csv", write_csv, read.rejected, out / "rejected.csv")
+    return dict(w.files), gephi
 
 
 def _write_tables(result: Any, out: Path, write: Callable[..., None]) -> None:

@@ -246,6 +246,23 @@ def test_cap_edges_fills_by_group_then_heaviest_never_beyond_the_cap(categorical
     assert (total, written) == ([1, 3, 3], [1, 1, 0])
 
 
+def test_gephi_nodes_by_codes_equal_nodes_by_names():
+    from coordnet.pipeline import _accounts_in, _isin
+
+    names = ["a", "b", "c", "d", "e", "=x"]
+    cats = pd.CategoricalDtype(sorted(names))
+    e = pd.DataFrame({"s": pd.Categorical(["a", "c", None], dtype=cats),
+                      "t": pd.Categorical(["b", "b", "a"], dtype=cats)})
+    accounts = pd.Series(sorted(names), dtype="str")
+    more = pd.Series(["=x", "zz"], dtype=object)  # "zz" is no account
+    fast = _accounts_in(accounts, e["s"], e["t"], more)
+    slow = _isin(accounts, [e["s"], e["t"], more])
+    assert fast.tolist() == slow.tolist() == [True, True, True, True, False, False]  # =x a b c d e
+    # accounts in another order than the categories: by names
+    assert _accounts_in(accounts[::-1].reset_index(drop=True), e["s"], e["t"], more).tolist() == \
+        slow.tolist()[::-1]
+
+
 class _Collect(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
