@@ -179,7 +179,7 @@ class ReadResult:
     def summary(self) -> dict[str, Any]:
         """A JSON-serialisable description (used in ``summary.json``)."""
         acts = self.actions
-        ts = acts["timestamp"].dropna()
+        first, last = acts["timestamp"].min(), acts["timestamp"].max()  # NaT skipped; no copy
         src, tgt = acts["source"], acts["target"]
         if (isinstance(src.dtype, pd.CategoricalDtype) and isinstance(tgt.dtype, pd.CategoricalDtype)
                 and src.cat.categories.equals(tgt.cat.categories)):
@@ -204,8 +204,8 @@ class ReadResult:
             "rejected_by_reason": _reason_counts(self.rejected),
             "accounts": int(accounts),
             "types": {k: int(v) for k, v in acts["type"].value_counts().items() if v},
-            "first_time": ts.min().isoformat() if len(ts) else None,
-            "last_time": ts.max().isoformat() if len(ts) else None,
+            "first_time": None if pd.isna(first) else first.isoformat(),
+            "last_time": None if pd.isna(last) else last.isoformat(),
             "notes": list(self.notes),
         }
 
