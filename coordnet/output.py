@@ -111,8 +111,22 @@ def neutralise_cells(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _arrow_text(col: Any) -> Any:
-    """An Arrow column as text, vectorised: times ISO 8601 UTC, numbers as shortest repr."""
+def _whole_seconds(col: Any) -> bool:
+    """Whether every time of a timestamp column falls on a whole second (then times print
+    without milliseconds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ms = col.cast(pa.timestamp("ms", tz="UTC")).cast(pa.timestamp("ms"))
+    return pc.all(pc.equal(pc.millisecond(ms), 0)).as_py() is not False
+
+
+def _arrow_text(col: Any, whole: bool | None = None) -> Any:
+    """An Arrow column as text, vectorised: times ISO 8601 UTC, numbers as shortest repr.
+
+    Times print without milliseconds when they all fall on whole seconds: ``whole`` says
+    so for a piece of a longer column (decided over the whole column), else ``col``
+    decides."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -125,7 +139,8 @@ def _arrow_text(col: Any) -> Any:
     if pa.types.is_timestamp(typ):
         # casting a naive timestamp to text is ~20x faster than strftime
         ms = col.cast(pa.timestamp("ms", tz="UTC")).cast(pa.timestamp("ms"))
-        whole = pc.all(pc.equal(pc.millisecond(ms), 0)).as_py() is not False
+        if whole is None:
+            whole = _whole_seconds(col)
         txt = (ms.cast(pa.timestamp("s"), safe=False) if whole else ms).cast(pa.string())
         txt = pc.replace_substring(txt, " ", "T", max_replacements=1)
         return pc.binary_join_element_wise(txt, "Z", "")
@@ -283,17 +298,18 @@ def _plain_type(typ: Any) -> bool:
                 or pa.types.is_timestamp(typ) or pa.types.is_boolean(typ))
 
 
-def _xml_text(col: Any) -> Any:
-    """Arrow column → XML-escaped text without nulls ("" for missing)."""
+def _xml_text(col: Any, whole: bool | None = None) -> Any:
+    """Arrow column → XML-escaped text without nulls ("" for missing); ``whole`` as for
+    :func:`_arrow_text`."""
     import pyarrow.compute as pc
 
-    return pc.fill_null(_per_value(col, _xml_escape), "")
+    return pc.fill_null(_per_value(col, lambda c: _xml_escape(c, whole)), "")
 
 
-def _xml_escape(col: Any) -> Any:
+def _xml_escape(col: Any, whole: bool | None = None) -> Any:
     import pyarrow.compute as pc
 
-    t = _arrow_text(col)
+    t = _arrow_text(col, whole)
     # numbers, times and booleans print without markup characters, and text is escaped only
     # when one scan finds something to escape (ids usually are clean): same bytes, fewer passes
     if not _plain_type(col.type) and pc.any(pc.match_substring_regex(t, _XML_UNSAFE)).as_py():
@@ -317,7 +333,9 @@ class _XmlTable:
     """A table's columns as XML-escaped text, by row range, for the streaming writers.
 
     The table is converted to Arrow once; a dictionary column (a pandas Categorical) has
-    its distinct values escaped once, each row range then only looks them up.
+    its distinct values escaped once, each row range then only looks them up. Whether a
+    time column prints milliseconds is decided over the whole column, so the bytes do not
+    depend on the row ranges.
     """
 
     def __init__(self, df: pd.DataFrame) -> None:
@@ -329,9 +347,11 @@ class _XmlTable:
         self._last: dict[tuple[str, int, int, str | None], Any] = {}  # the current range's texts
         self.plain: dict[str, bool] = {}
         self.nulls: dict[str, int] = {}
+        self.whole: dict[str, bool | None] = {}
         for name in table.column_names:
             col = table.column(name).combine_chunks()
             self.plain[name], self.nulls[name] = _plain_type(col.type), col.null_count
+            self.whole[name] = _whole_seconds(col) if pa.types.is_timestamp(col.type) else None
             if pa.types.is_dictionary(col.type):
                 col = pa.DictionaryArray.from_arrays(col.indices, _xml_escape(col.dictionary))
             self.cols[name] = col
@@ -349,7 +369,7 @@ class _XmlTable:
         if pa.types.is_dictionary(col.type):
             t = pc.fill_null(pc.take(col.dictionary, col.indices), "")
         else:
-            t = _xml_text(col.cast(cast) if cast else col)
+            t = _xml_text(col.cast(cast) if cast else col, self.whole[name])
         self._last[key] = t
         return t
 

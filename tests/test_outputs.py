@@ -246,6 +246,29 @@ def test_cap_edges_fills_by_group_then_heaviest_never_beyond_the_cap(categorical
     assert (total, written) == ([1, 3, 3], [1, 1, 0])
 
 
+def test_gephi_files_do_not_depend_on_the_rows_written_at_a_time(tmp_path, monkeypatch):
+    """Times print without milliseconds only when every time of the column is a whole
+    second: decided over the whole column, not piece by piece."""
+    import coordnet.output as out
+
+    e = pd.DataFrame({"source": ["a", "b", "c"], "target": ["b", "c", "a"], "weight": [1, 2, 3],
+                      "first_time": pd.to_datetime(["2024-03-08 20:12:05", "2024-03-08 20:12:06",
+                                                    "2024-03-08 20:12:07.250"], utc=True,
+                                                   format="ISO8601")})
+    n = pd.DataFrame({"account": ["a", "b", "c"], "first_time": e["first_time"]})
+    files = {}
+    for chunk in (out._XML_CHUNK, 1):
+        monkeypatch.setattr(out, "_XML_CHUNK", chunk)
+        d = tmp_path / str(chunk)
+        d.mkdir()
+        out.write_gexf(n, e, d / "g.gexf", source="source", target="target", directed=True,
+                       weight="weight", start="first_time", end="first_time")
+        out.write_graphml(n, e, d / "g.graphml", source="source", target="target", directed=True)
+        files[chunk] = [(d / f).read_bytes() for f in ("g.gexf", "g.graphml")]
+    assert files[1] == files[out._XML_CHUNK]
+    assert b'start="2024-03-08T20:12:05.000Z"' in files[1][0]
+
+
 def test_gephi_nodes_by_codes_equal_nodes_by_names():
     from coordnet.pipeline import _accounts_in, _isin
 
