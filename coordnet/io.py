@@ -696,12 +696,12 @@ def _parse_timestamps_arrow(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
             got = ts.array.asi8
             bad = reason.notna().to_numpy()
         else:
-            bad = got == _NAT
-            reason = pd.Series("missing timestamp", index=range(k), dtype=object)
+            bad, reason = got == _NAT, None  # (every reason: "missing timestamp")
         ms[start:start + k] = got
         if bad.any():
             idx.append(start + np.flatnonzero(bad))
-            why.append(reason.to_numpy()[bad])
+            why.append(reason.to_numpy()[bad] if reason is not None
+                       else np.full(int(bad.sum()), "missing timestamp", dtype=object))
         start += k
     oor = (ms != _NAT) & ((ms < _TIME_MIN_MS) | (ms >= _TIME_MAX_MS))
     if oor.any():
