@@ -740,11 +740,11 @@ def _dict_codes(a: Any) -> tuple[np.ndarray, Any]:
     return idx, d[0].dictionary.cast(pa.large_string())
 
 
-def _sort_order(a: Any) -> np.ndarray:
+def _sort_order(a: Any, stable: bool = True) -> np.ndarray:
     """``pyarrow.compute.array_sort_indices`` of a null-free string array (by bytes; equal
-    values in their order). Values of at most 8 bytes without a NUL byte (account names,
-    post ids) sort as one 64-bit integer each, their bytes zero-padded: the same order,
-    several times faster than comparing text."""
+    values in their order, or in any order without ``stable``). Values of at most 8 bytes
+    without a NUL byte (account names, post ids) sort as one 64-bit integer each, their
+    bytes zero-padded: the same order, several times faster than comparing text."""
     import pyarrow.compute as pc
 
     offs, data = _string_buffers(a)
@@ -760,8 +760,7 @@ def _sort_order(a: Any) -> np.ndarray:
     key = (words[offs[:-1]].astype(np.uint64) >> shift) << shift
     key[lens == 0] = 0
     order = np.argsort(key)
-    ordered = key[order]
-    if (ordered[1:] == ordered[:-1]).any():  # equal values: in their order, as pyarrow's
+    if stable and (np.diff(key[order]) == 0).any():  # equal values: in their order, as pyarrow's
         order = np.argsort(key, kind="stable")
     return order
 
@@ -769,8 +768,6 @@ def _sort_order(a: Any) -> np.ndarray:
 def _clean_codes(col: Any, sort: bool = False) -> tuple[Any, ...]:
     """:func:`_dict_codes` of the :func:`_clean_arrow` text of a string column (and, with
     ``sort``, the sort order of its values)."""
-    import pyarrow.compute as pc
-
     idx, dic = _dict_codes(_clean_arrow(col))
     return (idx, dic, _sort_order(dic)) if sort else (idx, dic)
 
@@ -884,7 +881,7 @@ def _union_ranks(a: Any, a_used: np.ndarray | None, b: Any,
     import pyarrow.compute as pc
 
     both = pa.chunked_array([a, b], type=pa.large_string()).combine_chunks()
-    order = _sort_order(both)
+    order = _sort_order(both, stable=False)  # equal values end up side by side either way
     if a_used is not None and b_used is not None:  # values no kept row uses are left out
         order = order[np.concatenate([a_used, b_used])[order]]
     ordered = both.take(pa.array(order, type=pa.int64()))
@@ -903,7 +900,6 @@ def _sorted_categorical(idx: np.ndarray, dic: Any, order: np.ndarray | None,
     """Categorical over the sorted values of ``dic`` used by the rows ``keep`` of the codes
     ``idx``; ``order`` is the sort order of ``dic`` when known."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if order is None:
         order = _sort_order(dic)
