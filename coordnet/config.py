@@ -73,8 +73,9 @@ class Config:
         Re-test significant pairs against the accounts' own timing habits.
     gephi_max_edges : int
         Most edges written to each Gephi file (``graph.gexf``, ``graph.graphml``,
-        ``coaction.*``); 0 = no limit. Above it, every edge touching a candidate-cluster
-        account is kept plus the heaviest other edges; the CSV/Parquet tables keep all.
+        ``coaction.*``); 0 = no limit. Above it the file keeps the flagged clusters'
+        members' edges first, then those touching other candidate-cluster accounts, then
+        the heaviest others, never more than the limit; the CSV/Parquet tables keep all.
 
     Examples
     --------
@@ -123,9 +124,10 @@ class Config:
                             "so that accounts are not linked merely for both being fast.",
                             stage="detect")
     gephi_max_edges: int = _opt(500_000, "Most edges written to each Gephi file (GEXF, GraphML); "
-                                "0 = no limit. Above it the file keeps every edge touching a "
-                                "candidate cluster's account plus the heaviest other edges (ties "
-                                "by source, target); the CSV and Parquet tables keep every edge.",
+                                "0 = no limit. Above it the file keeps the flagged clusters' "
+                                "members' edges first, then those of other candidate-cluster "
+                                "accounts, then the heaviest others (ties by source, target), "
+                                "never more; the CSV and Parquet tables keep every edge.",
                                 metavar="N")
 
     def __post_init__(self) -> None:

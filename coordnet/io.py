@@ -28,6 +28,7 @@ if more than ``max_rejected`` of the rows are bad.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -178,7 +179,7 @@ class ReadResult:
     def summary(self) -> dict[str, Any]:
         """A JSON-serialisable description (used in ``summary.json``)."""
         acts = self.actions
-        ts = acts["timestamp"].dropna()
+        first, last = acts["timestamp"].min(), acts["timestamp"].max()  # NaT skipped; no copy
         src, tgt = acts["source"], acts["target"]
         if (isinstance(src.dtype, pd.CategoricalDtype) and isinstance(tgt.dtype, pd.CategoricalDtype)
                 and src.cat.categories.equals(tgt.cat.categories)):
@@ -203,8 +204,8 @@ class ReadResult:
             "rejected_by_reason": _reason_counts(self.rejected),
             "accounts": int(accounts),
             "types": {k: int(v) for k, v in acts["type"].value_counts().items() if v},
-            "first_time": ts.min().isoformat() if len(ts) else None,
-            "last_time": ts.max().isoformat() if len(ts) else None,
+            "first_time": None if pd.isna(first) else first.isoformat(),
+            "last_time": None if pd.isna(last) else last.isoformat(),
             "notes": list(self.notes),
         }
 
@@ -521,22 +522,32 @@ _TIME_MAX_MS = TIME_MAX.value // 10**6
 
 
 def _clean_arrow(col: Any) -> Any:
-    """Arrow version of :func:`_clean_str` for a string column: stripped, empty → null."""
+    """Arrow version of :func:`_clean_str` for a string column: stripped, empty → null.
+
+    A chunked column (as pyarrow's CSV reader gives) is cleaned chunk by chunk and stays
+    chunked: no copy of the whole column, and each chunk's checks run in the CPU cache."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if isinstance(col, pa.ChunkedArray):
         if pa.types.is_string(col.type) and col.nbytes > 2**31 - 2**24:
-            col = col.cast(pa.large_string())  # 32-bit offsets cannot hold it in one array
-        col = col.combine_chunks()
-    a = col
+            col = col.cast(pa.large_string())  # 32-bit offsets cannot hold its dictionary
+        return pa.chunked_array([_clean_chunk(c) for c in col.chunks], type=col.type)
+    return _clean_chunk(col)
+
+
+def _clean_chunk(a: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if len(a) == 0:
         return a
     offs, data = _string_buffers(a)
-    if len(data):
-        # trim only when some value starts or ends with a space, a control or a non-ASCII
-        # byte (unicode spaces): the check is cheap, the trim copies the column. (An empty
-        # value shows its neighbour's byte: that only makes the check more cautious.)
+    used = data[offs[0]: offs[-1]]  # the bytes of this array's values
+    # trim only when some value starts or ends with a space, a control or a non-ASCII byte
+    # (unicode spaces): the check is cheap, the trim copies the column. First one scan of
+    # the bytes (no such byte at all: nothing to trim), then each value's first and last.
+    if len(used) and not (used.min() >= 33 and used.max() <= 126):
+        # (an empty value shows its neighbour's byte: that only makes the check more cautious)
         first = data[np.minimum(offs[:-1], len(data) - 1)]
         last = data[np.maximum(offs[1:] - 1, 0)]
         odd = np.uint8(94)  # b - 33 wraps below 33: >= 94 means b <= 32 or b >= 127
@@ -547,6 +558,11 @@ def _clean_arrow(col: Any) -> Any:
     if empty.any():
         a = pc.if_else(pa.array(empty), pa.scalar(None, a.type), a)
     return a
+
+
+def _chunks(a: Any) -> list[Any]:
+    """The arrays of a pyarrow Array or ChunkedArray."""
+    return list(a.chunks) if hasattr(a, "chunks") else [a]
 
 
 def _string_buffers(a: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -560,14 +576,71 @@ def _string_buffers(a: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _may_repeat(a: Any) -> bool:
-    """False when no two non-null values of the string array ``a`` are equal (their 64-bit
-    hashes all differ; hashing and sorting integers is much cheaper than hashing strings).
+    """False when no two non-null values of the string array ``a`` (an Array or a
+    ChunkedArray) are equal: the values are in strictly increasing or decreasing order
+    (as text, or by length then text: numeric ids), or their 64-bit hashes all differ
+    (hashing and sorting integers is much cheaper than hashing strings).
     True when two hashes are equal: a repeated value, or rarely a collision."""
-    offs, data = _string_buffers(a)
     if len(a) - a.null_count < 2:
         return False
+    # ordered ids (exports often are): a cheap look at the first thousand says whether to check
+    if not a.null_count and _strictly_ordered(a[:1000]) and (len(a) <= 1000
+                                                             or _strictly_ordered(a)):
+        return False
+    import pyarrow.compute as pc
+
+    longest = min(pc.max(pc.binary_length(a)).as_py() or 0, 64)  # the same rounds for every chunk
+    h = np.concatenate([_hash64(c, longest) for c in _chunks(a)])
+    h.sort()
+    return bool((h[1:] == h[:-1]).any())
+
+
+def _strictly_ordered(a: Any) -> bool:
+    """Whether the values of a null-free string Array or ChunkedArray are in strictly
+    increasing or strictly decreasing order, as text or by (length, text): then no two are
+    equal. Chunk by chunk (each chunk's comparisons stay in the CPU cache), with the pairs
+    across chunk boundaries compared in Python; stops at the first chunk that rules all
+    four orders out."""
+    import pyarrow.compute as pc
+
+    # the four orders: (way, by length first); way +1 increasing, -1 decreasing
+    alive = {(1, False), (-1, False), (1, True), (-1, True)}
+    last: str | None = None
+    for c in _chunks(a):
+        if not len(c):
+            continue
+        if last is not None:  # the pair across the boundary
+            x, y = last, c[0].as_py()
+            lx, ly = len(x.encode()), len(y.encode())
+            for way, by_len in list(alive):
+                kx, ky = ((lx, x), (ly, y)) if by_len else (x, y)
+                if not (kx < ky if way == 1 else kx > ky):
+                    alive.discard((way, by_len))
+        last = c[-1].as_py()
+        if len(c) > 1 and alive:
+            head, tail = c.slice(0, len(c) - 1), c.slice(1)
+            longer = np.sign(np.diff(pc.binary_length(c).to_numpy(zero_copy_only=False)))
+            for way in (1, -1):
+                if (way, False) not in alive and (way, True) not in alive:
+                    continue
+                ok = (pc.less if way == 1 else pc.greater)(head, tail).to_numpy(
+                    zero_copy_only=False)
+                if not ok.all():
+                    alive.discard((way, False))
+                if (way, True) in alive and not ((longer == way) | ((longer == 0) & ok)).all():
+                    alive.discard((way, True))
+        if not alive:
+            return False
+    return True
+
+
+def _hash64(a: Any, longest: int) -> np.ndarray:
+    """A 64-bit hash of each non-null value of a string array: its length and its first
+    ``longest`` bytes (at most 64; the same ``longest`` gives comparable hashes)."""
+    offs, data = _string_buffers(a)
     offs = offs.astype(np.int64)
-    start, lens = offs[:-1], np.diff(offs)
+    data = data[offs[0]: offs[-1]]  # the bytes of this array only (a slice's buffer is shared)
+    start, lens = offs[:-1] - offs[0], np.diff(offs)
     padded = np.zeros(len(data) + 72, dtype=np.uint8)  # room for 64 bytes past any value
     padded[: len(data)] = data
     # the 8 bytes starting at each position, as one unaligned uint64 each
@@ -575,17 +648,14 @@ def _may_repeat(a: Any) -> bool:
     masks = np.array([2**(8 * i) - 1 for i in range(9)], dtype=np.uint64)  # the first i bytes
     mult = np.uint64(0x9E3779B97F4A7C15)
     h = lens.astype(np.uint64)
-    for k in range(0, min(int(lens.max()), 64), 8):  # the first 64 bytes and the length
+    for k in range(0, longest, 8):
         left = np.clip(lens - k, 0, 8)
         w = words[start + k]
         w &= masks[left]
         h ^= w
         h *= mult
         h ^= h >> np.uint64(29)
-    if a.null_count:
-        h = h[~_is_null(a)]
-    h.sort()
-    return bool((h[1:] == h[:-1]).any())
+    return h[~_is_null(a)] if a.null_count else h
 
 
 def _is_null(a: Any) -> np.ndarray:
@@ -626,12 +696,12 @@ def _parse_timestamps_arrow(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
             got = ts.array.asi8
             bad = reason.notna().to_numpy()
         else:
-            bad = got == _NAT
-            reason = pd.Series("missing timestamp", index=range(k), dtype=object)
+            bad, reason = got == _NAT, None  # (every reason: "missing timestamp")
         ms[start:start + k] = got
         if bad.any():
             idx.append(start + np.flatnonzero(bad))
-            why.append(reason.to_numpy()[bad])
+            why.append(reason.to_numpy()[bad] if reason is not None
+                       else np.full(int(bad.sum()), "missing timestamp", dtype=object))
         start += k
     oor = (ms != _NAT) & ((ms < _TIME_MIN_MS) | (ms >= _TIME_MAX_MS))
     if oor.any():
@@ -646,31 +716,60 @@ def _parse_timestamps_arrow(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _ms_series(ms: np.ndarray) -> pd.Series:
-    """``datetime64[ms, UTC]`` Series of unix milliseconds (``_NAT`` → NaT)."""
-    return pd.Series(ms.view("datetime64[ms]")).dt.tz_localize("UTC")
+    """``datetime64[ms, UTC]`` Series of unix milliseconds (``_NAT`` → NaT), on ``ms`` itself
+    (no copy: the caller hands it over)."""
+    # whole numbers with a zoned dtype are UTC epoch values (as pyarrow's to_pandas does it)
+    return pd.Series(pd.array(ms, dtype=pd.DatetimeTZDtype("ms", "UTC"), copy=False), copy=False)
 
 
 def _dict_codes(a: Any) -> tuple[np.ndarray, Any]:
-    """Dictionary encoding of a pyarrow string array: (int32 codes, -1 for null; values as
-    large_string)."""
+    """Dictionary encoding of a pyarrow string Array or ChunkedArray: (int32 codes, -1 for
+    null; values as large_string)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if a.null_count == len(a):
         return np.full(len(a), -1, dtype=np.int32), pa.array([], type=pa.large_string())
-    d = pc.dictionary_encode(a)
-    idx = d.indices
-    idx = (idx.fill_null(-1) if idx.null_count else idx).to_numpy(zero_copy_only=False)
-    return idx.astype(np.int32, copy=False), d.dictionary.cast(pa.large_string())
+    d = _chunks(pc.dictionary_encode(a))  # the chunks of a chunked column share one dictionary
+    idx = np.empty(len(a), dtype=np.int32)
+    k = 0
+    for c in d:
+        i = c.indices
+        idx[k: k + len(c)] = (i.fill_null(-1) if i.null_count else i).to_numpy(zero_copy_only=False)
+        k += len(c)
+    return idx, d[0].dictionary.cast(pa.large_string())
+
+
+def _sort_order(a: Any, stable: bool = True) -> np.ndarray:
+    """``pyarrow.compute.array_sort_indices`` of a null-free string array (by bytes; equal
+    values in their order, or in any order without ``stable``). Values of at most 8 bytes
+    without a NUL byte (account names, post ids) sort as one 64-bit integer each, their
+    bytes zero-padded: the same order, several times faster than comparing text."""
+    import pyarrow.compute as pc
+
+    offs, data = _string_buffers(a)
+    lens = np.diff(offs)
+    used = data[offs[0]: offs[-1]] if len(a) else data[:0]
+    if len(a) < 2 or a.null_count or lens.max() > 8 or (len(used) and used.min() == 0):
+        return pc.array_sort_indices(a).to_numpy()
+    padded = np.zeros(len(data) + 8, dtype=np.uint8)
+    padded[: len(data)] = data
+    # the 8 bytes from each value's start, big-endian, the bytes past its end cleared
+    words = np.ndarray(shape=(len(data) + 1,), dtype=">u8", buffer=padded, strides=(1,))
+    shift = ((8 - np.maximum(lens, 1)) * 8).astype(np.uint64)  # (an empty value: key 0)
+    key = (words[offs[:-1]].astype(np.uint64) >> shift) << shift
+    key[lens == 0] = 0
+    order = np.argsort(key)
+    if stable and (np.diff(key[order]) == 0).any():  # equal values: in their order, as pyarrow's
+        order = np.argsort(key, kind="stable")
+    return order
 
 
 def _clean_codes(col: Any, sort: bool = False) -> tuple[Any, ...]:
     """:func:`_dict_codes` of the :func:`_clean_arrow` text of a string column (and, with
     ``sort``, the sort order of its values)."""
-    import pyarrow.compute as pc
-
     idx, dic = _dict_codes(_clean_arrow(col))
-    return (idx, dic, pc.array_sort_indices(dic).to_numpy()) if sort else (idx, dic)
+    return (idx, dic, _sort_order(dic)) if sort else (idx, dic)
 
 
 def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
@@ -751,19 +850,49 @@ def _arrow_strings(values: pd.Series) -> Any:
     return a
 
 
-def _categorical(idx: np.ndarray, dictionary: Any, cats: Any) -> pd.Categorical:
-    """Categorical over ``cats`` (sorted pyarrow strings) of codes ``idx`` into ``dictionary``."""
-    import pyarrow.compute as pc
+def _text_dtype(values: Any) -> pd.CategoricalDtype:
+    """CategoricalDtype over pyarrow strings that are distinct by construction (dictionary
+    values): pandas' check that they are (a hash of every value, through Python objects) is
+    skipped where pandas allows it."""
+    cats = pd.Index(pd.array(values, dtype="str"))
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(cats, False) if fast is not None else pd.CategoricalDtype(cats)
 
-    remap = pc.index_in(dictionary, value_set=cats).fill_null(-1).to_numpy(
-        zero_copy_only=False).astype(np.int32 if len(cats) < 2**31 - 1 else np.int64)
+
+def _categorical(idx: np.ndarray, remap: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """Categorical of ``dtype`` of the codes ``idx`` (-1: missing) into a dictionary whose
+    values are category ``remap[i]``."""
     if len(remap) == 0:
         codes = np.full(len(idx), -1, dtype=remap.dtype)
     elif (idx < 0).any():
         codes = np.where(idx >= 0, remap[np.maximum(idx, 0)], -1).astype(remap.dtype)
     else:
         codes = remap[idx]
-    return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(cats, dtype="str")))
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def _union_ranks(a: Any, a_used: np.ndarray | None, b: Any,
+                 b_used: np.ndarray | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The sorted distinct values of two string arrays (only the entries ``*_used``, all
+    when None) and, for each entry of each, its rank among them (-1: not used). One sort of
+    both, where a hash table of the union and a look-up of each array would take three
+    passes of hashing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    both = pa.chunked_array([a, b], type=pa.large_string()).combine_chunks()
+    order = _sort_order(both, stable=False)  # equal values end up side by side either way
+    if a_used is not None and b_used is not None:  # values no kept row uses are left out
+        order = order[np.concatenate([a_used, b_used])[order]]
+    ordered = both.take(pa.array(order, type=pa.int64()))
+    first = np.ones(len(order), dtype=bool)  # the first of each run of equal values
+    if len(order) > 1:
+        first[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, len(order) - 1)).to_numpy(
+            zero_copy_only=False)
+    n = int(first.sum())
+    rank = np.full(len(both), -1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+    rank[order] = np.cumsum(first) - 1
+    return ordered.filter(pa.array(first)), rank[:len(a)], rank[len(a):]
 
 
 def _sorted_categorical(idx: np.ndarray, dic: Any, order: np.ndarray | None,
@@ -771,10 +900,9 @@ def _sorted_categorical(idx: np.ndarray, dic: Any, order: np.ndarray | None,
     """Categorical over the sorted values of ``dic`` used by the rows ``keep`` of the codes
     ``idx``; ``order`` is the sort order of ``dic`` when known."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if order is None:
-        order = pc.array_sort_indices(dic).to_numpy()
+        order = _sort_order(dic)
     if keep is not None:
         idx = idx[keep]
         used = np.bincount(idx[idx >= 0], minlength=len(dic)) > 0
@@ -785,7 +913,7 @@ def _sorted_categorical(idx: np.ndarray, dic: Any, order: np.ndarray | None,
     if len(rank) and (idx < 0).any():
         codes[idx < 0] = -1
     cats = dic.take(pa.array(order, type=pa.int64()))
-    return pd.Categorical.from_codes(codes, categories=pd.Index(pd.array(cats, dtype="str")))
+    return pd.Categorical.from_codes(codes, dtype=_text_dtype(cats), validate=False)
 
 
 def _encode_keys(source: tuple[Any, ...], target: tuple[Any, ...], object_id: tuple[Any, ...],
@@ -793,26 +921,22 @@ def _encode_keys(source: tuple[Any, ...], target: tuple[Any, ...], object_id: tu
     """Categoricals of three dictionary-encoded columns ((codes, values) of
     :func:`_dict_codes`, for object_id optionally with the values' sort order), rows
     ``keep`` only: ``source`` and ``target`` over the sorted accounts of both,
-    ``object_id`` over its sorted ids."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    def rows(col: tuple[Any, ...]) -> tuple[np.ndarray, Any, Any]:
+    ``object_id`` over its sorted ids (beside the accounts, in a second thread: numpy
+    and pyarrow release the GIL)."""
+    def rows(col: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray | None]:
         idx, dic = col[:2]
         if keep is None:  # every value is used
-            return idx, dic, dic
+            return idx, None
         idx = idx[keep]
-        used = np.bincount(idx[idx >= 0], minlength=len(dic)) > 0
-        return idx, dic, dic.filter(pa.array(used))
+        return idx, np.bincount(idx[idx >= 0], minlength=len(dic)) > 0
 
-    (si, sd, su), (ti, td, tu) = rows(source), rows(target)
-    accounts = pc.unique(pa.chunked_array([su, tu], type=pa.large_string()))
-    accounts = accounts.take(pc.array_sort_indices(accounts))
-    if isinstance(accounts, pa.ChunkedArray):
-        accounts = accounts.combine_chunks()
-    return (_categorical(si, sd, accounts), _categorical(ti, td, accounts),
-            _sorted_categorical(*object_id[:2], object_id[2] if len(object_id) > 2 else None,
-                                keep))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coordnet-read") as pool:
+        obj = pool.submit(_sorted_categorical, *object_id[:2],
+                          object_id[2] if len(object_id) > 2 else None, keep)
+        (si, s_used), (ti, t_used) = rows(source), rows(target)
+        accounts, s_rank, t_rank = _union_ranks(source[1], s_used, target[1], t_used)
+        dtype = _text_dtype(accounts)  # one dtype for both: source == target compares codes
+        return _categorical(si, s_rank, dtype), _categorical(ti, t_rank, dtype), obj.result()
 
 
 def encode_actions(actions: pd.DataFrame) -> pd.DataFrame:
@@ -921,17 +1045,20 @@ def _kept_arrow(cols: dict[str, Any], bad: np.ndarray, has_id: bool,
     def rows(v: Any) -> Any:
         return v if keep is None else v[keep]
 
+    # the columns are new arrays made for this table: no copy
     return pd.DataFrame({"source": src, "target": tgt,
                          "timestamp": _ms_series(rows(cols["timestamp"])),
                          "type": rows(cols["type"]), "id": ids.to_pandas(), "object_id": obj,
-                         "weight": rows(cols["weight"])}), 0
+                         "weight": rows(cols["weight"])}, copy=False), 0
 
 
-def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: str | None,
+def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: _Background | None,
             fmt: str, compression: str | None, malformed: list[dict[str, Any]],
             default_type: str, max_rejected: float, notes: list[str],
             ignored: tuple[str, ...]) -> ReadResult:
-    """Normalise ``raw`` (a DataFrame, or a pyarrow table of strings read from CSV/TSV)."""
+    """Normalise ``raw`` (a DataFrame, or a pyarrow table of strings read from CSV/TSV);
+    ``sha256`` computes the input's hash (started here, if not yet, once the columns are
+    normalised: the rest is mostly on one core)."""
     arrow = not isinstance(raw, pd.DataFrame)
     if arrow:
         n_raw = raw.num_rows
@@ -940,6 +1067,8 @@ def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: str | None,
         raw = raw.reset_index(drop=True)
         n_raw = len(raw)
         actions, why = _normalise(raw, mapping, default_type, notes)
+    if sha256 is not None:
+        sha256.start()
     bad = why.bad
     rej_cols = list(dict.fromkeys(mapping.values()))
     # platform exports (platforms.py) give each action its line or message number in "row"
@@ -994,7 +1123,8 @@ def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: str | None,
         notes.append(f"{n_rej} row(s) rejected (see rejected.csv)")
     _release_arrow_memory()
     return ReadResult(
-        actions=kept, path=path, sha256=sha256, format=fmt, compression=compression,
+        actions=kept, path=path, sha256=sha256() if sha256 is not None else None, format=fmt,
+        compression=compression,
         mapping=dict(mapping), ignored_columns=ignored, rows_read=rows_read,
         rows_kept=len(kept), rows_rejected=n_rej, rows_duplicate=n_dup,
         rejected=rejected.reset_index(drop=True), notes=tuple(notes))
@@ -1056,34 +1186,43 @@ def _read_all(path: Path | None, data: bytes | None, compression: str | None, wh
                          hint="download or export the file again") from None
 
 
-def _in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    """Start ``fn(*args)`` in a thread; returns a function that waits for its result (or
-    raises its exception). A thread per call: safe after ``fork``, unlike a shared pool."""
-    box: dict[str, Any] = {}
+class _Background:
+    """``fn(*args)`` in a thread of its own, started by :meth:`start` (once; or at
+    construction with ``start=True``); calling the object waits for the result (or raises
+    the exception). A thread per call: safe after ``fork``, unlike a shared pool."""
 
-    def run() -> None:
-        try:
-            box["value"] = fn(*args)
-        except BaseException as e:  # handed to the caller
-            box["error"] = e
+    def __init__(self, fn: Callable[..., Any], *args: Any, start: bool = True) -> None:
+        self._box: dict[str, Any] = {}
 
-    thread = threading.Thread(target=run, name="coordnet-background", daemon=True)
-    thread.start()
+        def run() -> None:
+            try:
+                self._box["value"] = fn(*args)
+            except BaseException as e:  # handed to the caller
+                self._box["error"] = e
 
-    def result() -> Any:
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+        self._thread = threading.Thread(target=run, name="coordnet-background", daemon=True)
+        if start:
+            self.start()
 
-    return result
+    def start(self) -> None:
+        if self._thread.ident is None:
+            self._thread.start()
+
+    def __call__(self) -> Any:
+        self.start()
+        self._thread.join()
+        if "error" in self._box:
+            raise self._box["error"]
+        return self._box["value"]
 
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
+    buf = bytearray(1 << 20)  # one buffer read into again and again: no new pages per read
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            h.update(view[:n])
     return h.hexdigest()
 
 
@@ -1173,7 +1312,8 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
         return "skip"
 
     read_opts = pacsv.ReadOptions(encoding=encoding, block_size=1 << 24)
-    parse_opts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+    parse_opts = pacsv.ParseOptions(delimiter=delimiter,
+                                    newlines_in_values=_may_quote(path, data, compression, encoding),
                                     invalid_row_handler=on_invalid)
     convert_opts = pacsv.ConvertOptions(
         column_types={h: pa.string() for h in header}, strings_can_be_null=False,
@@ -1213,6 +1353,30 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
             hint=f"name the delimiter with --delimiter {cand} (or ',', ';', 'tab', '|')")
     # pyarrow reads every column as string; "" stands for a missing value
     return table, malformed, delimiter
+
+
+def _may_quote(path: Path | None, data: bytes | None, compression: str | None,
+               encoding: str) -> bool:
+    """Whether a quote character may follow the header line, so that a value may hold a line
+    break. Without one, pyarrow is told that values hold none (each line is a row either
+    way) and parses about a third faster. One byte search of the file (mapped, not read);
+    compressed input and encodings that do not write ``"`` and line breaks as in ASCII are
+    assumed to have quotes."""
+    import mmap
+
+    if compression or '"\n'.encode(encoding, errors="replace") != b'"\n':
+        return True
+    try:
+        with contextlib.ExitStack() as stack:
+            if data is not None:
+                buf: Any = data
+            else:
+                fh = stack.enter_context(open(path, "rb"))  # type: ignore[arg-type]
+                buf = stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+            end = buf.find(b"\n")
+            return end < 0 or buf.find(b'"', end + 1) >= 0
+    except (OSError, ValueError):  # e.g. a file that cannot be mapped
+        return True
 
 
 def _number_lines(path: Path | None, data: bytes | None, compression: str | None,
@@ -1411,7 +1575,7 @@ def read_actions(
     if str(source) == "-":
         where = "<stdin>"
         data = sys.stdin.buffer.read()
-        hashing = _in_background(lambda: hashlib.sha256(data).hexdigest())
+        hashing = _Background(lambda: hashlib.sha256(data).hexdigest(), start=False)
         head = data[:1 << 16]
     else:
         path = Path(source)
@@ -1429,8 +1593,9 @@ def read_actions(
                              hint="check that you can read the file") from None
         except OSError as e:
             raise InputError(f"{where}: cannot read the file ({e.strerror}).") from None
-        # hashed in a thread while the file is parsed (hashlib releases the GIL)
-        hashing = _in_background(_sha256, path)
+        # hashed in a thread while the file is parsed (hashlib releases the GIL): started
+        # below, when the format is known
+        hashing = _Background(_sha256, path, start=False)
     if not head:
         raise InputError(f"{where}: the file is empty.",
                          hint="export the data again; a header line and data rows are needed")
@@ -1449,6 +1614,10 @@ def read_actions(
         text_head = head
     if fmt == "auto":
         fmt = sniff_platform(text_head) or _guess_format(where, text_head)
+    if fmt not in ("csv", "tsv"):
+        # parsed in Python (one core): hashed beside it. Delimited text is parsed on every
+        # core, and hashed when one is free (_finish).
+        hashing.start()
     if fmt != "parquet":
         if not text_head.strip(b"\xef\xbb\xbf \t\r\n"):
             raise InputError(f"{where}: the file is empty.",
@@ -1490,7 +1659,6 @@ def read_actions(
     else:
         raw = _read_parquet(path, data if not compression else _read_all(path, data, compression, where),
                             where)
-    sha = hashing()
     if len(raw) == 0 and malformed:
         first = malformed[0]
         err = InputError(
@@ -1507,7 +1675,7 @@ def read_actions(
                              hint="check that the export holds the posts (not only profiles or "
                                   "likes), or choose the format with --format")
         mapping = {f: f for f in FIELDS if f in raw.columns}
-        return _finish(raw, mapping, path=where, sha256=sha, fmt=fmt, compression=compression,
+        return _finish(raw, mapping, path=where, sha256=hashing, fmt=fmt, compression=compression,
                        malformed=malformed, default_type=default_type, max_rejected=max_rej,
                        notes=notes, ignored=())
     if raw.shape[1] == 0 and not malformed:
@@ -1517,7 +1685,7 @@ def read_actions(
     mapping = detect_columns(names, columns, where=where)
     ignored = tuple(c for c in names if c not in mapping.values())
     log.info("read %s (%s): %d rows; mapping %s", where, fmt, len(raw), mapping)
-    return _finish(raw, mapping, path=where, sha256=sha, fmt=fmt, compression=compression,
+    return _finish(raw, mapping, path=where, sha256=hashing, fmt=fmt, compression=compression,
                    malformed=malformed, default_type=default_type, max_rejected=max_rej,
                    notes=notes, ignored=ignored)
 

@@ -111,8 +111,22 @@ def neutralise_cells(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _arrow_text(col: Any) -> Any:
-    """An Arrow column as text, vectorised: times ISO 8601 UTC, numbers as shortest repr."""
+def _whole_seconds(col: Any) -> bool:
+    """Whether every time of a timestamp column falls on a whole second (then times print
+    without milliseconds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ms = col.cast(pa.timestamp("ms", tz="UTC")).cast(pa.timestamp("ms"))
+    return pc.all(pc.equal(pc.millisecond(ms), 0)).as_py() is not False
+
+
+def _arrow_text(col: Any, whole: bool | None = None) -> Any:
+    """An Arrow column as text, vectorised: times ISO 8601 UTC, numbers as shortest repr.
+
+    Times print without milliseconds when they all fall on whole seconds: ``whole`` says
+    so for a piece of a longer column (decided over the whole column), else ``col``
+    decides."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -125,7 +139,8 @@ def _arrow_text(col: Any) -> Any:
     if pa.types.is_timestamp(typ):
         # casting a naive timestamp to text is ~20x faster than strftime
         ms = col.cast(pa.timestamp("ms", tz="UTC")).cast(pa.timestamp("ms"))
-        whole = pc.all(pc.equal(pc.millisecond(ms), 0)).as_py() is not False
+        if whole is None:
+            whole = _whole_seconds(col)
         txt = (ms.cast(pa.timestamp("s"), safe=False) if whole else ms).cast(pa.string())
         txt = pc.replace_substring(txt, " ", "T", max_replacements=1)
         return pc.binary_join_element_wise(txt, "Z", "")
@@ -153,18 +168,36 @@ def _table(df: pd.DataFrame) -> Any:
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
+_FORMULA_BYTES = np.frombuffer("".join(_FORMULA_START).encode("ascii"), dtype=np.uint8)
+
+
 def _neutralise_arrow(col: Any) -> Any:
+    """:func:`neutralise_cells` of a pyarrow string array: the cells starting with a
+    character of ``_FORMULA_START`` prefixed with ``'``, found from each value's first
+    byte (no text scanned); the array itself when there are none."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    risky = pc.match_substring_regex(col, r"^[=+\-@\t\r]")
-    return pc.if_else(pc.fill_null(risky, False), pc.binary_join_element_wise("'", col, ""), col)
+    from .io import _string_buffers
+
+    offs, data = _string_buffers(col)
+    if not len(data):
+        return col
+    first = data[np.minimum(offs[:-1], len(data) - 1)]  # an empty value: its neighbour's byte
+    risky = np.isin(first, _FORMULA_BYTES) & (offs[1:] > offs[:-1])
+    if col.null_count:
+        risky &= col.is_valid().to_numpy(zero_copy_only=False)
+    if not risky.any():
+        return col
+    quote, empty = pa.scalar("'", col.type), pa.scalar("", col.type)
+    return pc.if_else(pa.array(risky), pc.binary_join_element_wise(quote, col, empty), col)
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a table as UTF-8 CSV: atomic, times in ISO 8601 UTC, formula cells neutralised.
 
-    Text cells are quoted; missing values are empty cells. Written by pyarrow's
-    multi-threaded CSV writer.
+    Text cells are quoted; missing values are empty cells. Written by pyarrow's CSV
+    writer (one thread per file: ``coordnet analyze`` writes two files at a time).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -190,7 +223,8 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         cols.append(col)
     table = pa.table(cols, names=table.column_names)
     with atomic_write(path, "wb") as fh:
-        pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style="needed"))
+        # rows converted and written 65,536 at a time (pyarrow's default, 1,024, costs ~10% more)
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style="needed", batch_size=1 << 16))
     return path
 
 
@@ -245,6 +279,13 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
     return path
 
 
+#: Rows of a Gephi file turned into text at a time: the text of 20,000 edges is about 8 MB.
+#: Larger pieces cost more memory and page faults for the same work (pyarrow's allocator
+#: gives big blocks back to the system and gets them anew, zeroed): for the 10M benchmark's
+#: files, 500,000 rows took +420 MB; 100,000, +220 MB and 6,000-7,000 page faults (0.16-0.44 s
+#: of system time); 20,000, 2,200-3,200 faults (0.10-0.23 s). The bytes do not depend on it.
+_XML_CHUNK = 20_000
+
 _XML_UNSAFE = r'[&<>"\x00-\x08\x0b\x0c\x0e-\x1f]'
 
 
@@ -257,17 +298,18 @@ def _plain_type(typ: Any) -> bool:
                 or pa.types.is_timestamp(typ) or pa.types.is_boolean(typ))
 
 
-def _xml_text(col: Any) -> Any:
-    """Arrow column → XML-escaped text without nulls ("" for missing)."""
+def _xml_text(col: Any, whole: bool | None = None) -> Any:
+    """Arrow column → XML-escaped text without nulls ("" for missing); ``whole`` as for
+    :func:`_arrow_text`."""
     import pyarrow.compute as pc
 
-    return pc.fill_null(_per_value(col, _xml_escape), "")
+    return pc.fill_null(_per_value(col, lambda c: _xml_escape(c, whole)), "")
 
 
-def _xml_escape(col: Any) -> Any:
+def _xml_escape(col: Any, whole: bool | None = None) -> Any:
     import pyarrow.compute as pc
 
-    t = _arrow_text(col)
+    t = _arrow_text(col, whole)
     # numbers, times and booleans print without markup characters, and text is escaped only
     # when one scan finds something to escape (ids usually are clean): same bytes, fewer passes
     if not _plain_type(col.type) and pc.any(pc.match_substring_regex(t, _XML_UNSAFE)).as_py():
@@ -291,7 +333,9 @@ class _XmlTable:
     """A table's columns as XML-escaped text, by row range, for the streaming writers.
 
     The table is converted to Arrow once; a dictionary column (a pandas Categorical) has
-    its distinct values escaped once, each row range then only looks them up.
+    its distinct values escaped once, each row range then only looks them up. Whether a
+    time column prints milliseconds is decided over the whole column, so the bytes do not
+    depend on the row ranges.
     """
 
     def __init__(self, df: pd.DataFrame) -> None:
@@ -303,9 +347,11 @@ class _XmlTable:
         self._last: dict[tuple[str, int, int, str | None], Any] = {}  # the current range's texts
         self.plain: dict[str, bool] = {}
         self.nulls: dict[str, int] = {}
+        self.whole: dict[str, bool | None] = {}
         for name in table.column_names:
             col = table.column(name).combine_chunks()
             self.plain[name], self.nulls[name] = _plain_type(col.type), col.null_count
+            self.whole[name] = _whole_seconds(col) if pa.types.is_timestamp(col.type) else None
             if pa.types.is_dictionary(col.type):
                 col = pa.DictionaryArray.from_arrays(col.indices, _xml_escape(col.dictionary))
             self.cols[name] = col
@@ -323,7 +369,7 @@ class _XmlTable:
         if pa.types.is_dictionary(col.type):
             t = pc.fill_null(pc.take(col.dictionary, col.indices), "")
         else:
-            t = _xml_text(col.cast(cast) if cast else col)
+            t = _xml_text(col.cast(cast) if cast else col, self.whole[name])
         self._last[key] = t
         return t
 
@@ -377,6 +423,53 @@ def _kth_largest(w: np.ndarray, k: int) -> Any:
     return np.partition(w, len(w) - k)[len(w) - k]
 
 
+def _heaviest(rows: np.ndarray, w: np.ndarray, key: Any, room: int) -> np.ndarray:
+    """The ``room`` rows of ``rows`` (weights ``w``) of largest weight, equal weights in
+    order of ``key(rows)`` (int64, the source and target names' order)."""
+    if room >= len(rows):
+        return rows
+    if room <= 0:
+        return rows[:0]
+    cut = _kth_largest(w, room)
+    heavier = w > cut
+    tied = rows[w == cut]
+    need = room - int(heavier.sum())
+    if need < len(tied):  # the `need` first by (source, target) names
+        tied = tied[np.argpartition(key(tied), need - 1)[:need]] if need else tied[:0]
+    return np.concatenate([rows[heavier], tied])
+
+
+def _cap(edges: pd.DataFrame, max_edges: int, *, source: str, target: str, weight: str,
+         priority: Any = ()) -> tuple[pd.DataFrame, list[int], list[int]]:
+    """:func:`cap_edges`, and per group of ``priority`` then the rest: how many edges the
+    group has and how many were kept."""
+    n, k = len(edges), len(priority)
+    if (not max_edges or n <= max_edges) and not k:
+        return edges, [n], [n]
+    src, tgt, names = _name_codes(edges[source], edges[target])
+    # each edge's group: the first of `priority` holding one of its ends, else k (the rest)
+    lut = np.full(len(names), k, dtype=np.int8)
+    for i in reversed(range(k)):
+        accounts = pd.Index(list(priority[i]))
+        if len(accounts):
+            lut[names.isin(accounts)] = i
+    group = np.minimum(lut[src], lut[tgt]) if len(names) else np.full(n, k, dtype=np.int8)
+    total = np.bincount(group, minlength=k + 1).tolist()
+    if not max_edges or n <= max_edges:
+        return edges, total, total
+    chosen = np.zeros(n, dtype=bool)
+    w_all = edges[weight].to_numpy()
+    width = max(len(names), 1)
+    room = max_edges
+    for i in range(k + 1):
+        rows = np.flatnonzero(group == i)
+        kept = _heaviest(rows, w_all[rows], lambda r: src[r].astype(np.int64) * width + tgt[r], room)
+        chosen[kept] = True
+        room -= len(kept)
+    written = np.bincount(group[chosen], minlength=k + 1).tolist()
+    return edges[chosen], total, written
+
+
 def cap_edges(
     edges: pd.DataFrame,
     max_edges: int,
@@ -384,14 +477,17 @@ def cap_edges(
     source: str,
     target: str,
     weight: str,
-    keep: Any = (),
+    priority: Any = (),
 ) -> pd.DataFrame:
-    """The edges a Gephi file of at most about ``max_edges`` edges keeps.
+    """The edges a Gephi file of at most ``max_edges`` edges keeps.
 
-    Every edge touching an account of ``keep`` (the candidate clusters' accounts) is
-    kept, whatever the cap; the rest of the cap goes to the heaviest other edges
-    (largest ``weight``; equal weights by ``source`` then ``target`` name). Edges keep
-    their order in ``edges``. ``max_edges`` 0, or a table within it, keeps everything.
+    Edges are taken by group: first the edges touching an account of ``priority[0]``
+    (the flagged clusters' members), then those touching one of ``priority[1]``, and so
+    on, then every other edge. Groups are taken whole while they fit; the group that
+    reaches ``max_edges`` gives its heaviest edges (largest ``weight``; equal weights by
+    ``source`` then ``target`` name), and later groups give none. Never more than
+    ``max_edges`` edges; they keep their order in ``edges``. ``max_edges`` 0, or a table
+    within it, keeps everything.
 
     Parameters
     ----------
@@ -400,8 +496,9 @@ def cap_edges(
         0 = no limit.
     source, target, weight : str
         Column names.
-    keep : iterable of str
-        Accounts whose edges are all kept.
+    priority : sequence of iterables of str
+        Groups of accounts, most important first; an edge belongs to the first group
+        holding one of its two accounts.
 
     Returns
     -------
@@ -412,37 +509,14 @@ def cap_edges(
     --------
     >>> e = pd.DataFrame({"source": ["a", "b", "c", "d", "e"], "target": ["x", "x", "y", "y", "k"],
     ...                   "weight": [1, 5, 2, 2, 1]})
-    >>> cap_edges(e, 3, source="source", target="target", weight="weight", keep={"k"})
+    >>> cap_edges(e, 3, source="source", target="target", weight="weight", priority=[{"k"}])
       source target  weight
     1      b      x       5
     2      c      y       2
     4      e      k       1
     """
-    n = len(edges)
-    if not max_edges or n <= max_edges:
-        return edges
-    src, tgt, names = _name_codes(edges[source], edges[target])
-    chosen = np.zeros(n, dtype=bool)
-    keep_names = pd.Index(list(keep))
-    if len(keep_names):
-        lut = names.isin(keep_names)
-        chosen = lut[src] | lut[tgt]
-    room = max_edges - int(chosen.sum())
-    rest = np.flatnonzero(~chosen)
-    if room >= len(rest):
-        chosen[rest] = True
-    elif room > 0:
-        w = edges[weight].to_numpy()[rest]
-        cut = _kth_largest(w, room)
-        heavier = w > cut
-        chosen[rest[heavier]] = True
-        tied = rest[w == cut]
-        need = room - int(heavier.sum())
-        if need < len(tied):  # the `need` first by (source, target) names, as one int64 key
-            key = src[tied].astype(np.int64) * max(len(names), 1) + tgt[tied]
-            tied = tied[np.argpartition(key, need - 1)[:need]] if need else tied[:0]
-        chosen[tied] = True
-    return edges[chosen]
+    return _cap(edges, max_edges, source=source, target=target, weight=weight,
+                priority=priority)[0]
 
 
 def _write_joined(fh: Any, arr: Any) -> None:
@@ -544,7 +618,7 @@ def write_gexf(
         f'  <graph defaultedgetype="{"directed" if directed else "undirected"}" {mode}>\n'
         + decl("node", nodes, ncols) + decl("edge", edges, ecols))
 
-    chunk = 500_000
+    chunk = _XML_CHUNK
     with atomic_write(path, "wb") as fh:
         fh.write(head.encode("utf-8"))
         fh.write(b"    <nodes>\n")
@@ -608,7 +682,7 @@ def write_graphml(
             '  <key id="label" for="node" attr.name="label" attr.type="string"/>\n'
             + keys("node", "v", nodes, ncols) + keys("edge", "e", edges, ecols)
             + f'  <graph id="G" edgedefault="{"directed" if directed else "undirected"}">\n')
-    chunk = 500_000
+    chunk = _XML_CHUNK
     with atomic_write(path, "wb") as fh:
         fh.write(head.encode("utf-8"))
         xn = _XmlTable(nodes)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from ._version import __version__
@@ -23,7 +24,7 @@ from .config import Config
 from .errors import InputError
 from .graphs import Graphs, build_graphs
 from .io import ReadResult, read_actions
-from .output import cap_edges, prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
+from .output import prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
 
 __all__ = ["GraphRun", "run_graph", "AnalyzeRun", "run_analyze", "load_result", "TABLES_DIR"]
 
@@ -155,21 +156,60 @@ def _isin(s: pd.Series, columns: list[pd.Series]) -> Any:
     return pc.fill_null(pc.is_in(_arrow_text(s), value_set=values), False).to_numpy(zero_copy_only=False)
 
 
-GEPHI_RULE = ("every edge touching an account of a candidate cluster, then the heaviest other "
-              "edges (ties by source, then target name) up to gephi_max_edges")
+#: What a Gephi file of ``coordnet analyze`` keeps when its graph has more edges than
+#: ``gephi_max_edges`` (summary.json, the GEXF description, the log).
+def _accounts_in(accounts: pd.Series, a: pd.Series, b: pd.Series, more: pd.Series) -> Any:
+    """Which of ``accounts`` occur in ``a``, ``b`` or ``more``: by the codes of ``a`` and
+    ``b`` when they are categoricals over exactly ``accounts`` (the account table and the
+    amplification graph), else by :func:`_isin`."""
+    cats = a.cat.categories if isinstance(a.dtype, pd.CategoricalDtype) else None
+    if (cats is not None and isinstance(b.dtype, pd.CategoricalDtype)
+            and b.cat.categories.equals(cats) and len(cats) == len(accounts)
+            and cats.equals(pd.Index(accounts.astype(cats.dtype)))):
+        used = np.zeros(len(cats) + 1, dtype=bool)  # code -1 (missing) marks the spare last slot
+        used[a.cat.codes.to_numpy()] = True
+        used[b.cat.codes.to_numpy()] = True
+        used[cats.get_indexer(pd.Index(more))] = True  # (-1 for a name not among them)
+        return used[:-1]
+    return _isin(accounts, [a, b, more])
+
+
+GEPHI_RULE = ("the edges of the flagged clusters' members first, then the edges touching any "
+              "other account of a candidate cluster (members and targets), then the other edges; "
+              "the group that reaches gephi_max_edges gives its heaviest edges (ties by source, "
+              "then target name) and the groups after it none: never more than gephi_max_edges")
+#: The same for ``coordnet graph`` (no clusters).
+GEPHI_RULE_GRAPH = ("the heaviest edges (ties by source, then target name), never more than "
+                    "gephi_max_edges")
+#: The groups of :data:`GEPHI_RULE`, as named in ``summary.json["gephi"][stem]["groups"]``.
+GEPHI_GROUPS = ("flagged_members", "candidate_clusters", "other")
+
+
+def _gephi_priority(accounts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The account groups of :data:`GEPHI_RULE` from an account table (``accounts.csv``):
+    the flagged clusters' members, then every other account of a candidate cluster."""
+    in_cluster = accounts["cluster"].notna().to_numpy()
+    member = (accounts["flagged"].fillna(False).astype(bool).to_numpy()
+              & (accounts["role"].astype(object) == "amplifier").to_numpy())
+    return accounts["account"][member & in_cluster], accounts["account"][in_cluster & ~member]
 
 
 def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config, date: str | None,
-                 write: Callable[..., None], *, both: bool, keep: Any = (),
+                 write: Callable[..., None], *, both: bool, priority: tuple[Any, ...] = (),
                  full: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Write graph.gexf/.graphml (the amplification graph, or the co-action network when the
     data has no target accounts) and, with ``both``, coaction.gexf/.graphml as well.
 
-    A graph of more than ``config.gephi_max_edges`` edges is cut down (:func:`cap_edges`,
-    keeping every edge of the ``keep`` accounts), its nodes to those of the edges written
-    and the ``keep`` accounts; ``full`` names the file holding every edge of each graph,
-    for the log. The files are written by ``write(name, writer, *args, **kw)``. Returns, per
-    file stem, which graph it holds and what was written."""
+    A graph of more than ``config.gephi_max_edges`` edges is cut down to that many
+    (:func:`coordnet.output.cap_edges`: the edges touching the accounts of
+    ``priority[0]`` first, then of ``priority[1]``, then the heaviest others: the rule
+    :data:`GEPHI_RULE`, or :data:`GEPHI_RULE_GRAPH` without ``priority``), its nodes to
+    those of the edges written and the ``priority`` accounts; ``full`` names the file
+    holding every edge of each graph, for the log. The files are written by
+    ``write(name, writer, *args, **kw)``. Returns, per file stem, which graph it holds and
+    what was written."""
+    from .output import _cap
+
     co = graphs.coaction
     kinds = {
         "amplification": (graphs.amplification, "source", "target", True, "weight",
@@ -184,23 +224,36 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
     jobs = [(primary, "graph")]
     if both and primary == "amplification" and co is not None and not co.edges.empty:
         jobs.append(("coaction", "coaction"))
+    rule, group_names = (GEPHI_RULE, GEPHI_GROUPS) if priority else (GEPHI_RULE_GRAPH, ("all",))
+    keep = pd.concat([pd.Series(list(p), dtype=object) for p in priority]) if priority else \
+        pd.Series([], dtype=object)
     info: dict[str, Any] = {}
-    keep = pd.Index(list(keep)).unique()
     for kind, stem in jobs:
         e, u, v, directed, w, desc = kinds[kind]
         n_edges, n_nodes = len(e), len(nodes)
-        e = cap_edges(e, config.gephi_max_edges, source=u, target=v, weight=w, keep=keep)
+        e, total, written = _cap(e, config.gephi_max_edges, source=u, target=v, weight=w,
+                                 priority=priority)
+        groups = {g: {"edges": t, "edges_written": k}
+                  for g, t, k in zip(group_names, total, written)}
+        first_cut = bool(priority) and written[0] < total[0]
         nd = nodes
         if len(e) < n_edges:
-            nd = nodes[_isin(nodes["account"], [e[u], e[v], pd.Series(keep, dtype=object)])]
+            nd = nodes[_accounts_in(nodes["account"], e[u], e[v], keep)]
             desc += (f" (the {len(e):,} edges of {n_edges:,} kept by coordnet's Gephi limit: "
-                     f"{GEPHI_RULE})")
+                     f"{rule}" + (f"; the flagged clusters' members alone have {total[0]:,} "
+                                  f"edges: the heaviest {written[0]:,} of them" if first_cut
+                                  else "") + ")")
             log.warning("%s.gexf/%s.graphml: the %s graph has %s edges, more than the Gephi limit "
                         "(--gephi-max-edges %s; 0 = no limit): wrote %s edges (%s) and their %s "
                         "accounts; every edge is in %s.",
                         stem, stem, kind, f"{n_edges:,}", f"{config.gephi_max_edges:,}",
-                        f"{len(e):,}", GEPHI_RULE, f"{len(nd):,}",
+                        f"{len(e):,}", rule, f"{len(nd):,}",
                         (full or {}).get(kind, f"{kind} table"))
+            if first_cut:
+                log.warning("%s.gexf/%s.graphml: the flagged clusters' members alone have %s "
+                            "edges, more than the Gephi limit: only the heaviest %s of them are "
+                            "written (raise --gephi-max-edges, or 0 = no limit, for all).",
+                            stem, stem, f"{total[0]:,}", f"{written[0]:,}")
         write(f"{stem}.gexf", write_gexf, nd, e, out / f"{stem}.gexf", source=u, target=v,
               directed=directed, weight=w, date=date, description=desc, start="first_time",
               end="last_time")
@@ -209,7 +262,7 @@ def _write_gephi(out: Path, nodes: pd.DataFrame, graphs: Graphs, config: Config,
         info[stem] = {"graph": kind, "edges_written": len(e), "edges_total": n_edges,
                       "nodes_written": len(nd), "nodes_total": n_nodes,
                       "capped": len(e) < n_edges, "max_edges": config.gephi_max_edges,
-                      "rule": GEPHI_RULE, "all_edges_in": (full or {}).get(kind)}
+                      "rule": rule, "groups": groups, "all_edges_in": (full or {}).get(kind)}
     return info
 
 
@@ -421,21 +474,7 @@ def run_analyze(
     t_detect = time.perf_counter()
     if progress:
         progress("write outputs", 0, 1)
-    co = result.graphs.coaction
-    ev = co.evidence if (all_evidence and co is not None) else result.evidence
-    with _Writes() as w:  # the Gephi files and the big tables first: they take longest
-        keep = result.accounts.loc[result.accounts["cluster"].notna(), "account"]
-        gephi = _write_gephi(out, _gephi_nodes(result), result.graphs, config, _last_day(read), w,
-                             both=False, keep=keep,
-                             full={k: f"{TABLES_DIR}/{k}.parquet" for k in ("amplification", "coaction")})
-        _write_tables(result, out, w)
-        w("clusters.csv", write_csv, result.clusters, out / "clusters.csv")
-        w("accounts.csv", write_csv, result.accounts, out / "accounts.csv")
-        w("evidence.csv", write_csv, ev, out / "evidence.csv")
-        w("pairs.csv", write_csv, result.pairs, out / "pairs.csv")
-        if read.rows_rejected:
-            w("rejected.csv", write_csv, read.rejected, out / "rejected.csv")
-    files: dict[str, Path] = dict(w.files)
+    files, gephi = _write_analysis(read, result, out, config, all_evidence=all_evidence)
     t_write = time.perf_counter()
     if figures:
         from .plot import write_figures
@@ -462,6 +501,28 @@ def run_analyze(
     summary["outputs"] = sorted([*files, "summary.json"])
     files["summary.json"] = write_json(summary, out / "summary.json")
     return AnalyzeRun(read, result, out, dict(sorted(files.items())), summary)
+
+
+def _write_analysis(read: ReadResult, result: Any, out: Path, config: Config, *,
+                    all_evidence: bool) -> tuple[dict[str, Path], dict[str, Any]]:
+    """The tables and Gephi files of :func:`run_analyze`: (output name → path, what the
+    Gephi files hold)."""
+    co = result.graphs.coaction
+    ev = co.evidence if (all_evidence and co is not None) else result.evidence
+    with _Writes() as w:
+        # the longest writes first: the big tables, which need no preparation, keep both
+        # workers busy while the Gephi files' edges and nodes are chosen here
+        w("pairs.csv", write_csv, result.pairs, out / "pairs.csv")
+        _write_tables(result, out, w)
+        gephi = _write_gephi(out, _gephi_nodes(result), result.graphs, config, _last_day(read), w,
+                             both=False, priority=_gephi_priority(result.accounts),
+                             full={k: f"{TABLES_DIR}/{k}.parquet" for k in ("amplification", "coaction")})
+        w("clusters.csv", write_csv, result.clusters, out / "clusters.csv")
+        w("accounts.csv", write_csv, result.accounts, out / "accounts.csv")
+        w("evidence.csv", write_csv, ev, out / "evidence.csv")
+        if read.rows_rejected:
+            w("rejected.csv", write_csv, read.rejected, out / "rejected.csv")
+    return dict(w.files), gephi
 
 
 def _write_tables(result: Any, out: Path, write: Callable[..., None]) -> None:

@@ -239,6 +239,22 @@ def test_quoted_fields_newlines_and_long_cells(tmp_path):
     assert res.rows_kept == 2
 
 
+def test_line_breaks_in_values_are_looked_for_only_when_a_quote_follows_the_header(tmp_path):
+    from coordnet.io import _may_quote
+
+    assert _may_quote(None, b'"a","b"\n1,2\n3,4\n', None, "utf-8") is False  # quoted header only
+    assert _may_quote(None, b'a,b\n1,"2"\n', None, "utf-8") is True
+    assert _may_quote(None, b'"a\nb",c\n1,2\n', None, "utf-8") is True     # a header cell's break
+    assert _may_quote(None, b'a,b\n1,2\n', "gzip", "utf-8") is True        # not searched
+    assert _may_quote(None, b'a,b\n1,2\n', None, "utf-16") is True         # not ASCII-like
+    p = write(tmp_path, "h.csv", '"source","target"\n' + "a,b\n" * 10)
+    assert _may_quote(p, None, None, "utf-8") is False
+    # a quoted line break far into the file (past pyarrow's first block) is still one value
+    big = "source,target\n" + "a,b\n" * 2_000_000 + '"x\ny",z\n' + "c,d\n"
+    res = coordnet.read_actions(write(tmp_path, "big.csv", big))
+    assert res.rows_kept == 2_000_002 and res.actions["source"].iloc[-2] == "x\ny"
+
+
 def test_utf8_bom_and_latin1(tmp_path):
     res = coordnet.read_actions(write(tmp_path, "bom.csv", b"\xef\xbb\xbf" + "source,target\né,ü\n".encode()))
     assert res.mapping["source"] == "source" and res.actions["source"].tolist() == ["é"]
@@ -357,10 +373,16 @@ def test_accounts_only_on_rejected_rows_are_not_categories(tmp_path):
     (["r1", "r2", "r3"], False),
     (["r1", "r2", "r1"], True),
     (["", None, "x", None], False),                       # nulls are not values
-    (["x" * 70 + "a", "x" * 70 + "b"], True),             # only 64 bytes hashed: say maybe
+    (["x" * 70 + "b", "y", "x" * 70 + "a"], True),        # only 64 bytes hashed: say maybe
+    (["x" * 70 + "a", "x" * 70 + "b"], False),            # (in order: no hashing needed)
     (["abcdefgh", "abcdefghi", "abcdefg", "abcdefgh"], True),
     (["abcdefgh", "abcdefghi", "abcdefg", "bcdefgh"], False),
     (["é", "e", "ü ñ", "\u3000"], False),
+    (["a", "b", "é", "z"], False),                         # in order: no hashing needed
+    (["z", "é", "b", "a"], False),                         # in reverse order
+    (["a", "b", "b", "c"], True),                          # in order, but a repeat
+    (["a", "a", "b"], True),
+    (["b", "a", "c"], False),
 ])
 def test_may_repeat(values, repeats):
     from coordnet.io import _may_repeat
@@ -369,6 +391,42 @@ def test_may_repeat(values, repeats):
     # a slice (non-zero offset) and large_string give the same answer
     arr = pa.array(["pad"] + values, type=pa.large_string()).slice(1)
     assert _may_repeat(arr) is repeats
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(TEXT), st.text(max_size=5)),
+                         max_size=6), min_size=1, max_size=5))
+def test_chunked_columns_clean_and_encode_as_one_array(chunks):
+    """pyarrow's CSV reader gives chunked columns: cleaned, encoded and checked for repeats
+    chunk by chunk, they give what the whole column does."""
+    from coordnet.io import _clean_arrow, _dict_codes, _may_repeat
+
+    col = pa.chunked_array([pa.array(c, type=pa.string()) for c in chunks], type=pa.string())
+    whole = _clean_arrow(col.combine_chunks())
+    clean = _clean_arrow(col)
+    assert clean.combine_chunks().equals(whole)
+    (i1, d1), (i2, d2) = _dict_codes(clean), _dict_codes(whole)
+    assert d1.equals(d2) and i1.tolist() == i2.tolist()
+    values = [v for v in whole.to_pylist() if v is not None]
+    assert _may_repeat(clean) is _may_repeat(whole)
+    if len(set(values)) < len(values):
+        assert _may_repeat(clean) is True
+
+
+@pytest.mark.parametrize("chunks, repeats", [
+    ([["a", "b"], ["c"], [], ["d"]], False),
+    ([["a", "b"], ["b", "c"]], True),                     # a repeat across a chunk boundary
+    ([["9", "98"], ["99", "100"], ["101"]], False),       # by length, then text (numeric ids)
+    ([["101", "100"], ["99"], ["9"]], False),             # the same, decreasing
+    ([["9", "10"], ["10"]], True),
+    ([["b", "c"], ["a", "d"]], False),                    # not in order: hashed
+    ([["b", "c"], ["a", "c"]], True),
+])
+def test_may_repeat_across_chunks(chunks, repeats):
+    from coordnet.io import _may_repeat
+
+    assert _may_repeat(pa.chunked_array([pa.array(c, type=pa.string()) for c in chunks],
+                                        type=pa.string())) is repeats
 
 
 _cells = st.one_of(st.sampled_from(TEXT), st.text(max_size=6))
@@ -401,3 +459,23 @@ def test_may_repeat_never_misses_a_repeat(values, data):
     if present:  # one value again: a repeat, wherever it falls and however long it is
         values = values + [data.draw(st.sampled_from(present))]
         assert _may_repeat(pa.array(values, type=pa.string())) is True
+        # in order or in reverse order too (the shortcut for ordered ids)
+        ordered = sorted(v for v in values if v is not None)
+        assert _may_repeat(pa.array(ordered, type=pa.string())) is True
+        assert _may_repeat(pa.array(ordered[::-1], type=pa.string())) is True
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab\x00\x7fé z0\uffff"), max_size=10), max_size=40),
+       st.booleans())
+def test_sort_order_is_pyarrows(values, large):
+    """The integer-key sort of short values gives pyarrow's order (bytes; equal values in
+    their order), NUL bytes, empty values, slices and long values included."""
+    import pyarrow.compute as pc
+
+    from coordnet.io import _sort_order
+
+    arr = pa.array(["pad"] + values, type=pa.large_string() if large else pa.string()).slice(1)
+    assert _sort_order(arr).tolist() == pc.array_sort_indices(arr).to_numpy().tolist()
+    short = pa.array([v[:8] for v in values], type=pa.string())
+    assert _sort_order(short).tolist() == pc.array_sort_indices(short).to_numpy().tolist()

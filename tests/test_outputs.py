@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -217,23 +218,72 @@ def _edges(categorical: bool) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("categorical", [False, True])
-def test_cap_edges_keeps_cluster_edges_then_heaviest(categorical):
-    from coordnet.output import cap_edges
+def test_cap_edges_fills_by_group_then_heaviest_never_beyond_the_cap(categorical):
+    from coordnet.output import _cap, cap_edges
 
     e = _edges(categorical)
 
-    def kept(cap, keep=()):
-        out = cap_edges(e, cap, source="source", target="target", weight="weight", keep=keep)
+    def kept(cap, *priority):
+        out = cap_edges(e, cap, source="source", target="target", weight="weight", priority=priority)
+        assert len(out) <= cap or not cap
         return list(zip(out["source"].astype(str), out["target"].astype(str)))
 
     # no cluster: the heaviest (3), then the weight-2 ties by source name: c, d before g
     assert kept(2) == [("a", "x"), ("c", "y")]
     assert kept(3) == [("a", "x"), ("c", "y"), ("d", "y")]
-    # every edge of a cluster account (k: f->k; e: e->z) first, then the heaviest others
-    assert kept(3, keep={"k", "e"}) == [("a", "x"), ("e", "z"), ("f", "k")]
-    # the cluster's edges are all kept even beyond the cap; table order is kept
-    assert kept(1, keep={"x"}) == [("a", "x"), ("b", "x"), ("g", "x")]
-    assert kept(0) == kept(7) == kept(100) == list(zip("abcdefg", "xxyyzkx"))
+    # the first group's edges (k: f->k; e: e->z) first, then the heaviest others
+    assert kept(3, {"k", "e"}) == [("a", "x"), ("e", "z"), ("f", "k")]
+    # a group larger than the cap gives its heaviest (ties by name), never more than the cap
+    assert kept(1, {"x"}) == [("a", "x")]
+    assert kept(2, {"x"}) == [("a", "x"), ("g", "x")]
+    # groups in order: the first whole, then the heaviest of the second
+    assert kept(3, {"k"}, {"y", "e"}) == [("c", "y"), ("d", "y"), ("f", "k")]
+    assert kept(2, {"k"}, {"y", "e"}) == [("c", "y"), ("f", "k")]
+    assert kept(0) == kept(7) == kept(100) == kept(0, {"x"}) == list(zip("abcdefg", "xxyyzkx"))
+    # per group (then the rest): edges, edges kept
+    _, total, written = _cap(e, 2, source="source", target="target", weight="weight",
+                             priority=({"k"}, {"y", "e"}))
+    assert (total, written) == ([1, 3, 3], [1, 1, 0])
+
+
+def test_gephi_files_do_not_depend_on_the_rows_written_at_a_time(tmp_path, monkeypatch):
+    """Times print without milliseconds only when every time of the column is a whole
+    second: decided over the whole column, not piece by piece."""
+    import coordnet.output as out
+
+    e = pd.DataFrame({"source": ["a", "b", "c"], "target": ["b", "c", "a"], "weight": [1, 2, 3],
+                      "first_time": pd.to_datetime(["2024-03-08 20:12:05", "2024-03-08 20:12:06",
+                                                    "2024-03-08 20:12:07.250"], utc=True,
+                                                   format="ISO8601")})
+    n = pd.DataFrame({"account": ["a", "b", "c"], "first_time": e["first_time"]})
+    files = {}
+    for chunk in (out._XML_CHUNK, 1):
+        monkeypatch.setattr(out, "_XML_CHUNK", chunk)
+        d = tmp_path / str(chunk)
+        d.mkdir()
+        out.write_gexf(n, e, d / "g.gexf", source="source", target="target", directed=True,
+                       weight="weight", start="first_time", end="first_time")
+        out.write_graphml(n, e, d / "g.graphml", source="source", target="target", directed=True)
+        files[chunk] = [(d / f).read_bytes() for f in ("g.gexf", "g.graphml")]
+    assert files[1] == files[out._XML_CHUNK]
+    assert b'start="2024-03-08T20:12:05.000Z"' in files[1][0]
+
+
+def test_gephi_nodes_by_codes_equal_nodes_by_names():
+    from coordnet.pipeline import _accounts_in, _isin
+
+    names = ["a", "b", "c", "d", "e", "=x"]
+    cats = pd.CategoricalDtype(sorted(names))
+    e = pd.DataFrame({"s": pd.Categorical(["a", "c", None], dtype=cats),
+                      "t": pd.Categorical(["b", "b", "a"], dtype=cats)})
+    accounts = pd.Series(sorted(names), dtype="str")
+    more = pd.Series(["=x", "zz"], dtype=object)  # "zz" is no account
+    fast = _accounts_in(accounts, e["s"], e["t"], more)
+    slow = _isin(accounts, [e["s"], e["t"], more])
+    assert fast.tolist() == slow.tolist() == [True, True, True, True, False, False]  # =x a b c d e
+    # accounts in another order than the categories: by names
+    assert _accounts_in(accounts[::-1].reset_index(drop=True), e["s"], e["t"], more).tolist() == \
+        slow.tolist()[::-1]
 
 
 class _Collect(logging.Handler):
@@ -273,30 +323,88 @@ def test_gephi_limit_in_run_graph(tmp_path):
     assert "wrote 2 edges" in text and "every edge is in amplification.csv" in text
 
 
+def _written_edges(run_, folder):
+    """The amplification edges of ``run_``: those in ``folder/graph.graphml`` and the others,
+    as (flagged member's edge, weight) lists."""
+    amp = run_.result.graphs.amplification
+    acc = run_.result.accounts
+    members = set(acc.loc[acc["flagged"] & (acc["role"] == "amplifier"), "account"])
+    written = set(nx.read_graphml(folder / "graph.graphml").edges)
+    out = {True: ([], []), False: ([], [])}
+    for s, t, w in zip(amp["source"].astype(str), amp["target"].astype(str), amp["weight"]):
+        out[s in members or t in members][(s, t) not in written].append(w)
+    return written, out
+
+
 def test_gephi_limit_in_run_analyze_is_reported(tmp_path):
     run_ = coordnet.run_analyze(CAMPAIGN, tmp_path / "o", figures=False, lang="fr",
                                 config=coordnet.Config(gephi_max_edges=60))
     amp = run_.result.graphs.amplification
-    members = set(run_.result.accounts.loc[run_.result.accounts["cluster"].notna(), "account"])
-    touch = amp["source"].isin(members) | amp["target"].isin(members)
-    g = nx.read_graphml(tmp_path / "o" / "graph.graphml")
-    written = set(g.edges)
-    # every edge of a candidate cluster's account, then the heaviest others up to 60
-    assert {(s, t) for s, t in zip(amp["source"][touch], amp["target"][touch])} <= written
-    assert len(written) == max(60, int(touch.sum())) < len(amp)
-    rest = amp[~touch]
-    w_in = [w for s, t, w in zip(rest["source"], rest["target"], rest["weight"]) if (s, t) in written]
-    w_out = [w for s, t, w in zip(rest["source"], rest["target"], rest["weight"]) if (s, t) not in written]
-    assert not w_in or min(w_in) >= max(w_out)
+    written, by = _written_edges(run_, tmp_path / "o")
+    # every edge of a flagged cluster's member (56 here), then the heaviest others up to 60
+    assert len(by[True][0]) == 56 and not by[True][1]
+    assert len(written) == 60 < len(amp)
+    assert min(by[False][0]) >= max(by[False][1])
     info = run_.summary["gephi"]["graph"]
     assert (info["edges_written"], info["edges_total"]) == (len(written), len(amp))
+    assert info["groups"] == {"flagged_members": {"edges": 56, "edges_written": 56},
+                              "candidate_clusters": {"edges": 0, "edges_written": 0},
+                              "other": {"edges": len(amp) - 56, "edges_written": 4}}
     note = f"{len(written)} des {coordnet.report._num(1226, 'fr')} liens"  # 1 226, French spacing
     assert note in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
     assert note in (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "à eux seuls" not in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
     summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
-    assert summary["gephi"]["graph"]["rule"].startswith("every edge touching an account of a candidate")
+    assert summary["gephi"]["graph"]["rule"].startswith("the edges of the flagged clusters' members")
     # within the limit nothing is said
     assert not coordnet.report.gephi_notes({"graph": {**info, "capped": False}})
+
+
+def test_gephi_limit_below_the_flagged_clusters_edges_keeps_their_heaviest(tmp_path):
+    log, seen = logging.getLogger("coordnet"), _Collect()
+    log.addHandler(seen)
+    try:
+        run_ = coordnet.run_analyze(CAMPAIGN, tmp_path / "o", figures=False,
+                                    config=coordnet.Config(gephi_max_edges=20))
+    finally:
+        log.removeHandler(seen)
+    written, by = _written_edges(run_, tmp_path / "o")
+    # the limit holds: the heaviest 20 of the flagged members' 56 edges, nothing else
+    assert len(written) == len(by[True][0]) == 20 and not by[False][0]
+    assert min(by[True][0]) >= max(by[True][1])
+    groups = run_.summary["gephi"]["graph"]["groups"]
+    assert groups["flagged_members"] == {"edges": 56, "edges_written": 20}
+    said = "The flagged clusters' members alone have 56 links, more than the limit: the files " \
+           "hold the heaviest 20 of them."
+    assert said in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    assert said in html.unescape((tmp_path / "o" / "report.html").read_text(encoding="utf-8"))
+    assert any("members alone have 56 edges" in m for m in seen.messages)
+    root = ET.parse(tmp_path / "o" / "graph.gexf").getroot()
+    assert "the heaviest 20 of them" in root.find(f"{G}meta/{G}description").text
+    # every account of the flagged cluster is still a node
+    members = run_.result.accounts.loc[run_.result.accounts["flagged"], "account"]
+    assert set(members) <= set(nx.read_graphml(tmp_path / "o" / "graph.graphml").nodes)
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_csv_neutralising_by_first_byte_matches_neutralise_cells(large):
+    """The writer's check of each value's first byte finds the same cells as
+    :func:`neutralise_cells`: empty values and nulls (whose neighbour's byte it sees),
+    slices, tabs, carriage returns and non-ASCII text included."""
+    import pyarrow as pa
+
+    from coordnet.output import _neutralise_arrow, neutralise_cells
+
+    values = ["", "=1", None, "a", "", "-", "+x", "\tt", "\rr", "@", "é=", " =", "=", None, "ok", ""]
+    typ = pa.large_string() if large else pa.string()
+    for start in range(4):
+        for stop in (len(values), len(values) - 2):
+            arr = pa.array(values, type=typ).slice(start, stop - start)
+            got = _neutralise_arrow(arr).to_pylist()
+            want = neutralise_cells(pd.DataFrame({"v": pd.Series(values[start:stop], dtype=object)}))
+            assert got == [None if pd.isna(v) else v for v in want["v"]]
+    plain = pa.array(["a", "", None, "b"], type=typ)
+    assert _neutralise_arrow(plain) is plain  # nothing to neutralise: no copy
 
 
 def test_categorical_and_text_columns_write_the_same_bytes(tmp_path):
