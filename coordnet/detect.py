@@ -63,6 +63,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from ._links import Links, lookup, rows_with_repeats
 from .config import Config
 from .errors import InputError, MissingDependencyError
 from .io import ensure_encoded as _encoded
@@ -627,12 +628,9 @@ def validate_clusters(
     >>> v[["sync_observed", "p_value"]].values.tolist()  # 10 pairs × 3; no random group comes close
     [[30.0, 0.01]]
     """
-    import scipy.sparse as sp
-
     rng = np.random.default_rng(seed)
     acts = activity.sort_index()
-    names = acts.index.to_numpy()
-    n = len(names)
+    n = len(acts)
     # activity deciles, ties broken at random (not by name: similar names often come together)
     tiebreak = rng.permutation(n)
     order = np.lexsort((tiebreak, acts.to_numpy()))
@@ -640,31 +638,28 @@ def validate_clusters(
     ranks[order] = np.arange(n)
     deciles = (ranks * min(10, max(1, n)) // max(1, n)).astype(np.int64)
     pools = {d: np.flatnonzero(deciles == d) for d in np.unique(deciles)}
-    pos = pd.Series(np.arange(n), index=names)
-    # k per pair as a symmetric sparse matrix over the accounts (codes: no string per row)
+    # k per pair once (a < b) over the account codes (no string per row)
     sa, sb = (_account_codes(_text(sync[c]), acts.index) for c in ("account_a", "account_b"))
-    ok = (sa >= 0) & (sb >= 0)
-    sa, sb = sa[ok], sb[ok]
-    kk = sync["k"].to_numpy()[ok].astype("float64")
-    k = sp.coo_matrix((kk, (sa, sb)), shape=(n, n)).tocsr()
-    k = sp.triu(k + k.T, 1).tocsr()  # pair (a, b) with a < b, once
-    k.eliminate_zeros()
-    k.sort_indices()
-    ka, kb = np.repeat(np.arange(n), np.diff(k.indptr)), k.indices
+    k = Links.from_pairs(sa, sb, sync["k"].to_numpy(), n)
+    del sa, sb
+    mem_of = {}
+    for cid, accounts in members.items():
+        at = acts.index.get_indexer(pd.Index(list(accounts)))
+        mem_of[cid] = at[at >= 0].astype(np.int64)
+    mean_of = _NullMean(k, deciles, np.concatenate([np.zeros(0, np.int64), *mem_of.values()]))
+    if mem_of:  # each account's largest values, enough for the largest cluster
+        k.prepare_top(max(len(m) for m in mem_of.values()) - 1)
     top_cache: dict[int, np.ndarray] = {}
-    mean_of = _NullMean(k, ka, kb, deciles)
-    ranked = _strength_ranks(k, mean_of.full)  # once for every group size
-    linked, keys = _linked_keys(k)
     rows = []
-    for cid in sorted(members):  # a few candidate clusters; the draws are vectorised
-        mem = pos.reindex(members[cid]).dropna().astype(np.int64).to_numpy()
+    for cid in sorted(members):  # a few candidate clusters; the groups are summed compiled
+        mem = mem_of[cid]
         size = len(mem)
         if size < 2:
             rows.append((cid, 0.0, 0.0, np.nan, 1.0, 0))
             continue
-        obs = float(_group_k(mem[None, :], k, linked, keys)[0])
+        obs = float(k.group_sums(mem[None, :])[0])
         if size not in top_cache:
-            top_cache[size] = _top_strength(k, size - 1, ranked)
+            top_cache[size] = k.top(size - 1)
         top = top_cache[size]
         dec = deciles[mem]
         is_member = np.zeros(n, dtype=bool)
@@ -673,22 +668,22 @@ def validate_clusters(
         pool_of = {d: (pools[d][~is_member[pools[d]]] if (~is_member[pools[d]]).any() else pools[d])
                    for d in slots}
         mean = mean_of(mem, is_member, pools, pool_of, slots)
+        # the slots' pools one after the other; column c of a batch draws in pool col_off[c]
+        allpool = np.concatenate([pool_of[d] for d in slots]).astype(np.int64)
+        starts = np.cumsum([0] + [len(pool_of[d]) for d in slots])[:-1]
+        col_off = np.repeat(starts, list(slots.values())).astype(np.int64)
         exceed = 0
         batch = max(1, int(4_000_000 // size))  # bounded memory per batch
+        picks = np.empty((min(batch, n_null), size), dtype=np.int64)
+        seen: dict[str, Any] = {}
         done = 0
         while done < n_null:
             b = min(batch, n_null - done)
-            groups = np.empty((b, size), dtype=np.int64)
             col = 0
             for d, cnt in slots.items():
-                pool = pool_of[d]
-                groups[:, col:col + cnt] = pool[_draw_distinct(rng, len(pool), b, cnt)]
+                picks[:b, col:col + cnt] = _draw_distinct(rng, len(pool_of[d]), b, cnt, seen)
                 col += cnt
-            # a group's sum is at most half the sum of its members' size−1 strongest links:
-            # only the groups whose bound reaches the observed value are summed exactly
-            maybe = np.flatnonzero(top[groups].sum(axis=1) / 2.0 >= obs)
-            if len(maybe):
-                exceed += int((_group_k(groups[maybe], k, linked, keys) >= obs).sum())
+            exceed += k.count_exceed(picks[:b], col_off, allpool, top, obs)
             done += b
         p = (1 + exceed) / (1 + n_null)
         lift = obs / mean if mean > 0 else (np.inf if obs > 0 else np.nan)
@@ -697,13 +692,15 @@ def validate_clusters(
                                        "n_null"])
 
 
-def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int) -> np.ndarray:
+def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int,
+                   state: dict[str, Any] | None = None) -> np.ndarray:
     """``b`` rows of ``cnt`` positions in ``range(pool)``, distinct within each row, uniform
     (with replacement only when the pool is smaller than ``cnt``).
 
     Rows are drawn with replacement and the few rows holding a repeat are drawn again
     (rejection: the accepted rows are uniform over distinct tuples); for a nearly exhausted
-    pool, a random permutation per row instead.
+    pool, a random permutation per row instead. ``state``: scratch space kept between calls
+    (the marks of the repeat check).
 
     Examples
     --------
@@ -716,42 +713,20 @@ def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int) -> np.
     if cnt * 2 > pool:  # rejection would be slow: permutations of the (small) pool
         return np.argsort(rng.random((b, pool)), axis=1)[:, :cnt]
     pick = rng.integers(0, pool, (b, cnt))
+    if cnt < 2:
+        return pick
+    state = {} if state is None else state
     rows = np.arange(b)
     while True:  # only the rows drawn again are checked again
-        srt = np.sort(pick[rows], axis=1)
-        bad = rows[(srt[:, 1:] == srt[:, :-1]).any(axis=1)]
+        bad = rows_with_repeats(pick, rows, pool, state)
         if not len(bad):
             return pick
         pick[bad] = rng.integers(0, pool, (len(bad), cnt))
         rows = bad
 
 
-def _strength_ranks(k: Any, full: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every pair value of ``k`` (upper-triangular CSR of a symmetric matrix) under each of
-    its two accounts, largest first per account: ``(account, value, rank)``. ``full``:
-    ``k + k.T`` when already computed."""
-    n = k.shape[0]
-    full = (k + k.T if full is None else full).tocoo()
-    order = np.lexsort((-full.data, full.row))
-    r, v = full.row[order], full.data[order]
-    first = np.searchsorted(r, np.arange(n))
-    rank = np.arange(len(r)) - first[r]
-    return r, v, rank
-
-
-def _top_strength(k: Any, m: int, ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-                  ) -> np.ndarray:
-    """Per account, the sum of its ``m`` largest pair values in ``k`` (upper-triangular
-    CSR of a symmetric matrix): an upper bound of its contribution to any group of m + 1.
-    ``ranked``: :func:`_strength_ranks` of ``k`` when already computed."""
-    r, v, rank = _strength_ranks(k) if ranked is None else ranked
-    keep = rank < m
-    return np.bincount(r[keep], weights=v[keep], minlength=k.shape[0])
-
-
-def _null_mean(k: Any, ka: np.ndarray, kb: np.ndarray, deciles: np.ndarray, is_member: np.ndarray,
-               pools: dict[Any, np.ndarray], pool_of: dict[Any, np.ndarray],
-               slots: dict[Any, int]) -> float:
+def _null_mean(k: Links, deciles: np.ndarray, is_member: np.ndarray, pools: dict[Any, np.ndarray],
+               pool_of: dict[Any, np.ndarray], slots: dict[Any, int]) -> float:
     """Exact expectation of a random group's sum under the matched sampling: for two slots
     in deciles d ≠ e, the mean link between their pools ``W(d, e) / (|P_d|·|P_e|)``; for two
     slots in the same decile, ``2·W(d, d) / (|P_d|·(|P_d| − 1))`` (``|P_d|²`` when the pool
@@ -759,6 +734,7 @@ def _null_mean(k: Any, ka: np.ndarray, kb: np.ndarray, deciles: np.ndarray, is_m
     in_pool = np.zeros(len(deciles), dtype=bool)
     for d in slots:
         in_pool[pool_of[d]] = True
+    ka, kb = k.rows, k.indices
     use = in_pool[ka] & in_pool[kb]
     da, db = deciles[ka[use]], deciles[kb[use]]
     lo, hi = np.minimum(da, db), np.maximum(da, db)
@@ -773,40 +749,30 @@ class _NullMean:
     members its pools leave out (exact when the values are integers, as co-action counts
     are; other values take :func:`_null_mean` itself)."""
 
-    def __init__(self, k: Any, ka: np.ndarray, kb: np.ndarray, deciles: np.ndarray) -> None:
-        self.k, self.ka, self.kb, self.deciles = k, ka, kb, deciles
+    def __init__(self, k: Links, deciles: np.ndarray, accounts: np.ndarray | None = None) -> None:
+        """``accounts``: the members of the clusters to come (their links are gathered
+        once)."""
+        self.k, self.deciles = k, deciles
         self.nd = int(deciles.max()) + 1 if len(deciles) else 1
-        data = k.data
-        self.exact = bool(np.all(data == np.round(data))) and float(np.abs(data).sum()) < 2.0 ** 52
-        self.full = (k + k.T).tocsr()
+        self.exact = k.integral()
         if self.exact:
-            self.w_all = self._w(ka, kb, data)
-
-    def _w(self, a: np.ndarray, b: np.ndarray, v: np.ndarray) -> np.ndarray:
-        da, db = self.deciles[a], self.deciles[b]
-        lo, hi = np.minimum(da, db), np.maximum(da, db)
-        nd = self.nd
-        return np.bincount(lo * nd + hi, weights=v, minlength=nd * nd).reshape(nd, nd)
+            self.w_all = k.decile_totals(deciles, self.nd)
+            self.inc = k.incident(np.zeros(0, np.int64) if accounts is None else accounts)
 
     def __call__(self, mem: np.ndarray, is_member: np.ndarray, pools: dict[Any, np.ndarray],
                  pool_of: dict[Any, np.ndarray], slots: dict[Any, int]) -> float:
         if not self.exact:
-            return _null_mean(self.k, self.ka, self.kb, self.deciles, is_member, pools, pool_of, slots)
+            return _null_mean(self.k, self.deciles, is_member, pools, pool_of, slots)
         # members left out of their decile's pool (the pool keeps them when it has nobody else)
         out = np.zeros(len(self.deciles), dtype=bool)
         for d in slots:
             if len(pool_of[d]) < len(pools[d]):
                 out[pools[d][is_member[pools[d]]]] = True
         x = np.flatnonzero(out)
-        f = self.full
-        cnt = np.diff(f.indptr)[x]
-        if not cnt.sum():
+        if not len(x):
             return _null_total(self.w_all, pool_of, slots)
-        a = np.repeat(x, cnt)
-        sl = np.concatenate([np.arange(f.indptr[i], f.indptr[i + 1]) for i in x])
-        b, v = f.indices[sl], f.data[sl]
-        once = ~out[b] | (a < b)  # a link between two left-out members: counted once
-        return _null_total(self.w_all - self._w(a[once], b[once], v[once]), pool_of, slots)
+        inc = self.inc if self.inc.covers(x) else self.k.incident(x)
+        return _null_total(self.w_all - inc.left_out_totals(x, out, self.deciles, self.nd), pool_of, slots)
 
 
 def _null_total(w: np.ndarray, pool_of: dict[Any, np.ndarray], slots: dict[Any, int]) -> float:
@@ -898,50 +864,6 @@ def _group_key(col: pd.Series) -> Any:
         if not (codes < 0).any():
             return codes
     return col
-
-
-def _linked_keys(k: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Accounts with at least one link in ``k`` and the sorted pair keys ``a·n + b``."""
-    n = k.shape[0]
-    linked = (np.diff(k.indptr) > 0) | (np.bincount(k.indices, minlength=n) > 0)
-    keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(k.indptr)) * n + k.indices
-    return linked, keys
-
-
-def _sorted_search(keys: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(keys, q)``, the queries searched in ascending order (each search
-    starts where the last ended: several times faster on millions of random queries)."""
-    if len(q) < 100_000:
-        return np.searchsorted(keys, q)
-    o = np.argsort(q)
-    at = np.empty(len(q), dtype=np.intp)
-    at[o] = np.searchsorted(keys, q[o])
-    return at
-
-
-def _group_k(groups: np.ndarray, k: Any, linked: np.ndarray | None = None,
-             keys: np.ndarray | None = None) -> np.ndarray:
-    """Sum of k over all pairs inside each group (rows of ``groups``), vectorised: the pairs
-    of each group are looked up among the linked pairs (``k``, a symmetric sparse matrix,
-    canonical CSR) by binary search; accounts without any link are left out first.
-    ``linked, keys``: :func:`_linked_keys` of ``k`` when already computed."""
-    b, size = groups.shape
-    n = k.shape[0]
-    if linked is None or keys is None:
-        linked, keys = _linked_keys(k)
-    out = np.zeros(b)
-    iu, ju = np.triu_indices(size, 1)
-    step = max(1, 4_000_000 // max(1, len(iu)))
-    for r0 in range(0, b, step):  # blocks of groups: bounded memory
-        g = groups[r0:r0 + step]
-        a, c = g[:, iu], g[:, ju]
-        ok = linked[a] & linked[c]
-        row = np.nonzero(ok)[0]
-        q = np.minimum(a[ok], c[ok]) * n + np.maximum(a[ok], c[ok])
-        at = np.minimum(_sorted_search(keys, q), len(keys) - 1) if len(keys) else np.zeros(len(q), int)
-        hit = (keys[at] == q) if len(keys) else np.zeros(len(q), bool)
-        out[r0:r0 + step] = np.bincount(row[hit], weights=k.data[at[hit]], minlength=len(g))
-    return out
 
 
 def time_to_amplify(actions: pd.DataFrame) -> pd.Series:
@@ -1082,11 +1004,10 @@ def _account_codes(col: pd.Series, names: pd.Index) -> np.ndarray:
     the integer codes when the column is categorical (no string per row)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         cats = col.cat.categories
-        codes = col.cat.codes.to_numpy().astype(np.int64)
-        if not (cats is names or cats.equals(names)):
-            at = names.get_indexer(cats)
-            codes = np.where(codes >= 0, at[np.maximum(codes, 0)] if len(at) else -1, -1)
-        return codes
+        codes = col.cat.codes.to_numpy()
+        if cats is names or (len(cats) == len(names) and cats.equals(names)):
+            return codes.astype(np.int64)
+        return lookup(codes, names.get_indexer(cats))
     if isinstance(col.array, pd.arrays.ArrowStringArray) and len(col):  # hashed by Arrow: no str per row
         import pyarrow as pa
         import pyarrow.compute as pc
