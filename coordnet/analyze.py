@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .detect import (_account_codes, _amplification_degrees, _block_amplification_many,
-                     _cluster_statistics_many, _encoded, _Groups, _ms, _run_starts, _seg_sum, amplification_pairs,
-                     cluster_core, find_clusters, synchrony_pairs, validate_clusters)
+from .detect import (_account_codes, _amplification_degrees, _block_amplification_many, _cluster_statistics_many,
+                     _Clusterings, _encoded, _Groups, _ms, _positions, _run_starts, _seg_sum, _text,
+                     amplification_pairs, cluster_core, synchrony_pairs, validate_clusters)
 from .graphs import Graphs, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -115,6 +115,40 @@ def _busiest(times_cluster: np.ndarray, times_all: np.ndarray, width_ms: int) ->
     return start, last, n_c, n_all
 
 
+def _union_links(sig_t: pd.DataFrame, sig_r: pd.DataFrame) -> pd.DataFrame:
+    """The significant links of both layers as one undirected edge list ``account_a,
+    account_b``: the synchrony pairs as they are, then each amplification edge as (smaller,
+    larger) name, each pair once (its first row), in that order.
+
+    On the amplification table's account codes when its categories are sorted text (the
+    codes then order the accounts as their names do), as categoricals of those names; as
+    text otherwise.
+
+    >>> t = pd.DataFrame({"account_a": ["a", "b"], "account_b": ["c", "c"]})
+    >>> r = pd.DataFrame({"source": ["c", "b", "d"], "target": ["a", "a", "c"]})
+    >>> _union_links(t, r).astype(str).values.tolist()
+    [['a', 'c'], ['b', 'c'], ['a', 'b'], ['c', 'd']]
+    >>> _union_links(t, r.astype(pd.CategoricalDtype(["a", "b", "c", "d"]))).astype(str).values.tolist()
+    [['a', 'c'], ['b', 'c'], ['a', 'b'], ['c', 'd']]
+    """
+    src, tgt = sig_r["source"], sig_r["target"]
+    cats = src.cat.categories if isinstance(src.dtype, pd.CategoricalDtype) else None
+    if (cats is not None and isinstance(tgt.dtype, pd.CategoricalDtype) and tgt.cat.categories.equals(cats)
+            and pd.api.types.is_string_dtype(cats.dtype) and cats.is_monotonic_increasing and cats.is_unique):
+        ta, tb = (_account_codes(_text(sig_t[c]), cats) for c in ("account_a", "account_b"))
+        if not ((ta < 0) | (tb < 0)).any():
+            rs, rt = _account_codes(src, cats), _account_codes(tgt, cats)
+            a = np.concatenate([ta, np.minimum(rs, rt)])
+            b = np.concatenate([tb, np.maximum(rs, rt)])
+            first = np.sort(np.unique(a * len(cats) + b, return_index=True)[1])
+            dtype = pd.CategoricalDtype(cats)
+            return pd.DataFrame({c: pd.Categorical.from_codes(x[first], dtype=dtype, validate=False)
+                                 for c, x in (("account_a", a), ("account_b", b))})
+    r_pairs = pd.DataFrame({"account_a": np.minimum(src.astype(str), tgt.astype(str)),
+                            "account_b": np.maximum(src.astype(str), tgt.astype(str))})
+    return pd.concat([sig_t.astype(str), r_pairs]).drop_duplicates().reset_index(drop=True)
+
+
 def analyze(
     actions: pd.DataFrame,
     config: Config | None = None,
@@ -166,26 +200,33 @@ def analyze(
     amp = amplification_pairs(graphs.amplification, config)
     sig_t = sync.loc[sync["significant"], ["account_a", "account_b"]]
     sig_r = amp.loc[amp["significant"], ["source", "target"]]
-    r_pairs = pd.DataFrame({"account_a": np.minimum(sig_r["source"].astype(str), sig_r["target"].astype(str)),
-                            "account_b": np.maximum(sig_r["source"].astype(str), sig_r["target"].astype(str))})
-    union = pd.concat([sig_t.astype(str), r_pairs]).drop_duplicates().reset_index(drop=True)
+    union = _union_links(sig_t, sig_r)
     step("clustering", 3)
     # candidates (≥ min_cluster_size accounts at γ) can only lie in the union graph's core
     # (cluster_core); the sweep runs cluster the same links, so that persistence compares
     # partitions of one graph
     core = cluster_core(union, resolution=config.resolution, min_size=config.min_cluster_size)
-    comms = find_clusters(core, resolution=config.resolution, seed=config.seed)
-    sweep = {g: find_clusters(core, resolution=g, seed=config.seed) for g in SWEEP
-             if g != config.resolution}
-    sweep[config.resolution] = comms
+    # every Leiden run (γ, then the sweep) starts now, in worker processes on a large core;
+    # the sweep's partitions are waited for only when the persistence needs them
+    with _Clusterings(core, [config.resolution, *SWEEP], config.seed) as runs:
+        return _clusters(actions, config, graphs, sync, info, amp, sig_t, sig_r, union, runs, step)
+
+
+def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.DataFrame, info: dict[str, Any],
+              amp: pd.DataFrame, sig_t: pd.DataFrame, sig_r: pd.DataFrame, union: pd.DataFrame,
+              runs: _Clusterings, step: Callable[..., None]) -> Result:
+    """:func:`analyze` from the clustering on: candidates, validation, statistics, tables."""
+    comms = runs.get(config.resolution)
 
     # everything below works on integer account codes, each table labelled once
     acts = _encoded(actions)  # the same table when it comes from a reader (already coded)
     names = acts["source"].cat.categories
-    extra = pd.Index(comms["account"])[names.get_indexer(comms["account"]) < 0]
+    cc = _positions(comms["account"], names)
+    extra = pd.Index(comms["account"])[cc < 0]
     names_u = names.append(extra) if len(extra) else names
     n_u = len(names_u)
-    cc = names_u.get_indexer(comms["account"])
+    if len(extra):
+        cc = _positions(comms["account"], names_u)
     comm_code = np.full(n_u + 1, -1, dtype=np.int64)  # account code → community (last: code −1)
     comm_code[cc] = comms["community"].to_numpy()
     n_comm = int(comms["community"].max()) + 1 if len(comms) else 0
@@ -260,7 +301,8 @@ def analyze(
     keep = (rank < 5) & (tsum >= thr[tl] if len(tl) else np.zeros(0, dtype=bool))
     tl, tt = tl[keep], tt[keep]
     tb_ = groups.bounds_of(tl)
-    top_names = [names_u.take(tt[tb_[i]:tb_[i + 1]]).tolist() for i in range(nc)]
+    tnames = np.asarray(names_u.take(tt), dtype=object)  # one conversion, then slices
+    top_names = [tnames[tb_[i]:tb_[i + 1]].tolist() for i in range(nc)]
     recv = [sorted(set(targets_of[c]) | set(top_names[i])) for i, c in enumerate(cand_ids)]
     amp_all = graphs.amplification
     stats = _cluster_statistics_many(acts, amp_all, union, k60, groups, recv)
@@ -285,12 +327,14 @@ def analyze(
     times_all = np.sort(t_ms[t_ok])
     raw = ts.array.asi8 if isinstance(ts.array, pd.arrays.DatetimeArray) else t_ms
     # persistence over the resolution sweep: best Jaccard with any community of each run
+    sweep = {g: runs.get(g) for g in SWEEP if g != config.resolution}
+    sweep[config.resolution] = comms
     mem_lab = np.repeat(np.arange(nc), groups.n)
     hits = np.zeros(nc, dtype=np.int64)
     for part in sweep.values():
         pc = np.full(groups.n_acc + 1, -1, dtype=np.int64)
         pcom = part["community"].to_numpy()
-        pc[groups.names.get_indexer(part["account"])] = pcom
+        pc[_positions(part["account"], groups.names)] = pcom
         psize = np.bincount(pcom)
         m_c = pc[groups.member_codes]
         s_ = m_c >= 0
@@ -373,7 +417,7 @@ def analyze(
         cl_of[u[new]] = tl[at[new]] + 1
         role_of[u[new]] = 1
     accounts = graphs.accounts[["account", "n_actions", "n_amplified"]].copy()
-    ac = names_u.get_indexer(accounts["account"])
+    ac = _positions(accounts["account"], names_u)
     acl = cl_of[ac]
     accounts["cluster"] = pd.Series(np.where(acl > 0, acl, np.nan), index=accounts.index).astype("Int64")
     roles = np.array(["amplifier", "target", np.nan], dtype=object)[np.where(role_of[ac] >= 0, role_of[ac], 2)]

@@ -57,12 +57,12 @@ political astroturfing across the world. *Scientific Reports*, 12, 4572.
 from __future__ import annotations
 
 import logging
-import random
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
+from ._leiden import LeidenRuns
 from ._links import Links, lookup, rows_with_repeats
 from .config import Config
 from .errors import InputError, MissingDependencyError
@@ -496,17 +496,39 @@ def cluster_core(edges: pd.DataFrame, *, resolution: float, min_size: int) -> pd
     269–287 (k-cores). Traag, V. A., Waltman, L., & van Eck, N. J. (2019). From Louvain to
     Leiden: guaranteeing well-connected communities. *Scientific Reports*, 9, 5233.
     """
-    import igraph as ig
-
     k = int(np.ceil(resolution * (min_size - 1) - 1e-9))
     if edges.empty or k <= 1:  # every account with a link is in the 1-core
         return edges
-    codes, names = pd.factorize(pd.concat([edges["account_a"], edges["account_b"]]))
-    m = len(edges)
-    g = ig.Graph(n=len(names), edges=np.column_stack([codes[:m], codes[m:]]))
-    g.simplify()
+    a, b, names = _node_codes(edges)
+    g = _graph(a, b, len(names))
     core = np.asarray(g.coreness()) >= k
-    return edges.loc[core[codes[:m]] & core[codes[m:]]]
+    return edges.loc[core[a] & core[b]]
+
+
+def _node_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Node numbers of both columns of an edge list and the names, sorted (as
+    ``pd.factorize(..., sort=True)``): on the codes of categorical columns over one sorted
+    set of categories, without a string per row."""
+    ca, cb = edges["account_a"], edges["account_b"]
+    m = len(edges)
+    if (isinstance(ca.dtype, pd.CategoricalDtype) and isinstance(cb.dtype, pd.CategoricalDtype)
+            and ca.cat.categories.equals(cb.cat.categories) and ca.cat.categories.is_monotonic_increasing):
+        x = np.concatenate([ca.cat.codes.to_numpy(), cb.cat.codes.to_numpy()]).astype(np.int64)
+        if not (x < 0).any():
+            used = np.flatnonzero(np.bincount(x, minlength=len(ca.cat.categories)))
+            node = np.searchsorted(used, x)
+            return node[:m], node[m:], ca.cat.categories.take(used)
+    codes, names = pd.factorize(pd.concat([ca, cb]), sort=True)
+    return codes[:m], codes[m:], pd.Index(names)
+
+
+def _graph(a: np.ndarray, b: np.ndarray, n: int) -> Any:
+    """The simple undirected igraph graph of the edges ``a[i]–b[i]`` among ``n`` nodes."""
+    import igraph as ig
+
+    g = ig.Graph(n=n, edges=list(zip(a.tolist(), b.tolist())))  # (lists convert fastest)
+    g.simplify()
+    return g
 
 
 _LEIDEN_RUNS = 3
@@ -518,7 +540,9 @@ def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.Da
     Leiden (igraph's C implementation) is run to convergence three times, with the seeds
     ``seed``, ``seed + 1`` and ``seed + 2``; the partition of highest CPM quality is kept
     (the first one on a tie). One run is a local optimum that depends on the order in which
-    accounts are visited; the best of three is less sensitive to it.
+    accounts are visited; the best of three is less sensitive to it. On a large graph the
+    runs are done at once in worker processes (the same partitions: each run is seeded on
+    its own).
 
     Parameters
     ----------
@@ -544,38 +568,70 @@ def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.Da
     >>> find_clusters(e, resolution=0.5, seed=1).groupby("community")["account"].apply(list).tolist()
     [['a', 'b', 'c'], ['d', 'e', 'f']]
     """
-    try:
-        import igraph as ig
-    except ImportError:  # pragma: no cover - a dependency
-        raise MissingDependencyError("clustering needs python-igraph.",
-                                     hint="pip install python-igraph") from None
-    if edges.empty:
-        return pd.DataFrame({"account": pd.Series(dtype="str"), "community": pd.Series(dtype="int64")})
-    codes, names = pd.factorize(pd.concat([edges["account_a"], edges["account_b"]]), sort=True)
-    m = len(edges)
-    g = ig.Graph(n=len(names), edges=np.column_stack([codes[:m], codes[m:]]))
-    g.simplify()
-    # igraph's own Leiden (C core; CPM with unit node weights, the same objective as
-    # leidenalg's CPMVertexPartition), run until a pass no longer improves the partition.
-    # Its random numbers come from a generator seeded here and restored afterwards, so a
-    # run does not depend on, nor disturb, the caller's ``random`` state.
-    part = None
-    for r in range(_LEIDEN_RUNS):
-        ig.set_random_number_generator(random.Random(seed + r))
+    with _Clusterings(edges, [resolution], seed) as runs:
+        return runs.get(resolution)
+
+
+class _Clusterings:
+    """:func:`find_clusters` of one edge list at several resolutions, every run started at
+    once (in worker processes on a large graph): :meth:`get` waits for a resolution's runs
+    only, so that the work on one partition can start while the others are computed. Use
+    as a context manager (workers still running are stopped on leaving)."""
+
+    def __init__(self, edges: pd.DataFrame, resolutions: list[float], seed: int) -> None:
         try:
-            p = g.community_leiden(objective_function="CPM", resolution=resolution, n_iterations=-1)
-        finally:
-            ig.set_random_number_generator(random)
-        if part is None or p.quality > part.quality:
-            part = p
-    memb = np.asarray(part.membership)
-    df = pd.DataFrame({"account": np.asarray(names, dtype=object), "c": memb})
-    size = df.groupby("c")["account"].transform("size")
-    first = df.groupby("c")["account"].transform("min")
-    df = df.loc[size >= 2].assign(size=size, first=first)
-    order = df.drop_duplicates("c").sort_values(["size", "first"], ascending=[False, True])["c"]
-    df["community"] = df["c"].map({c: i for i, c in enumerate(order)})
-    return df.sort_values(["community", "account"])[["account", "community"]].reset_index(drop=True)
+            import igraph  # noqa: F401
+        except ImportError:  # pragma: no cover - a dependency
+            raise MissingDependencyError("clustering needs python-igraph.",
+                                         hint="pip install python-igraph") from None
+        self.resolutions = list(dict.fromkeys(resolutions))
+        self.runs = None
+        if edges.empty:
+            return
+        a, b, self.names = _node_codes(edges)
+        g = _graph(a, b, len(self.names))
+        self.runs = LeidenRuns(g, [(float(res), seed + r) for res in self.resolutions for r in range(_LEIDEN_RUNS)])
+
+    def get(self, resolution: float) -> pd.DataFrame:
+        """The communities at ``resolution`` (one of those given)."""
+        if self.runs is None:
+            return pd.DataFrame({"account": pd.Series(dtype="str"), "community": pd.Series(dtype="int64")})
+        j = self.resolutions.index(resolution) * _LEIDEN_RUNS
+        best = None
+        for r in range(_LEIDEN_RUNS):  # the highest quality, the first one on a tie
+            memb, q = self.runs.result(j + r)
+            if best is None or q > best[1]:
+                best = (memb, q)
+        assert best is not None
+        return _communities(self.names, best[0])
+
+    def close(self) -> None:
+        if self.runs is not None:
+            self.runs.close()
+
+    def __enter__(self) -> "_Clusterings":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _communities(names: pd.Index, memb: np.ndarray) -> pd.DataFrame:
+    """``account, community`` from a membership over ``names`` (sorted): communities of two
+    or more, numbered by size (largest first) then smallest member (the first name, the
+    names being sorted), rows by community then account."""
+    n_c = int(memb.max()) + 1 if len(memb) else 0
+    size = np.bincount(memb, minlength=n_c)
+    first = np.full(n_c, len(memb), dtype=np.int64)
+    np.minimum.at(first, memb, np.arange(len(memb)))
+    keep = np.flatnonzero(size >= 2)
+    order = keep[np.lexsort((first[keep], -size[keep]))]
+    number = np.full(n_c, -1, dtype=np.int64)
+    number[order] = np.arange(len(order))
+    com = number[memb]
+    rows = np.flatnonzero(com >= 0)
+    rows = rows[np.argsort(com[rows], kind="stable")]  # then by account: rows are in name order
+    return pd.DataFrame({"account": np.asarray(names, dtype=object)[rows], "community": com[rows]})
 
 
 def _pair_k60(pairs: pd.DataFrame, members: np.ndarray) -> float:
@@ -1007,16 +1063,44 @@ def _account_codes(col: pd.Series, names: pd.Index) -> np.ndarray:
         codes = col.cat.codes.to_numpy()
         if cats is names or (len(cats) == len(names) and cats.equals(names)):
             return codes.astype(np.int64)
-        return lookup(codes, names.get_indexer(cats))
+        return lookup(codes, _positions(cats, names))
     if isinstance(col.array, pd.arrays.ArrowStringArray) and len(col):  # hashed by Arrow: no str per row
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pa.array(col.array)
-        values = pa.array(np.asarray(names, dtype=object), type=pa.string()).cast(arr.type)
-        at = pc.index_in(arr, value_set=values).fill_null(-1)
-        return np.asarray(at.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return _positions(col, names)
     return names.get_indexer(col).astype(np.int64)
+
+
+def _arrow_text(x: Any) -> Any:
+    """The Arrow array of an Arrow-backed text Index or Series (None otherwise)."""
+    arr = getattr(x, "array", None)
+    if not isinstance(arr, pd.arrays.ArrowStringArray):
+        return None
+    import pyarrow as pa
+
+    a = pa.array(arr)
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+
+
+def _positions(values: Any, names: pd.Index) -> np.ndarray:
+    """``names.get_indexer(values)`` (``names`` unique; −1: absent) as int64: by Arrow's
+    hashing when ``names`` is Arrow-backed text (no Python string per name)."""
+    nv = _arrow_text(names)
+    if nv is None or not len(values):
+        return np.asarray(names.get_indexer(values), dtype=np.int64)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    vv = _arrow_text(values)
+    if vv is None:
+        if not pd.api.types.is_string_dtype(getattr(values, "dtype", object)):
+            return np.asarray(names.get_indexer(values), dtype=np.int64)
+        try:
+            vv = pa.array(np.asarray(values, dtype=object), type=nv.type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: pandas compares them
+            return np.asarray(names.get_indexer(values), dtype=np.int64)
+    if vv.type != nv.type:
+        vv = vv.cast(nv.type)
+    at = pc.index_in(vv, value_set=nv).fill_null(-1)
+    return np.asarray(at.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _seg_sum(v: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -1048,12 +1132,12 @@ class _Groups:
         names = acts["source"].cat.categories
         mem = [list(dict.fromkeys(m)) for m in members]
         flat = pd.Index([a for m in mem for a in m], dtype=names.dtype if len(names) else object)
-        extra = flat[names.get_indexer(flat) < 0].unique()
+        extra = flat[_positions(flat, names) < 0].unique()
         self.names = names.append(extra) if len(extra) else names
         self.n_acc = len(self.names)
         self.n = np.array([len(m) for m in mem], dtype=np.int64)
         self.size = len(mem)
-        codes = self.names.get_indexer(flat)
+        codes = _positions(flat, self.names)
         if len(np.unique(codes)) < len(codes):
             raise ValueError("the groups of accounts must be disjoint")
         self.lut = np.full(self.n_acc + 1, -1, dtype=np.int64)  # last slot: code −1
