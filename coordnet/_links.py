@@ -317,6 +317,48 @@ def _integral_sum(data):
     return ok, s
 
 
+@_njit
+def _same_group(a, b, lut):
+    """Per row, the group of accounts ``a[i]`` and ``b[i]`` when both are in the same one
+    (``lut``: group of each account code, −1 for none; codes < 0: no account), −1 else."""
+    n = len(a)
+    lab = np.empty(n, np.int64)
+    for i in range(n):
+        x = a[i]
+        y = b[i]
+        lx = lut[x] if x >= 0 else -1
+        ly = lut[y] if y >= 0 else -1
+        lab[i] = lx if lx == ly else -1
+    return lab
+
+
+@_njit
+def _members_only(a, lut):
+    """``a`` with −1 where the code is not a member (``lut`` < 0)."""
+    out = np.empty(len(a), np.int64)
+    for i in range(len(a)):
+        x = a[i]
+        out[i] = x if x >= 0 and lut[x] >= 0 else -1
+    return out
+
+
+def member_pairs(a: np.ndarray, b: np.ndarray, lut: np.ndarray, codes: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of a pair table (account codes ``a, b``, −1: none), the group of both
+    accounts when they are in the same one (−1 else) and, when ``codes``, the member codes
+    of each column (−1: not a member; else empty arrays), each in one compiled pass.
+
+    >>> lut = np.array([0, -1, 0, 1])  # accounts 0 and 2 in group 0, 3 in group 1
+    >>> x, y, lab = member_pairs(np.array([0, 0, 1, -1]), np.array([2, 3, 2, 0]), lut)
+    >>> lab.tolist(), x.tolist(), y.tolist()
+    ([0, -1, -1, -1], [0, 0, -1, -1], [2, 3, 2, 0])
+    """
+    lab = _same_group(a, b, lut)
+    if not codes:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), lab
+    return _members_only(a, lut), _members_only(b, lut), lab
+
+
 class Links:
     """Symmetric pair values among ``n`` accounts: each unordered pair ``a < b`` once, as an
     upper-triangular CSR with sorted rows (``indptr, indices, data``).

@@ -311,7 +311,7 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
     gap_lab = np.zeros(0, dtype=np.int64)
     med_gap = np.full(nc, np.nan)
     if co is not None and len(co.evidence):
-        _, _, gap_lab = groups.pair_rows(co.evidence["account_a"], co.evidence["account_b"])
+        _, _, gap_lab = groups.pair_rows(co.evidence["account_a"], co.evidence["account_b"], codes=False)
         gv = co.evidence["gap_s"].to_numpy(dtype="float64")
         sel = np.flatnonzero((gap_lab >= 0) & ~np.isnan(gv))
         o = np.lexsort((gv[sel], gap_lab[sel]))

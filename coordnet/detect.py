@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from ._leiden import LeidenRuns
-from ._links import Links, lookup, rows_with_repeats
+from ._links import Links, lookup, member_pairs, rows_with_repeats
 from .config import Config
 from .errors import InputError, MissingDependencyError
 from .io import ensure_encoded as _encoded
@@ -1191,13 +1191,22 @@ class _Groups:
         idx = idx[np.argsort(lab[idx], kind="stable")]
         return _seg_sum(v[idx], self.bounds_of(lab[idx]))
 
-    def pair_rows(self, col_a: pd.Series, col_b: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Codes of both columns of a pair table and the group of each row whose two
-        accounts are in the same group (−1 else). Text columns are looked up among the
-        members only (a small hash table; other accounts get code −1)."""
-        a, b = self.member_code(col_a), self.member_code(col_b)
-        la, lb = self.label(a), self.label(b)
-        return a, b, np.where(la == lb, la, -1)
+    def pair_rows(self, col_a: pd.Series, col_b: pd.Series, codes: bool = True
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Member codes of both columns of a pair table (−1: not a member) and the group of
+        each row whose two accounts are in the same group (−1 else), in compiled passes over
+        the account codes; text columns are first looked up among the members only (a small
+        hash table). ``codes=False``: the groups only (the codes come back empty)."""
+        return member_pairs(self._account_codes(col_a), self._account_codes(col_b), self.lut, codes)
+
+    def _account_codes(self, col: pd.Series) -> np.ndarray:
+        """A column's account codes: the integer codes of a categorical over the accounts,
+        else the codes of the members only (text looked up among them; −1 else)."""
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            if col.cat.categories is self.names:  # the codes as they are (no int64 copy)
+                return col.cat.codes.to_numpy()
+            return self.codes(col)
+        return self.member_code(col)
 
 
 def _delays_at(acts: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -1271,7 +1280,7 @@ def _cluster_statistics_many(acts: pd.DataFrame, amplification: pd.DataFrame, li
     m = np.diff(np.r_[np.flatnonzero(start), len(lo)]).astype("float64")
     coshared = np.bincount(lo[start], weights=m * (m - 1) / 2, minlength=nc)
     if len(coaction_k):
-        _, _, lk = g.pair_rows(coaction_k["account_a"], coaction_k["account_b"])
+        _, _, lk = g.pair_rows(coaction_k["account_a"], coaction_k["account_b"], codes=False)
         kin = g.sums(lk, coaction_k["k"].to_numpy())
     else:
         kin = np.zeros(nc)
