@@ -23,17 +23,25 @@ from ._kernels import _njit
 
 
 @_njit
-def _upper_rows(sa, sb, v, n, idx_dtype):
-    """CSR ``indptr, indices, data`` of the pairs ``(min, max)`` of ``sa, sb`` with value
-    ``v`` when they come sorted and distinct (as co-action edges do); rows with a code < 0,
-    a diagonal pair or a zero value are left out. An empty ``indptr`` when the pairs are
-    not in order."""
+def _code(c, at):
+    """Code ``c`` through the map ``at`` (empty: as it is); −1 stays −1."""
+    if c < 0 or len(at) == 0:
+        return np.int64(c)
+    return np.int64(at[c])
+
+
+@_njit
+def _upper_rows(sa, sb, at, v, n, idx_dtype):
+    """CSR ``indptr, indices, data`` of the pairs ``(min, max)`` of the codes ``sa, sb``
+    (through the map ``at``, unless empty) with value ``v`` when they come sorted and
+    distinct (as co-action edges do); rows with a code < 0, a diagonal pair or a zero value
+    are left out. An empty ``indptr`` when the pairs are not in order."""
     m = len(sa)
     indptr = np.zeros(n + 1, np.int64)
     pa = -1
     pb = -1
     for i in range(m):
-        a, b = sa[i], sb[i]
+        a, b = _code(sa[i], at), _code(sb[i], at)
         if a < 0 or b < 0 or a == b or v[i] == 0:
             continue
         if a > b:
@@ -48,7 +56,7 @@ def _upper_rows(sa, sb, v, n, idx_dtype):
     data = np.empty(indptr[n], np.float64)
     q = 0
     for i in range(m):
-        a, b = sa[i], sb[i]
+        a, b = _code(sa[i], at), _code(sb[i], at)
         if a < 0 or b < 0 or a == b or v[i] == 0:
             continue
         indices[q] = max(a, b)
@@ -381,15 +389,21 @@ class Links:
         self._mmax = -1
 
     @classmethod
-    def from_pairs(cls, sa: np.ndarray, sb: np.ndarray, v: np.ndarray, n: int) -> "Links":
+    def from_pairs(cls, sa: np.ndarray, sb: np.ndarray, v: np.ndarray, n: int,
+                   at: np.ndarray | None = None) -> "Links":
         """Pairs given as codes in ``range(n)`` (−1: left out) in either orientation: the
         values of a pair given several times (either way round) are summed; diagonal pairs
-        and zero sums are left out (as ``triu(k + k.T, 1)`` with zeros eliminated)."""
+        and zero sums are left out (as ``triu(k + k.T, 1)`` with zeros eliminated). ``at``:
+        the code in ``range(n)`` of each value of ``sa, sb`` (−1: left out), when they are
+        other codes (categories)."""
         sa, sb, v = np.asarray(sa), np.asarray(sb), np.asarray(v)
+        at = np.zeros(0, np.int64) if at is None else np.asarray(at, dtype=np.int64)
         idt = np.int32 if n < 2**31 else np.int64
-        indptr, indices, data = _upper_rows(sa, sb, v, n, idt)
+        indptr, indices, data = _upper_rows(sa, sb, at, v, n, idt)
         if len(indptr):  # sorted, distinct pairs: the rows as they come
             return cls(n, indptr, indices, data)
+        if len(at):
+            sa, sb = lookup(sa, at), lookup(sb, at)
         sa, sb, v = sa.astype(np.int64), sb.astype(np.int64), v.astype(np.float64)
         ok = (sa >= 0) & (sb >= 0) & (sa != sb)
         lo, hi, v = np.minimum(sa[ok], sb[ok]), np.maximum(sa[ok], sb[ok]), v[ok]

@@ -88,16 +88,29 @@ def _empty_clusters() -> pd.DataFrame:
 def _cluster_sync_p(st: dict[str, float], q: dict[float, float], window: float) -> float:
     """P(Binomial(co_shared, q(window)) ≥ co_actions): are the members' co-shared posts
     co-timed within the window more often than the data's own rate? NaN without post ids."""
+    return float(_cluster_sync_p_many(np.array([st["co_shared"]], dtype="float64"),
+                                      np.array([st["co_actions"]], dtype="float64"), q, window)[0])
+
+
+def _cluster_sync_p_many(co_shared: np.ndarray, co_actions: np.ndarray, q: dict[float, float],
+                         window: float) -> np.ndarray:
+    """:func:`_cluster_sync_p` of many clusters (one binomial tail call)."""
     from scipy.stats import binom
 
-    if not st["co_shared"] or not q:
-        return float("nan")
+    out = np.full(len(co_shared), np.nan)
+    if not q:
+        return out
     qs = sorted(q)
     w = min(float(window), qs[-1])
     qw = q.get(w, q[max([x for x in qs if x <= w], default=qs[0])])
-    n = int(round(st["co_shared"]))
-    k = int(round(min(st["co_actions"], n)))
-    return float(binom.sf(k - 1, n, max(qw, 1e-12))) if k > 0 else 1.0
+    has = co_shared != 0
+    n = np.round(co_shared[has]).astype(np.int64)
+    k = np.round(np.minimum(co_actions[has], n)).astype(np.int64)
+    p = np.ones(len(n))
+    pos = k > 0
+    p[pos] = binom.sf(k[pos] - 1, n[pos], max(qw, 1e-12))
+    out[has] = p
+    return out
 
 
 def _busiest(times_cluster: np.ndarray, times_all: np.ndarray, width_ms: int) -> tuple[int, int, int, int]:
@@ -115,38 +128,43 @@ def _busiest(times_cluster: np.ndarray, times_all: np.ndarray, width_ms: int) ->
     return start, last, n_c, n_all
 
 
-def _union_links(sig_t: pd.DataFrame, sig_r: pd.DataFrame) -> pd.DataFrame:
+def _union_links(sig_t: pd.DataFrame, sig_r: pd.DataFrame
+                 ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, pd.Index] | None]:
     """The significant links of both layers as one undirected edge list ``account_a,
     account_b``: the synchrony pairs as they are, then each amplification edge as (smaller,
     larger) name, each pair once (its first row), in that order.
 
     On the amplification table's account codes when its categories are sorted text (the
-    codes then order the accounts as their names do), as categoricals of those names; as
-    text otherwise.
+    codes then order the accounts as their names do), as categoricals of those names, with
+    the codes of the synchrony pairs' accounts among them ``(a, b, categories)``; as text
+    otherwise (and ``None``).
 
     >>> t = pd.DataFrame({"account_a": ["a", "b"], "account_b": ["c", "c"]})
     >>> r = pd.DataFrame({"source": ["c", "b", "d"], "target": ["a", "a", "c"]})
-    >>> _union_links(t, r).astype(str).values.tolist()
+    >>> _union_links(t, r)[0].astype(str).values.tolist()
     [['a', 'c'], ['b', 'c'], ['a', 'b'], ['c', 'd']]
-    >>> _union_links(t, r.astype(pd.CategoricalDtype(["a", "b", "c", "d"]))).astype(str).values.tolist()
-    [['a', 'c'], ['b', 'c'], ['a', 'b'], ['c', 'd']]
+    >>> u, (a, b, cats) = _union_links(t, r.astype(pd.CategoricalDtype(["a", "b", "c", "d"])))
+    >>> u.astype(str).values.tolist(), a.tolist(), b.tolist()
+    ([['a', 'c'], ['b', 'c'], ['a', 'b'], ['c', 'd']], [0, 1], [2, 2])
     """
     src, tgt = sig_r["source"], sig_r["target"]
     cats = src.cat.categories if isinstance(src.dtype, pd.CategoricalDtype) else None
     if (cats is not None and isinstance(tgt.dtype, pd.CategoricalDtype) and tgt.cat.categories.equals(cats)
             and pd.api.types.is_string_dtype(cats.dtype) and cats.is_monotonic_increasing and cats.is_unique):
-        ta, tb = (_account_codes(_text(sig_t[c]), cats) for c in ("account_a", "account_b"))
-        if not ((ta < 0) | (tb < 0)).any():
+        m = len(sig_t)
+        tab = _positions(pd.concat([_text(sig_t["account_a"]), _text(sig_t["account_b"])]), cats)
+        ta, tb = tab[:m], tab[m:]
+        if not (tab < 0).any():
             rs, rt = _account_codes(src, cats), _account_codes(tgt, cats)
             a = np.concatenate([ta, np.minimum(rs, rt)])
             b = np.concatenate([tb, np.maximum(rs, rt)])
             first = np.sort(np.unique(a * len(cats) + b, return_index=True)[1])
             dtype = pd.CategoricalDtype(cats)
             return pd.DataFrame({c: pd.Categorical.from_codes(x[first], dtype=dtype, validate=False)
-                                 for c, x in (("account_a", a), ("account_b", b))})
+                                 for c, x in (("account_a", a), ("account_b", b))}), (ta, tb, cats)
     r_pairs = pd.DataFrame({"account_a": np.minimum(src.astype(str), tgt.astype(str)),
                             "account_b": np.maximum(src.astype(str), tgt.astype(str))})
-    return pd.concat([sig_t.astype(str), r_pairs]).drop_duplicates().reset_index(drop=True)
+    return pd.concat([sig_t.astype(str), r_pairs]).drop_duplicates().reset_index(drop=True), None
 
 
 def analyze(
@@ -200,7 +218,7 @@ def analyze(
     amp = amplification_pairs(graphs.amplification, config)
     sig_t = sync.loc[sync["significant"], ["account_a", "account_b"]]
     sig_r = amp.loc[amp["significant"], ["source", "target"]]
-    union = _union_links(sig_t, sig_r)
+    union, t_codes = _union_links(sig_t, sig_r)
     step("clustering", 3)
     # candidates (≥ min_cluster_size accounts at γ) can only lie in the union graph's core
     # (cluster_core); the sweep runs cluster the same links, so that persistence compares
@@ -209,13 +227,15 @@ def analyze(
     # every Leiden run (γ, then the sweep) starts now, in worker processes on a large core;
     # the sweep's partitions are waited for only when the persistence needs them
     with _Clusterings(core, [config.resolution, *SWEEP], config.seed) as runs:
-        return _clusters(actions, config, graphs, sync, info, amp, sig_t, sig_r, union, runs, step)
+        return _clusters(actions, config, graphs, sync, info, amp, sig_t, sig_r, union, t_codes, runs, step)
 
 
 def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.DataFrame, info: dict[str, Any],
               amp: pd.DataFrame, sig_t: pd.DataFrame, sig_r: pd.DataFrame, union: pd.DataFrame,
-              runs: _Clusterings, step: Callable[..., None]) -> Result:
-    """:func:`analyze` from the clustering on: candidates, validation, statistics, tables."""
+              t_codes: tuple[np.ndarray, np.ndarray, pd.Index] | None, runs: _Clusterings,
+              step: Callable[..., None]) -> Result:
+    """:func:`analyze` from the clustering on: candidates, validation, statistics, tables.
+    ``t_codes``: the synchrony pairs' account codes among some categories (or None)."""
     comms = runs.get(config.resolution)
 
     # everything below works on integer account codes, each table labelled once
@@ -233,7 +253,10 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
 
     # roles: an account without significant synchrony inside its community that receives
     # more significant amplification from it than it gives is a target, not a member
-    ta, tb = _account_codes(sig_t["account_a"], names_u), _account_codes(sig_t["account_b"], names_u)
+    if t_codes is not None and (t_codes[2] is names or t_codes[2].equals(names)):
+        ta, tb = t_codes[0], t_codes[1]  # the codes of names are those of names_u
+    else:
+        ta, tb = _account_codes(sig_t["account_a"], names_u), _account_codes(sig_t["account_b"], names_u)
     ca, cb = comm_code[ta], comm_code[tb]
     same_t = (ca >= 0) & (ca == cb)
     t_acc = np.zeros(n_u, dtype=bool)
@@ -317,9 +340,11 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
         o = np.lexsort((gv[sel], gap_lab[sel]))
         gl, gs = gap_lab[sel][o], gv[sel][o]
         gb = groups.bounds_of(gl)
-        for i in range(nc):
-            if gb[i + 1] > gb[i]:
-                med_gap[i] = float(np.median(gs[gb[i]:gb[i + 1]]))
+        # each cluster's gaps are sorted: the median is the middle one, or the mean of the two
+        cnt = np.diff(gb)
+        has = cnt > 0
+        lo_, hi_ = (gb[:-1] + (cnt - 1) // 2)[has], (gb[:-1] + cnt // 2)[has]
+        med_gap[has] = (gs[lo_] + gs[hi_]) / 2.0
     # times: first/last action, busiest window
     ts = acts["timestamp"]
     t_ok = ts.notna().to_numpy()
@@ -347,10 +372,12 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
         hits += hit
     persistence = hits / len(sweep)
     n_sig_c = n_sig_in[cand_ids] if cand_ids else np.zeros(0, dtype=np.int64)
+    sync_p = _cluster_sync_p_many(stats["co_shared"].to_numpy(dtype="float64"),
+                                  stats["co_actions"].to_numpy(dtype="float64"), info["q"], config.window)
+    block_v = block.to_numpy(dtype="float64")
     rows = []
-    for i, cid in enumerate(cand_ids):
+    for i, (cid, st) in enumerate(zip(cand_ids, stats.to_dict("records"))):
         n = int(groups.n[i])
-        st = stats.iloc[i].to_dict()
         r = rows_[groups.bounds[i]:groups.bounds[i + 1]]
         rt = r[t_ok[r]]
         if len(rt):
@@ -359,7 +386,7 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
             first_time = last_time = pd.NaT
         b0, b1, bn, ball = _busiest(t_ms[rt], times_all, int(BUSY_WINDOW_S * 1000))
         layer_t = n_sig_c[i] / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
-        r_obs, r_exp, r_p = (float(x) for x in block.iloc[i])
+        r_obs, r_exp, r_p = (float(x) for x in block_v[i])
         layer_r = r_p <= config.alpha and r_obs >= config.min_repeat * n
         v = val_of.get(cid, {"lift": np.nan, "p_value": np.nan, "n_null": 0})
         rows.append({
@@ -374,7 +401,7 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
             "busiest_end": pd.Timestamp(b1, unit="ms", tz="UTC") if bn else pd.NaT,
             "busiest_actions": ball, "busiest_share": bn / ball if ball else 0.0,
             "lift": float(v["lift"]), "p_value": float(v["p_value"]),
-            "sync_p": _cluster_sync_p(st, info["q"], config.window),
+            "sync_p": float(sync_p[i]),
             "persistence": float(persistence[i]), "layer_t": bool(layer_t), "layer_r": bool(layer_r),
             "block_observed": r_obs, "block_expected": r_exp, "block_p": r_p,
             "n_null": int(v["n_null"]),

@@ -695,9 +695,14 @@ def validate_clusters(
     deciles = (ranks * min(10, max(1, n)) // max(1, n)).astype(np.int64)
     pools = {d: np.flatnonzero(deciles == d) for d in np.unique(deciles)}
     # k per pair once (a < b) over the account codes (no string per row)
-    sa, sb = (_account_codes(_text(sync[c]), acts.index) for c in ("account_a", "account_b"))
-    k = Links.from_pairs(sa, sb, sync["k"].to_numpy(), n)
-    del sa, sb
+    ca, cb = sync["account_a"], sync["account_b"]
+    if (isinstance(ca.dtype, pd.CategoricalDtype) and isinstance(cb.dtype, pd.CategoricalDtype)
+            and cb.cat.categories.equals(ca.cat.categories)):  # category codes, mapped as read
+        k = Links.from_pairs(ca.cat.codes.to_numpy(), cb.cat.codes.to_numpy(), sync["k"].to_numpy(), n,
+                             at=_positions(ca.cat.categories, acts.index))
+    else:
+        k = Links.from_pairs(_account_codes(_text(ca), acts.index), _account_codes(_text(cb), acts.index),
+                             sync["k"].to_numpy(), n)
     mem_of = {}
     for cid, accounts in members.items():
         at = acts.index.get_indexer(pd.Index(list(accounts)))
@@ -1099,6 +1104,8 @@ def _positions(values: Any, names: pd.Index) -> np.ndarray:
             return np.asarray(names.get_indexer(values), dtype=np.int64)
     if vv.type != nv.type:
         vv = vv.cast(nv.type)
+    if len(vv) == len(nv) and vv.equals(nv):  # the same names in the same order
+        return np.arange(len(nv), dtype=np.int64)
     at = pc.index_in(vv, value_set=nv).fill_null(-1)
     return np.asarray(at.to_numpy(zero_copy_only=False), dtype=np.int64)
 

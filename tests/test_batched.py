@@ -195,6 +195,14 @@ def test_links_equal_the_former_sparse_upper_triangle(shuffle):
     k.eliminate_zeros()
     k.sort_indices()
     got = Links.from_pairs(a, b, v, n)
+    # the same pairs given as other codes (categories) with their map to range(n)
+    at = np.r_[rng.permutation(n), -1]  # category n: no account
+    cat = np.argsort(at[:n])  # the category of each account
+    ca, cb = np.where(a >= 0, cat[np.maximum(a, 0)], n), np.where(b >= 0, cat[np.maximum(b, 0)], -1)
+    ca[a < 0] = np.where(rng.random((a < 0).sum()) < 0.5, n, -1)
+    mapped = Links.from_pairs(ca, cb, v, n, at=at)
+    for x in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(mapped, x), getattr(got, x))
     assert np.array_equal(got.indptr, k.indptr)
     assert np.array_equal(got.indices, k.indices)
     assert np.array_equal(got.data, k.data)
