@@ -34,12 +34,15 @@ def _code(c, at):
 def _upper_rows(sa, sb, at, v, n, idx_dtype):
     """CSR ``indptr, indices, data`` of the pairs ``(min, max)`` of the codes ``sa, sb``
     (through the map ``at``, unless empty) with value ``v`` when they come sorted and
-    distinct (as co-action edges do); rows with a code < 0, a diagonal pair or a zero value
-    are left out. An empty ``indptr`` when the pairs are not in order."""
+    distinct (as co-action edges do), in one pass; rows with a code < 0, a diagonal pair or
+    a zero value are left out. An empty ``indptr`` when the pairs are not in order."""
     m = len(sa)
     indptr = np.zeros(n + 1, np.int64)
+    indices = np.empty(m, idx_dtype)
+    data = np.empty(m, np.float64)
     pa = -1
     pb = -1
+    q = 0
     for i in range(m):
         a, b = _code(sa[i], at), _code(sb[i], at)
         if a < 0 or b < 0 or a == b or v[i] == 0:
@@ -50,19 +53,12 @@ def _upper_rows(sa, sb, at, v, n, idx_dtype):
             return np.zeros(0, np.int64), np.zeros(0, idx_dtype), np.zeros(0, np.float64)
         pa, pb = a, b
         indptr[a + 1] += 1
-    for a in range(n):
-        indptr[a + 1] += indptr[a]
-    indices = np.empty(indptr[n], idx_dtype)
-    data = np.empty(indptr[n], np.float64)
-    q = 0
-    for i in range(m):
-        a, b = _code(sa[i], at), _code(sb[i], at)
-        if a < 0 or b < 0 or a == b or v[i] == 0:
-            continue
-        indices[q] = max(a, b)
+        indices[q] = b
         data[q] = v[i]
         q += 1
-    return indptr, indices, data
+    for a in range(n):
+        indptr[a + 1] += indptr[a]
+    return indptr, indices[:q], data[:q]
 
 
 @_njit

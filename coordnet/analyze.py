@@ -241,7 +241,8 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
     # everything below works on integer account codes, each table labelled once
     acts = _encoded(actions)  # the same table when it comes from a reader (already coded)
     names = acts["source"].cat.categories
-    cc = _positions(comms["account"], names)
+    cc = runs.category_codes(config.resolution, names)  # None: look the names up
+    cc = _positions(comms["account"], names) if cc is None else cc
     extra = pd.Index(comms["account"])[cc < 0]
     names_u = names.append(extra) if len(extra) else names
     n_u = len(names_u)
@@ -356,10 +357,11 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
     sweep[config.resolution] = comms
     mem_lab = np.repeat(np.arange(nc), groups.n)
     hits = np.zeros(nc, dtype=np.int64)
-    for part in sweep.values():
+    for gam, part in sweep.items():
         pc = np.full(groups.n_acc + 1, -1, dtype=np.int64)
         pcom = part["community"].to_numpy()
-        pc[_positions(part["account"], groups.names)] = pcom
+        at = runs.category_codes(gam, groups.names)
+        pc[_positions(part["account"], groups.names) if at is None else at] = pcom
         psize = np.bincount(pcom)
         m_c = pc[groups.member_codes]
         s_ = m_c >= 0

@@ -508,18 +508,25 @@ def cluster_core(edges: pd.DataFrame, *, resolution: float, min_size: int) -> pd
 def _node_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Node numbers of both columns of an edge list and the names, sorted (as
     ``pd.factorize(..., sort=True)``): on the codes of categorical columns over one sorted
-    set of categories, without a string per row."""
+    set of categories, without a string per row (:func:`_node_categories`)."""
+    a, b, names, _ = _node_categories(edges)
+    return a, b, names
+
+
+def _node_categories(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index, Any]:
+    """:func:`_node_codes` and, for categorical columns, ``(categories, category code of
+    each node)`` (None for text)."""
     ca, cb = edges["account_a"], edges["account_b"]
     m = len(edges)
     if (isinstance(ca.dtype, pd.CategoricalDtype) and isinstance(cb.dtype, pd.CategoricalDtype)
             and ca.cat.categories.equals(cb.cat.categories) and ca.cat.categories.is_monotonic_increasing):
-        x = np.concatenate([ca.cat.codes.to_numpy(), cb.cat.codes.to_numpy()]).astype(np.int64)
+        x = np.concatenate([_codes(ca), _codes(cb)]).astype(np.int64)
         if not (x < 0).any():
             used = np.flatnonzero(np.bincount(x, minlength=len(ca.cat.categories)))
             node = np.searchsorted(used, x)
-            return node[:m], node[m:], ca.cat.categories.take(used)
+            return node[:m], node[m:], ca.cat.categories.take(used), (ca.cat.categories, used)
     codes, names = pd.factorize(pd.concat([ca, cb]), sort=True)
-    return codes[:m], codes[m:], pd.Index(names)
+    return codes[:m], codes[m:], pd.Index(names), None
 
 
 def _graph(a: np.ndarray, b: np.ndarray, n: int) -> Any:
@@ -586,9 +593,11 @@ class _Clusterings:
                                          hint="pip install python-igraph") from None
         self.resolutions = list(dict.fromkeys(resolutions))
         self.runs = None
+        self._cats = None
+        self._best: dict[float, np.ndarray] = {}
         if edges.empty:
             return
-        a, b, self.names = _node_codes(edges)
+        a, b, self.names, self._cats = _node_categories(edges)
         g = _graph(a, b, len(self.names))
         self.runs = LeidenRuns(g, [(float(res), seed + r) for res in self.resolutions for r in range(_LEIDEN_RUNS)])
 
@@ -596,14 +605,30 @@ class _Clusterings:
         """The communities at ``resolution`` (one of those given)."""
         if self.runs is None:
             return pd.DataFrame({"account": pd.Series(dtype="str"), "community": pd.Series(dtype="int64")})
-        j = self.resolutions.index(resolution) * _LEIDEN_RUNS
-        best = None
-        for r in range(_LEIDEN_RUNS):  # the highest quality, the first one on a tie
-            memb, q = self.runs.result(j + r)
-            if best is None or q > best[1]:
-                best = (memb, q)
-        assert best is not None
-        return _communities(self.names, best[0])
+        return _communities(self.names, self._membership(resolution))
+
+    def _membership(self, resolution: float) -> np.ndarray:
+        if resolution not in self._best:
+            assert self.runs is not None
+            j = self.resolutions.index(resolution) * _LEIDEN_RUNS
+            best = None
+            for r in range(_LEIDEN_RUNS):  # the highest quality, the first one on a tie
+                memb, q = self.runs.result(j + r)
+                if best is None or q > best[1]:
+                    best = (memb, q)
+            assert best is not None
+            self._best[resolution] = best[0]
+        return self._best[resolution]
+
+    def category_codes(self, resolution: float, names: pd.Index) -> np.ndarray | None:
+        """The positions in ``names`` of the accounts of :meth:`get` (row by row) when the
+        edges were categoricals over ``names``; None otherwise (look the names up)."""
+        if self.runs is None or self._cats is None:
+            return None
+        cats, used = self._cats
+        if not (cats is names or cats.equals(names)):
+            return None
+        return used[_community_rows(self._membership(resolution))[0]]
 
     def close(self) -> None:
         if self.runs is not None:
@@ -619,7 +644,13 @@ class _Clusterings:
 def _communities(names: pd.Index, memb: np.ndarray) -> pd.DataFrame:
     """``account, community`` from a membership over ``names`` (sorted): communities of two
     or more, numbered by size (largest first) then smallest member (the first name, the
-    names being sorted), rows by community then account."""
+    names being sorted), rows by community then account (:func:`_community_rows`)."""
+    rows, com = _community_rows(memb)
+    return pd.DataFrame({"account": np.asarray(names, dtype=object)[rows], "community": com})
+
+
+def _community_rows(memb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The nodes of :func:`_communities`' rows and their community numbers."""
     n_c = int(memb.max()) + 1 if len(memb) else 0
     size = np.bincount(memb, minlength=n_c)
     first = np.full(n_c, len(memb), dtype=np.int64)
@@ -631,7 +662,7 @@ def _communities(names: pd.Index, memb: np.ndarray) -> pd.DataFrame:
     com = number[memb]
     rows = np.flatnonzero(com >= 0)
     rows = rows[np.argsort(com[rows], kind="stable")]  # then by account: rows are in name order
-    return pd.DataFrame({"account": np.asarray(names, dtype=object)[rows], "community": com[rows]})
+    return rows, com[rows]
 
 
 def _pair_k60(pairs: pd.DataFrame, members: np.ndarray) -> float:
@@ -698,15 +729,16 @@ def validate_clusters(
     ca, cb = sync["account_a"], sync["account_b"]
     if (isinstance(ca.dtype, pd.CategoricalDtype) and isinstance(cb.dtype, pd.CategoricalDtype)
             and cb.cat.categories.equals(ca.cat.categories)):  # category codes, mapped as read
-        k = Links.from_pairs(ca.cat.codes.to_numpy(), cb.cat.codes.to_numpy(), sync["k"].to_numpy(), n,
+        k = Links.from_pairs(_codes(ca), _codes(cb), sync["k"].to_numpy(), n,
                              at=_positions(ca.cat.categories, acts.index))
     else:
         k = Links.from_pairs(_account_codes(_text(ca), acts.index), _account_codes(_text(cb), acts.index),
                              sync["k"].to_numpy(), n)
-    mem_of = {}
-    for cid, accounts in members.items():
-        at = acts.index.get_indexer(pd.Index(list(accounts)))
-        mem_of[cid] = at[at >= 0].astype(np.int64)
+    cids = list(members)
+    flat = [a for cid in cids for a in members[cid]]
+    at = _positions(pd.Index(flat, dtype=object), acts.index) if flat else np.zeros(0, np.int64)
+    ends = np.cumsum([len(members[cid]) for cid in cids]).tolist()
+    mem_of = {cid: at[e - len(members[cid]):e][at[e - len(members[cid]):e] >= 0] for cid, e in zip(cids, ends)}
     mean_of = _NullMean(k, deciles, np.concatenate([np.zeros(0, np.int64), *mem_of.values()]))
     if mem_of:  # each account's largest values, enough for the largest cluster
         k.prepare_top(max(len(m) for m in mem_of.values()) - 1)
@@ -921,7 +953,7 @@ def _group_key(col: pd.Series) -> Any:
     (grouping a categorical itself re-codes its categories each time, costly with many
     accounts), else the column. Groups come in the same (sorted) order either way."""
     if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.is_monotonic_increasing:
-        codes = col.cat.codes.to_numpy()
+        codes = _codes(col)
         if not (codes < 0).any():
             return codes
     return col
@@ -1065,13 +1097,18 @@ def _account_codes(col: pd.Series, names: pd.Index) -> np.ndarray:
     the integer codes when the column is categorical (no string per row)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         cats = col.cat.categories
-        codes = col.cat.codes.to_numpy()
+        codes = _codes(col)
         if cats is names or (len(cats) == len(names) and cats.equals(names)):
             return codes.astype(np.int64)
         return lookup(codes, _positions(cats, names))
     if isinstance(col.array, pd.arrays.ArrowStringArray) and len(col):  # hashed by Arrow: no str per row
         return _positions(col, names)
     return names.get_indexer(col).astype(np.int64)
+
+
+def _codes(col: pd.Series) -> np.ndarray:
+    """The integer codes of a categorical column, without a copy (read-only)."""
+    return col.array.codes
 
 
 def _arrow_text(x: Any) -> Any:
@@ -1152,7 +1189,7 @@ class _Groups:
         self.member_codes = codes
         self.member_index = flat
         # the members' own actions, grouped, in row order inside each group
-        self.src = acts["source"].cat.codes.to_numpy().astype(np.int64)
+        self.src = _codes(acts["source"]).astype(np.int64)
         lab = self.lut[self.src]
         pos = np.flatnonzero(lab >= 0)
         self.rows = pos[np.argsort(lab[pos], kind="stable")]
@@ -1211,7 +1248,7 @@ class _Groups:
         else the codes of the members only (text looked up among them; −1 else)."""
         if isinstance(col.dtype, pd.CategoricalDtype):
             if col.cat.categories is self.names:  # the codes as they are (no int64 copy)
-                return col.cat.codes.to_numpy()
+                return _codes(col)
             return self.codes(col)
         return self.member_code(col)
 
@@ -1222,7 +1259,7 @@ def _delays_at(acts: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     ts = acts["timestamp"]
     if getattr(ts.array, "unit", None) != "ms":
         return time_to_amplify(acts).to_numpy()[rows]
-    obj = acts["object_id"].cat.codes.to_numpy()
+    obj = _codes(acts["object_id"])
     t = _ms(ts)
     has = (obj >= 0) & ts.notna().to_numpy()
     t0 = np.full(len(acts["object_id"].cat.categories), np.iinfo(np.int64).max, dtype=np.int64)
@@ -1276,7 +1313,7 @@ def _cluster_statistics_many(acts: pd.DataFrame, amplification: pd.DataFrame, li
     dl, dv = dl[o], dv[o]
     db = g.bounds_of(dl)
     # member pairs co-sharing an object: distinct (cluster, object, member), m per object
-    obj = acts["object_id"].cat.codes.to_numpy().astype(np.int64)[rows]
+    obj = _codes(acts["object_id"]).astype(np.int64)[rows]
     has = obj >= 0
     lo, oo, so = lab[has], obj[has], g.src[rows][has]
     o = np.lexsort((so, oo, lo))

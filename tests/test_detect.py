@@ -139,6 +139,24 @@ def test_leiden_runs_in_worker_processes_give_the_same_partitions(monkeypatch):
     pd.testing.assert_frame_equal(detect.find_clusters(df, resolution=0.5, seed=3), serial[0.5])
 
 
+def test_clusterings_on_categorical_edges_same_as_on_text():
+    # edges as categoricals over a larger sorted set of names: same communities, and the
+    # accounts' positions among those names come with them (no lookup)
+    df = _planted_graph(1, n=600, groups=10)
+    names = pd.Index(sorted(set(df["account_a"]) | set(df["account_b"]) | {"a_none", "z_none"}))
+    cat = df.astype(pd.CategoricalDtype(names))
+    for text, codes in ((df, False), (cat, True)):
+        with detect._Clusterings(text, [0.5, 0.7], 2) as runs:
+            got = {g: runs.get(g) for g in (0.5, 0.7)}
+            at = runs.category_codes(0.7, names)
+            assert (at is not None) == codes
+            if codes:
+                assert np.array_equal(at, names.get_indexer(got[0.7]["account"]))
+                assert runs.category_codes(0.7, names[1:]) is None  # other names: look up
+        for g in got:
+            pd.testing.assert_frame_equal(got[g], detect.find_clusters(df, resolution=g, seed=2), check_exact=True)
+
+
 def test_leiden_run_of_a_dead_worker_is_done_here():
     import os
     import signal
