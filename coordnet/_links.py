@@ -269,9 +269,10 @@ def _group_sums(groups, indptr, indices, data):
 
 
 @_njit
-def _rows_with_repeats(pick, rows, seen, stamp):
+def _rows_with_repeats(pick, rows, seen, stamp, out, copy):
     """The rows (of ``rows``, in order) of ``pick`` holding a value twice. ``seen`` (one slot
-    per value, never reset) and ``stamp`` (the last stamp used) mark the values of a row."""
+    per value, never reset) and ``stamp`` (the last stamp used) mark the values of a row.
+    With ``copy``, each row read is also written to ``out``."""
     bad = np.empty(len(rows), np.int64)
     nb = 0
     cnt = pick.shape[1]
@@ -279,10 +280,16 @@ def _rows_with_repeats(pick, rows, seen, stamp):
         stamp += 1
         for j in range(cnt):
             x = pick[r, j]
+            if copy:
+                out[r, j] = x
             if seen[x] == stamp:
-                bad[nb] = r
-                nb += 1
-                break
+                if not copy:
+                    bad[nb] = r
+                    nb += 1
+                    break
+                if nb == 0 or bad[nb - 1] != r:
+                    bad[nb] = r
+                    nb += 1
             seen[x] = stamp
     return bad[:nb], stamp
 
@@ -484,6 +491,27 @@ class Incident:
                                 self.sel, self.ptr, self.partner, self.value)
 
 
+@_njit
+def _min_by(keys, values, ok, n):
+    out = np.full(n, np.iinfo(np.int64).max, np.int64)
+    for i in range(len(keys)):
+        if ok[i]:
+            k = keys[i]
+            if values[i] < out[k]:
+                out[k] = values[i]
+    return out
+
+
+def min_by(keys: np.ndarray, values: np.ndarray, ok: np.ndarray, n: int) -> np.ndarray:
+    """Per key in ``range(n)``, the least of the int64 ``values`` of the rows where ``ok``
+    (the int64 maximum where none): ``np.minimum.at`` in one compiled pass.
+
+    >>> min_by(np.array([1, 0, 1, 1]), np.array([5, 7, 3, 1]), np.array([True, True, True, False]), 3).tolist()[:2]
+    [7, 3]
+    """
+    return _min_by(keys, np.asarray(values, dtype=np.int64), ok, int(n))
+
+
 def lookup(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
     """``at[codes]`` as int64, −1 where a code is negative (one compiled pass).
 
@@ -493,12 +521,16 @@ def lookup(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
     return _lookup(np.asarray(codes), np.asarray(at, dtype=np.int64))
 
 
-def rows_with_repeats(pick: np.ndarray, rows: np.ndarray, pool: int, state: dict[str, Any]) -> np.ndarray:
+def rows_with_repeats(pick: np.ndarray, rows: np.ndarray, pool: int, state: dict[str, Any],
+                      out: np.ndarray | None = None) -> np.ndarray:
     """The rows (of ``rows``) of ``pick`` (values in ``range(pool)``) that hold a value
-    twice; ``state`` keeps the marks between calls."""
+    twice; ``state`` keeps the marks between calls. ``out``: where to copy the rows read
+    (same shape as ``pick``; a view into a larger table)."""
     seen = state.get("seen")
     if seen is None or len(seen) < pool:
         seen = state["seen"] = np.zeros(pool, np.int64)
         state["stamp"] = 0
-    bad, state["stamp"] = _rows_with_repeats(pick, rows, seen, state["stamp"])
+    copy = out is not None
+    dest = out if copy else np.zeros((0, 0), pick.dtype)
+    bad, state["stamp"] = _rows_with_repeats(pick, rows, seen, state["stamp"], dest, copy)
     return bad

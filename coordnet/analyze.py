@@ -310,7 +310,7 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
     weight = acts["weight"].to_numpy()
     n_actions = _seg_sum(weight[rows_], groups.bounds)
     # targets: the accounts the members amplify most (outside the member set), on codes
-    tcode = groups.codes(acts["target"])[rows_] if len(rows_) else np.array([], dtype=np.int64)
+    tcode = groups.codes_at(acts["target"], rows_)
     out = (tcode >= 0) & (groups.label(tcode) != lab)
     ol, ot, ow = lab[out], tcode[out], weight[rows_][out]
     o = np.lexsort((ot, ol))

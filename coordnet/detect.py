@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from ._leiden import LeidenRuns
-from ._links import Links, lookup, member_pairs, rows_with_repeats
+from ._links import Links, lookup, member_pairs, min_by, rows_with_repeats
 from .config import Config
 from .errors import InputError, MissingDependencyError
 from .io import ensure_encoded as _encoded
@@ -774,7 +774,7 @@ def validate_clusters(
             b = min(batch, n_null - done)
             col = 0
             for d, cnt in slots.items():
-                picks[:b, col:col + cnt] = _draw_distinct(rng, len(pool_of[d]), b, cnt, seen)
+                _draw_distinct(rng, len(pool_of[d]), b, cnt, seen, out=picks[:b, col:col + cnt])
                 col += cnt
             exceed += k.count_exceed(picks[:b], col_off, allpool, top, obs)
             done += b
@@ -786,14 +786,15 @@ def validate_clusters(
 
 
 def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int,
-                   state: dict[str, Any] | None = None) -> np.ndarray:
+                   state: dict[str, Any] | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """``b`` rows of ``cnt`` positions in ``range(pool)``, distinct within each row, uniform
     (with replacement only when the pool is smaller than ``cnt``).
 
     Rows are drawn with replacement and the few rows holding a repeat are drawn again
     (rejection: the accepted rows are uniform over distinct tuples); for a nearly exhausted
     pool, a random permutation per row instead. ``state``: scratch space kept between calls
-    (the marks of the repeat check).
+    (the marks of the repeat check); ``out``: a ``(b, cnt)`` table (or view) to write the
+    rows into, returned.
 
     Examples
     --------
@@ -801,19 +802,24 @@ def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int,
     >>> x.shape, bool((np.diff(np.sort(x, axis=1), axis=1) > 0).all())
     ((1000, 5), True)
     """
-    if pool < cnt:
-        return rng.integers(0, pool, (b, cnt))
-    if cnt * 2 > pool:  # rejection would be slow: permutations of the (small) pool
-        return np.argsort(rng.random((b, pool)), axis=1)[:, :cnt]
+    if pool < cnt or cnt * 2 > pool or cnt < 2:
+        if pool < cnt:
+            pick = rng.integers(0, pool, (b, cnt))
+        elif cnt * 2 > pool:  # rejection would be slow: permutations of the (small) pool
+            pick = np.argsort(rng.random((b, pool)), axis=1)[:, :cnt]
+        else:
+            pick = rng.integers(0, pool, (b, cnt))
+        if out is None:
+            return pick
+        out[...] = pick
+        return out
     pick = rng.integers(0, pool, (b, cnt))
-    if cnt < 2:
-        return pick
     state = {} if state is None else state
     rows = np.arange(b)
-    while True:  # only the rows drawn again are checked again
-        bad = rows_with_repeats(pick, rows, pool, state)
+    while True:  # only the rows drawn again are checked (and copied) again
+        bad = rows_with_repeats(pick, rows, pool, state, out)
         if not len(bad):
-            return pick
+            return pick if out is None else out
         pick[bad] = rng.integers(0, pool, (len(bad), cnt))
         rows = bad
 
@@ -1203,6 +1209,12 @@ class _Groups:
     def codes(self, col: pd.Series) -> np.ndarray:
         return _account_codes(col, self.names)
 
+    def codes_at(self, col: pd.Series, rows: np.ndarray) -> np.ndarray:
+        """``codes(col)[rows]``, only the rows' codes mapped."""
+        if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories is self.names:
+            return _codes(col)[rows].astype(np.int64)
+        return self.codes(col)[rows] if len(rows) else np.array([], dtype=np.int64)
+
     def member_code(self, col: pd.Series) -> np.ndarray:
         """Code of each value of an account column that is a member (−1 else)."""
         if isinstance(col.dtype, pd.CategoricalDtype):
@@ -1262,8 +1274,7 @@ def _delays_at(acts: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     obj = _codes(acts["object_id"])
     t = _ms(ts)
     has = (obj >= 0) & ts.notna().to_numpy()
-    t0 = np.full(len(acts["object_id"].cat.categories), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(t0, obj[has], t[has])
+    t0 = min_by(obj, t, has, len(acts["object_id"].cat.categories))
     out = np.full(len(rows), np.nan)
     r = rows[has[rows]]
     d = pd.TimedeltaIndex((t[r] - t0[obj[r]]).astype("timedelta64[ms]")).total_seconds()
@@ -1285,7 +1296,7 @@ def _cluster_statistics_many(acts: pd.DataFrame, amplification: pd.DataFrame, li
     total = float(acts["weight"].sum())
     rows, lab = g.rows, g.row_lab
     n_actions = _seg_sum(w[rows], g.bounds)
-    tgt = g.codes(acts["target"])[rows] if len(rows) else np.array([], dtype=np.int64)
+    tgt = g.codes_at(acts["target"], rows)
     internal = g.sums(lab, w[rows], g.receives(lab, tgt, rkeys))
     # reciprocity: member → member edges whose reverse edge exists
     if len(amplification):

@@ -299,3 +299,13 @@ def test_validate_clusters_equals_brute_force(seed):
     ref = _validate_by_brute_force(members, sync, activity, 400, seed)
     pd.testing.assert_frame_equal(got, ref, check_exact=True)
     assert got["p_value"].iloc[0] == 1 / 401
+
+
+@pytest.mark.parametrize("pool,cnt", [(30, 12), (1000, 20), (5, 8), (10, 7), (50, 1)])
+def test_draw_distinct_into_a_table_same_draws(pool, cnt):
+    # written into columns of a larger table (as validate_clusters does): the same rows
+    ref = detect._draw_distinct(np.random.default_rng(7), pool, 500, cnt)
+    table = np.full((500, cnt + 3), -5)
+    got = detect._draw_distinct(np.random.default_rng(7), pool, 500, cnt, {}, out=table[:, 2:2 + cnt])
+    assert np.array_equal(got, ref) and np.array_equal(table[:, 2:2 + cnt], ref)
+    assert (table[:, :2] == -5).all() and (table[:, 2 + cnt:] == -5).all()
