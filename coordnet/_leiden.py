@@ -15,6 +15,7 @@ import pickle
 import random
 import signal
 import threading
+import warnings
 from typing import Any
 
 import numpy as np
@@ -88,7 +89,10 @@ class LeidenRuns:
         try:
             for w in range(n):  # every fork before any reader thread starts
                 r, wr = os.pipe()
-                pid = os.fork()
+                with warnings.catch_warnings():  # (3.12+: a warning when other threads run;
+                    # the worker only runs igraph on the inherited graph and writes to its pipe)
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    pid = os.fork()
                 if pid == 0:  # pragma: no cover - the worker (coverage does not follow forks)
                     self._work(w, n, r, wr)
                 os.close(wr)
