@@ -80,6 +80,7 @@ class LeidenRuns:
         self._pids: list[int] = []
         self._finished: set[int] = set()  # workers that delivered all they will
         self._threads: list[threading.Thread] = []
+        self._n = 0  # workers asked for (run i goes to worker i mod _n)
         n = _workers(g, len(self.runs)) if workers is None else min(workers, len(self.runs))
         if n > 1 and hasattr(os, "fork"):
             self._start(n)
@@ -87,12 +88,18 @@ class LeidenRuns:
     def _start(self, n: int) -> None:
         fds = []
         try:
+            self._n = n
             for w in range(n):  # every fork before any reader thread starts
                 r, wr = os.pipe()
-                with warnings.catch_warnings():  # (3.12+: a warning when other threads run;
-                    # the worker only runs igraph on the inherited graph and writes to its pipe)
-                    warnings.simplefilter("ignore", DeprecationWarning)
-                    pid = os.fork()
+                try:
+                    with warnings.catch_warnings():  # (3.12+: a warning when other threads
+                        # run; the worker only runs igraph on the inherited graph)
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        pid = os.fork()
+                except OSError:  # pragma: no cover - no process left: its runs are done here
+                    os.close(r)
+                    os.close(wr)
+                    break
                 if pid == 0:  # pragma: no cover - the worker (coverage does not follow forks)
                     self._work(w, n, r, wr)
                 os.close(wr)
@@ -139,9 +146,9 @@ class LeidenRuns:
 
     def result(self, i: int) -> tuple[np.ndarray, float]:
         """``(membership, quality)`` of run ``i``."""
-        n = len(self._pids)
-        with self._cv:
-            while n and i not in self._results and i % n not in self._finished:
+        n = self._n
+        with self._cv:  # a worker that never started (w ≥ len(pids)) delivers nothing
+            while n and i % n < len(self._pids) and i not in self._results and i % n not in self._finished:
                 self._cv.wait()
             if i in self._results:
                 return self._results.pop(i)

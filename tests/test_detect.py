@@ -139,6 +139,31 @@ def test_leiden_runs_in_worker_processes_give_the_same_partitions(monkeypatch):
     pd.testing.assert_frame_equal(detect.find_clusters(df, resolution=0.5, seed=3), serial[0.5])
 
 
+def test_leiden_runs_of_a_worker_that_could_not_start_are_done_here(monkeypatch):
+    import os
+
+    import igraph as ig
+
+    from coordnet import _leiden
+
+    real, calls = os.fork, []
+
+    def fork():  # the second worker cannot be started
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError("no more processes")
+        return real()
+
+    g = ig.Graph.Erdos_Renyi(n=300, m=1500)
+    runs = [(0.5, s) for s in range(5)]
+    monkeypatch.setattr(_leiden.os, "fork", fork)
+    with _leiden.LeidenRuns(g, runs, workers=2) as par:
+        got = [par.result(i) for i in range(len(runs))]
+    assert len(calls) == 2
+    for (memb, q), r in zip(got, runs):
+        assert np.array_equal(memb, _leiden.run_leiden(g, *r)[0])
+
+
 def test_clusterings_on_categorical_edges_same_as_on_text():
     # edges as categoricals over a larger sorted set of names: same communities, and the
     # accounts' positions among those names come with them (no lookup)
