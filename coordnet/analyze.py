@@ -15,7 +15,7 @@ import pandas as pd
 
 from .config import Config
 from .detect import (_account_codes, _amplification_degrees, _block_amplification_many, _cluster_statistics_many,
-                     _Clusterings, _encoded, _Groups, _ms, _positions, _run_starts, _seg_sum, _text,
+                     _Clusterings, _encoded, _Groups, _ms, _positions, _run_starts, _seg_sum, _sorted_unique, _text,
                      amplification_pairs, cluster_core, synchrony_pairs, validate_clusters)
 from .graphs import Graphs, build_graphs
 
@@ -150,7 +150,7 @@ def _union_links(sig_t: pd.DataFrame, sig_r: pd.DataFrame
     src, tgt = sig_r["source"], sig_r["target"]
     cats = src.cat.categories if isinstance(src.dtype, pd.CategoricalDtype) else None
     if (cats is not None and isinstance(tgt.dtype, pd.CategoricalDtype) and tgt.cat.categories.equals(cats)
-            and pd.api.types.is_string_dtype(cats.dtype) and cats.is_monotonic_increasing and cats.is_unique):
+            and pd.api.types.is_string_dtype(cats.dtype) and _sorted_unique(cats)):
         m = len(sig_t)
         tab = _positions(pd.concat([_text(sig_t["account_a"]), _text(sig_t["account_b"])]), cats)
         ta, tb = tab[:m], tab[m:]
@@ -287,7 +287,7 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
     else:
         k60 = pd.DataFrame({"account_a": [], "account_b": [], "k": []})
     activity = graphs.accounts.set_index("account")["n_actions"]
-    activity = activity[activity > 0]
+    activity = activity[(activity > 0).to_numpy()]  # (a mask, not a Series to align)
     # enough random groups that the smallest reachable p-value survives the Bonferroni
     # correction over the candidate clusters
     n_null = max(config.n_null, int(np.ceil(2 * len(cand_ids) / config.alpha_cluster)))

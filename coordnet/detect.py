@@ -519,7 +519,7 @@ def _node_categories(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.In
     ca, cb = edges["account_a"], edges["account_b"]
     m = len(edges)
     if (isinstance(ca.dtype, pd.CategoricalDtype) and isinstance(cb.dtype, pd.CategoricalDtype)
-            and ca.cat.categories.equals(cb.cat.categories) and ca.cat.categories.is_monotonic_increasing):
+            and ca.cat.categories.equals(cb.cat.categories) and _sorted_unique(ca.cat.categories)):
         x = np.concatenate([_codes(ca), _codes(cb)]).astype(np.int64)
         if not (x < 0).any():
             used = np.flatnonzero(np.bincount(x, minlength=len(ca.cat.categories)))
@@ -1128,6 +1128,23 @@ def _arrow_text(x: Any) -> Any:
     return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
 
 
+def _sorted_unique(idx: pd.Index) -> bool:
+    """Whether ``idx`` is strictly increasing (sorted, no repeats): by Arrow's comparison of
+    neighbours for Arrow-backed text (no Python string per name).
+
+    >>> _sorted_unique(pd.Index(["a", "b", "c"], dtype="str")), _sorted_unique(pd.Index(["a", "a"], dtype="str"))
+    (True, False)
+    """
+    a = _arrow_text(idx)
+    if a is None:
+        return bool(idx.is_monotonic_increasing and idx.is_unique)
+    import pyarrow.compute as pc
+
+    if len(a) < 2:
+        return a.null_count == 0
+    return bool(pc.all(pc.less(a.slice(0, len(a) - 1), a.slice(1))).as_py()) and a.null_count == 0
+
+
 def _positions(values: Any, names: pd.Index) -> np.ndarray:
     """``names.get_indexer(values)`` (``names`` unique; −1: absent) as int64: by Arrow's
     hashing when ``names`` is Arrow-backed text (no Python string per name)."""
@@ -1149,6 +1166,16 @@ def _positions(values: Any, names: pd.Index) -> np.ndarray:
         vv = vv.cast(nv.type)
     if len(vv) == len(nv) and vv.equals(nv):  # the same names in the same order
         return np.arange(len(nv), dtype=np.int64)
+    if 8 * len(vv) < len(nv):  # few values: hash them (not the names), find the names among them
+        enc = pc.dictionary_encode(vv)
+        uniq = enc.dictionary
+        hit = np.asarray(pc.index_in(nv, value_set=uniq).fill_null(-1).to_numpy(zero_copy_only=False),
+                         dtype=np.int64)
+        pos = np.full(len(uniq) + 1, -1, dtype=np.int64)  # last: null values
+        found = np.flatnonzero(hit >= 0)
+        pos[hit[found]] = found
+        idx = np.asarray(enc.indices.fill_null(len(uniq)).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return pos[idx]
     at = pc.index_in(vv, value_set=nv).fill_null(-1)
     return np.asarray(at.to_numpy(zero_copy_only=False), dtype=np.int64)
 
@@ -1182,12 +1209,14 @@ class _Groups:
         names = acts["source"].cat.categories
         mem = [list(dict.fromkeys(m)) for m in members]
         flat = pd.Index([a for m in mem for a in m], dtype=names.dtype if len(names) else object)
-        extra = flat[_positions(flat, names) < 0].unique()
+        codes = _positions(flat, names)
+        extra = flat[codes < 0].unique()
         self.names = names.append(extra) if len(extra) else names
         self.n_acc = len(self.names)
         self.n = np.array([len(m) for m in mem], dtype=np.int64)
         self.size = len(mem)
-        codes = _positions(flat, self.names)
+        if len(extra):
+            codes = _positions(flat, self.names)
         if len(np.unique(codes)) < len(codes):
             raise ValueError("the groups of accounts must be disjoint")
         self.lut = np.full(self.n_acc + 1, -1, dtype=np.int64)  # last slot: code −1

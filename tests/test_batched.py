@@ -309,3 +309,15 @@ def test_draw_distinct_into_a_table_same_draws(pool, cnt):
     got = detect._draw_distinct(np.random.default_rng(7), pool, 500, cnt, {}, out=table[:, 2:2 + cnt])
     assert np.array_equal(got, ref) and np.array_equal(table[:, 2:2 + cnt], ref)
     assert (table[:, :2] == -5).all() and (table[:, 2 + cnt:] == -5).all()
+
+
+@pytest.mark.parametrize("n_values", [5, 60, 400, 1000])
+def test_positions_equal_get_indexer(n_values):
+    # few or many values (hashed on either side), repeats, absent names, text or Arrow text
+    rng = np.random.default_rng(n_values)
+    names = pd.Index(sorted({f"u{x:05d}" for x in rng.integers(0, 20_000, 900)}), dtype="str")
+    values = [names[i] if i < len(names) else f"zz{i}" for i in rng.integers(0, len(names) + 50, n_values)]
+    ref = pd.Index(names.to_numpy(dtype=object)).get_indexer(values)
+    for v in (pd.Index(values, dtype=object), pd.Series(values, dtype="str"), pd.Index(values, dtype="str")):
+        assert np.array_equal(detect._positions(v, names), ref)
+    assert np.array_equal(detect._positions(names, names), np.arange(len(names)))
