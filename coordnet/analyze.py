@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .detect import (_account_codes, _amplification_degrees, _block_amplification_many,
-                     _cluster_statistics_many, _encoded, _Groups, _ms, _run_starts, _seg_sum, amplification_pairs,
-                     cluster_core, find_clusters, synchrony_pairs, validate_clusters)
+from .detect import (_account_codes, _amplification_degrees, _block_amplification_many, _cluster_statistics_many,
+                     _Clusterings, _encoded, _Groups, _ms, _positions, _run_starts, _seg_sum, _sorted_unique, _text,
+                     amplification_pairs, cluster_core, synchrony_pairs, validate_clusters)
 from .graphs import Graphs, _shared_index, build_graphs
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -88,16 +88,29 @@ def _empty_clusters() -> pd.DataFrame:
 def _cluster_sync_p(st: dict[str, float], q: dict[float, float], window: float) -> float:
     """P(Binomial(co_shared, q(window)) ≥ co_actions): are the members' co-shared posts
     co-timed within the window more often than the data's own rate? NaN without post ids."""
+    return float(_cluster_sync_p_many(np.array([st["co_shared"]], dtype="float64"),
+                                      np.array([st["co_actions"]], dtype="float64"), q, window)[0])
+
+
+def _cluster_sync_p_many(co_shared: np.ndarray, co_actions: np.ndarray, q: dict[float, float],
+                         window: float) -> np.ndarray:
+    """:func:`_cluster_sync_p` of many clusters (one binomial tail call)."""
     from scipy.stats import binom
 
-    if not st["co_shared"] or not q:
-        return float("nan")
+    out = np.full(len(co_shared), np.nan)
+    if not q:
+        return out
     qs = sorted(q)
     w = min(float(window), qs[-1])
     qw = q.get(w, q[max([x for x in qs if x <= w], default=qs[0])])
-    n = int(round(st["co_shared"]))
-    k = int(round(min(st["co_actions"], n)))
-    return float(binom.sf(k - 1, n, max(qw, 1e-12))) if k > 0 else 1.0
+    has = co_shared != 0
+    n = np.round(co_shared[has]).astype(np.int64)
+    k = np.round(np.minimum(co_actions[has], n)).astype(np.int64)
+    p = np.ones(len(n))
+    pos = k > 0
+    p[pos] = binom.sf(k[pos] - 1, n[pos], max(qw, 1e-12))
+    out[has] = p
+    return out
 
 
 def _busiest(times_cluster: np.ndarray, times_all: np.ndarray, width_ms: int) -> tuple[int, int, int, int]:
@@ -113,6 +126,45 @@ def _busiest(times_cluster: np.ndarray, times_all: np.ndarray, width_ms: int) ->
     n_all = int(np.searchsorted(times_all, start, side="left"))
     n_all = int(np.searchsorted(times_all, last, side="right")) - n_all
     return start, last, n_c, n_all
+
+
+def _union_links(sig_t: pd.DataFrame, sig_r: pd.DataFrame
+                 ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, pd.Index] | None]:
+    """The significant links of both layers as one undirected edge list ``account_a,
+    account_b``: the synchrony pairs as they are, then each amplification edge as (smaller,
+    larger) name, each pair once (its first row), in that order.
+
+    On the amplification table's account codes when its categories are sorted text (the
+    codes then order the accounts as their names do), as categoricals of those names, with
+    the codes of the synchrony pairs' accounts among them ``(a, b, categories)``; as text
+    otherwise (and ``None``).
+
+    >>> t = pd.DataFrame({"account_a": ["a", "b"], "account_b": ["c", "c"]})
+    >>> r = pd.DataFrame({"source": ["c", "b", "d"], "target": ["a", "a", "c"]})
+    >>> _union_links(t, r)[0].astype(str).values.tolist()
+    [['a', 'c'], ['b', 'c'], ['a', 'b'], ['c', 'd']]
+    >>> u, (a, b, cats) = _union_links(t, r.astype(pd.CategoricalDtype(["a", "b", "c", "d"])))
+    >>> u.astype(str).values.tolist(), a.tolist(), b.tolist()
+    ([['a', 'c'], ['b', 'c'], ['a', 'b'], ['c', 'd']], [0, 1], [2, 2])
+    """
+    src, tgt = sig_r["source"], sig_r["target"]
+    cats = src.cat.categories if isinstance(src.dtype, pd.CategoricalDtype) else None
+    if (cats is not None and isinstance(tgt.dtype, pd.CategoricalDtype) and tgt.cat.categories.equals(cats)
+            and pd.api.types.is_string_dtype(cats.dtype) and _sorted_unique(cats)):
+        m = len(sig_t)
+        tab = _positions(pd.concat([_text(sig_t["account_a"]), _text(sig_t["account_b"])]), cats)
+        ta, tb = tab[:m], tab[m:]
+        if not (tab < 0).any():
+            rs, rt = _account_codes(src, cats), _account_codes(tgt, cats)
+            a = np.concatenate([ta, np.minimum(rs, rt)])
+            b = np.concatenate([tb, np.maximum(rs, rt)])
+            first = np.sort(np.unique(a * len(cats) + b, return_index=True)[1])
+            dtype = pd.CategoricalDtype(cats)
+            return pd.DataFrame({c: pd.Categorical.from_codes(x[first], dtype=dtype, validate=False)
+                                 for c, x in (("account_a", a), ("account_b", b))}), (ta, tb, cats)
+    r_pairs = pd.DataFrame({"account_a": np.minimum(src.astype(str), tgt.astype(str)),
+                            "account_b": np.maximum(src.astype(str), tgt.astype(str))})
+    return pd.concat([sig_t.astype(str), r_pairs]).drop_duplicates().reset_index(drop=True), None
 
 
 def analyze(
@@ -169,33 +221,46 @@ def analyze(
     amp = amplification_pairs(graphs.amplification, config)
     sig_t = sync.loc[sync["significant"], ["account_a", "account_b"]]
     sig_r = amp.loc[amp["significant"], ["source", "target"]]
-    r_pairs = pd.DataFrame({"account_a": np.minimum(sig_r["source"].astype(str), sig_r["target"].astype(str)),
-                            "account_b": np.maximum(sig_r["source"].astype(str), sig_r["target"].astype(str))})
-    union = pd.concat([sig_t.astype(str), r_pairs]).drop_duplicates().reset_index(drop=True)
+    union, t_codes = _union_links(sig_t, sig_r)
     step("clustering", 3)
     # candidates (≥ min_cluster_size accounts at γ) can only lie in the union graph's core
     # (cluster_core); the sweep runs cluster the same links, so that persistence compares
     # partitions of one graph
     core = cluster_core(union, resolution=config.resolution, min_size=config.min_cluster_size)
-    comms = find_clusters(core, resolution=config.resolution, seed=config.seed)
-    sweep = {g: find_clusters(core, resolution=g, seed=config.seed) for g in SWEEP
-             if g != config.resolution}
-    sweep[config.resolution] = comms
+    # every Leiden run (γ, then the sweep) starts now, in worker processes on a large core;
+    # the sweep's partitions are waited for only when the persistence needs them
+    with _Clusterings(core, [config.resolution, *SWEEP], config.seed) as runs:
+        return _clusters(actions, config, graphs, sync, info, amp, sig_t, sig_r, union, t_codes, runs, step)
+
+
+def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.DataFrame, info: dict[str, Any],
+              amp: pd.DataFrame, sig_t: pd.DataFrame, sig_r: pd.DataFrame, union: pd.DataFrame,
+              t_codes: tuple[np.ndarray, np.ndarray, pd.Index] | None, runs: _Clusterings,
+              step: Callable[..., None]) -> Result:
+    """:func:`analyze` from the clustering on: candidates, validation, statistics, tables.
+    ``t_codes``: the synchrony pairs' account codes among some categories (or None)."""
+    comms = runs.get(config.resolution)
 
     # everything below works on integer account codes, each table labelled once
     acts = _encoded(actions)  # the same table when it comes from a reader (already coded)
     names = acts["source"].cat.categories
-    extra = pd.Index(comms["account"])[names.get_indexer(comms["account"]) < 0]
+    cc = runs.category_codes(config.resolution, names)  # None: look the names up
+    cc = _positions(comms["account"], names) if cc is None else cc
+    extra = pd.Index(comms["account"])[cc < 0]
     names_u = names.append(extra) if len(extra) else names
     n_u = len(names_u)
-    cc = names_u.get_indexer(comms["account"])
+    if len(extra):
+        cc = _positions(comms["account"], names_u)
     comm_code = np.full(n_u + 1, -1, dtype=np.int64)  # account code → community (last: code −1)
     comm_code[cc] = comms["community"].to_numpy()
     n_comm = int(comms["community"].max()) + 1 if len(comms) else 0
 
     # roles: an account without significant synchrony inside its community that receives
     # more significant amplification from it than it gives is a target, not a member
-    ta, tb = _account_codes(sig_t["account_a"], names_u), _account_codes(sig_t["account_b"], names_u)
+    if t_codes is not None and (t_codes[2] is names or t_codes[2].equals(names)):
+        ta, tb = t_codes[0], t_codes[1]  # the codes of names are those of names_u
+    else:
+        ta, tb = _account_codes(sig_t["account_a"], names_u), _account_codes(sig_t["account_b"], names_u)
     ca, cb = comm_code[ta], comm_code[tb]
     same_t = (ca >= 0) & (ca == cb)
     t_acc = np.zeros(n_u, dtype=bool)
@@ -225,7 +290,7 @@ def analyze(
     else:
         k60 = pd.DataFrame({"account_a": [], "account_b": [], "k": []})
     activity = graphs.accounts.set_index("account")["n_actions"]
-    activity = activity[activity > 0]
+    activity = activity[(activity > 0).to_numpy()]  # (a mask, not a Series to align)
     # enough random groups that the smallest reachable p-value survives the Bonferroni
     # correction over the candidate clusters
     n_null = max(config.n_null, int(np.ceil(2 * len(cand_ids) / config.alpha_cluster)))
@@ -248,7 +313,7 @@ def analyze(
     weight = acts["weight"].to_numpy()
     n_actions = _seg_sum(weight[rows_], groups.bounds)
     # targets: the accounts the members amplify most (outside the member set), on codes
-    tcode = groups.codes(acts["target"])[rows_] if len(rows_) else np.array([], dtype=np.int64)
+    tcode = groups.codes_at(acts["target"], rows_)
     out = (tcode >= 0) & (groups.label(tcode) != lab)
     ol, ot, ow = lab[out], tcode[out], weight[rows_][out]
     o = np.lexsort((ot, ol))
@@ -263,7 +328,8 @@ def analyze(
     keep = (rank < 5) & (tsum >= thr[tl] if len(tl) else np.zeros(0, dtype=bool))
     tl, tt = tl[keep], tt[keep]
     tb_ = groups.bounds_of(tl)
-    top_names = [names_u.take(tt[tb_[i]:tb_[i + 1]]).tolist() for i in range(nc)]
+    tnames = np.asarray(names_u.take(tt), dtype=object)  # one conversion, then slices
+    top_names = [tnames[tb_[i]:tb_[i + 1]].tolist() for i in range(nc)]
     recv = [sorted(set(targets_of[c]) | set(top_names[i])) for i, c in enumerate(cand_ids)]
     amp_all = graphs.amplification
     stats = _cluster_statistics_many(acts, amp_all, union, k60, groups, recv)
@@ -272,15 +338,17 @@ def analyze(
     gap_lab = np.zeros(0, dtype=np.int64)
     med_gap = np.full(nc, np.nan)
     if co is not None and len(co.evidence):
-        _, _, gap_lab = groups.pair_rows(co.evidence["account_a"], co.evidence["account_b"])
+        _, _, gap_lab = groups.pair_rows(co.evidence["account_a"], co.evidence["account_b"], codes=False)
         gv = co.evidence["gap_s"].to_numpy(dtype="float64")
         sel = np.flatnonzero((gap_lab >= 0) & ~np.isnan(gv))
         o = np.lexsort((gv[sel], gap_lab[sel]))
         gl, gs = gap_lab[sel][o], gv[sel][o]
         gb = groups.bounds_of(gl)
-        for i in range(nc):
-            if gb[i + 1] > gb[i]:
-                med_gap[i] = float(np.median(gs[gb[i]:gb[i + 1]]))
+        # each cluster's gaps are sorted: the median is the middle one, or the mean of the two
+        cnt = np.diff(gb)
+        has = cnt > 0
+        lo_, hi_ = (gb[:-1] + (cnt - 1) // 2)[has], (gb[:-1] + cnt // 2)[has]
+        med_gap[has] = (gs[lo_] + gs[hi_]) / 2.0
     # times: first/last action, busiest window
     ts = acts["timestamp"]
     t_ok = ts.notna().to_numpy()
@@ -288,12 +356,15 @@ def analyze(
     times_all = np.sort(t_ms[t_ok])
     raw = ts.array.asi8 if isinstance(ts.array, pd.arrays.DatetimeArray) else t_ms
     # persistence over the resolution sweep: best Jaccard with any community of each run
+    sweep = {g: runs.get(g) for g in SWEEP if g != config.resolution}
+    sweep[config.resolution] = comms
     mem_lab = np.repeat(np.arange(nc), groups.n)
     hits = np.zeros(nc, dtype=np.int64)
-    for part in sweep.values():
+    for gam, part in sweep.items():
         pc = np.full(groups.n_acc + 1, -1, dtype=np.int64)
         pcom = part["community"].to_numpy()
-        pc[groups.names.get_indexer(part["account"])] = pcom
+        at = runs.category_codes(gam, groups.names)
+        pc[_positions(part["account"], groups.names) if at is None else at] = pcom
         psize = np.bincount(pcom)
         m_c = pc[groups.member_codes]
         s_ = m_c >= 0
@@ -306,10 +377,12 @@ def analyze(
         hits += hit
     persistence = hits / len(sweep)
     n_sig_c = n_sig_in[cand_ids] if cand_ids else np.zeros(0, dtype=np.int64)
+    sync_p = _cluster_sync_p_many(stats["co_shared"].to_numpy(dtype="float64"),
+                                  stats["co_actions"].to_numpy(dtype="float64"), info["q"], config.window)
+    block_v = block.to_numpy(dtype="float64")
     rows = []
-    for i, cid in enumerate(cand_ids):
+    for i, (cid, st) in enumerate(zip(cand_ids, stats.to_dict("records"))):
         n = int(groups.n[i])
-        st = stats.iloc[i].to_dict()
         r = rows_[groups.bounds[i]:groups.bounds[i + 1]]
         rt = r[t_ok[r]]
         if len(rt):
@@ -318,7 +391,7 @@ def analyze(
             first_time = last_time = pd.NaT
         b0, b1, bn, ball = _busiest(t_ms[rt], times_all, int(BUSY_WINDOW_S * 1000))
         layer_t = n_sig_c[i] / (n * (n - 1) / 2) >= 0.5 * config.resolution if n > 1 else False
-        r_obs, r_exp, r_p = (float(x) for x in block.iloc[i])
+        r_obs, r_exp, r_p = (float(x) for x in block_v[i])
         layer_r = r_p <= config.alpha and r_obs >= config.min_repeat * n
         v = val_of.get(cid, {"lift": np.nan, "p_value": np.nan, "n_null": 0})
         rows.append({
@@ -333,7 +406,7 @@ def analyze(
             "busiest_end": pd.Timestamp(b1, unit="ms", tz="UTC") if bn else pd.NaT,
             "busiest_actions": ball, "busiest_share": bn / ball if ball else 0.0,
             "lift": float(v["lift"]), "p_value": float(v["p_value"]),
-            "sync_p": _cluster_sync_p(st, info["q"], config.window),
+            "sync_p": float(sync_p[i]),
             "persistence": float(persistence[i]), "layer_t": bool(layer_t), "layer_r": bool(layer_r),
             "block_observed": r_obs, "block_expected": r_exp, "block_p": r_p,
             "n_null": int(v["n_null"]),
@@ -376,7 +449,7 @@ def analyze(
         cl_of[u[new]] = tl[at[new]] + 1
         role_of[u[new]] = 1
     accounts = graphs.accounts[["account", "n_actions", "n_amplified"]].copy()
-    ac = names_u.get_indexer(accounts["account"])
+    ac = _positions(accounts["account"], names_u)
     acl = cl_of[ac]
     accounts["cluster"] = pd.Series(np.where(acl > 0, acl, np.nan), index=accounts.index).astype("Int64")
     roles = np.array(["amplifier", "target", np.nan], dtype=object)[np.where(role_of[ac] >= 0, role_of[ac], 2)]

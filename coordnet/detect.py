@@ -57,12 +57,13 @@ political astroturfing across the world. *Scientific Reports*, 12, 4572.
 from __future__ import annotations
 
 import logging
-import random
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
+from ._leiden import LeidenRuns
+from ._links import Links, lookup, member_pairs, min_by, rows_with_repeats
 from .config import Config
 from .errors import InputError, MissingDependencyError
 from .io import ensure_encoded as _encoded
@@ -499,17 +500,46 @@ def cluster_core(edges: pd.DataFrame, *, resolution: float, min_size: int) -> pd
     269–287 (k-cores). Traag, V. A., Waltman, L., & van Eck, N. J. (2019). From Louvain to
     Leiden: guaranteeing well-connected communities. *Scientific Reports*, 9, 5233.
     """
-    import igraph as ig
-
     k = int(np.ceil(resolution * (min_size - 1) - 1e-9))
     if edges.empty or k <= 1:  # every account with a link is in the 1-core
         return edges
-    codes, names = pd.factorize(pd.concat([edges["account_a"], edges["account_b"]]))
-    m = len(edges)
-    g = ig.Graph(n=len(names), edges=np.column_stack([codes[:m], codes[m:]]))
-    g.simplify()
+    a, b, names = _node_codes(edges)
+    g = _graph(a, b, len(names))
     core = np.asarray(g.coreness()) >= k
-    return edges.loc[core[codes[:m]] & core[codes[m:]]]
+    return edges.loc[core[a] & core[b]]
+
+
+def _node_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Node numbers of both columns of an edge list and the names, sorted (as
+    ``pd.factorize(..., sort=True)``): on the codes of categorical columns over one sorted
+    set of categories, without a string per row (:func:`_node_categories`)."""
+    a, b, names, _ = _node_categories(edges)
+    return a, b, names
+
+
+def _node_categories(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index, Any]:
+    """:func:`_node_codes` and, for categorical columns, ``(categories, category code of
+    each node)`` (None for text)."""
+    ca, cb = edges["account_a"], edges["account_b"]
+    m = len(edges)
+    if (isinstance(ca.dtype, pd.CategoricalDtype) and isinstance(cb.dtype, pd.CategoricalDtype)
+            and ca.cat.categories.equals(cb.cat.categories) and _sorted_unique(ca.cat.categories)):
+        x = np.concatenate([_codes(ca), _codes(cb)]).astype(np.int64)
+        if not (x < 0).any():
+            used = np.flatnonzero(np.bincount(x, minlength=len(ca.cat.categories)))
+            node = np.searchsorted(used, x)
+            return node[:m], node[m:], ca.cat.categories.take(used), (ca.cat.categories, used)
+    codes, names = pd.factorize(pd.concat([ca, cb]), sort=True)
+    return codes[:m], codes[m:], pd.Index(names), None
+
+
+def _graph(a: np.ndarray, b: np.ndarray, n: int) -> Any:
+    """The simple undirected igraph graph of the edges ``a[i]–b[i]`` among ``n`` nodes."""
+    import igraph as ig
+
+    g = ig.Graph(n=n, edges=list(zip(a.tolist(), b.tolist())))  # (lists convert fastest)
+    g.simplify()
+    return g
 
 
 _LEIDEN_RUNS = 3
@@ -521,7 +551,9 @@ def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.Da
     Leiden (igraph's C implementation) is run to convergence three times, with the seeds
     ``seed``, ``seed + 1`` and ``seed + 2``; the partition of highest CPM quality is kept
     (the first one on a tie). One run is a local optimum that depends on the order in which
-    accounts are visited; the best of three is less sensitive to it.
+    accounts are visited; the best of three is less sensitive to it. On a large graph the
+    runs are done at once in worker processes (the same partitions: each run is seeded on
+    its own).
 
     Parameters
     ----------
@@ -547,38 +579,94 @@ def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.Da
     >>> find_clusters(e, resolution=0.5, seed=1).groupby("community")["account"].apply(list).tolist()
     [['a', 'b', 'c'], ['d', 'e', 'f']]
     """
-    try:
-        import igraph as ig
-    except ImportError:  # pragma: no cover - a dependency
-        raise MissingDependencyError("clustering needs python-igraph.",
-                                     hint="pip install python-igraph") from None
-    if edges.empty:
-        return pd.DataFrame({"account": pd.Series(dtype="str"), "community": pd.Series(dtype="int64")})
-    codes, names = pd.factorize(pd.concat([edges["account_a"], edges["account_b"]]), sort=True)
-    m = len(edges)
-    g = ig.Graph(n=len(names), edges=np.column_stack([codes[:m], codes[m:]]))
-    g.simplify()
-    # igraph's own Leiden (C core; CPM with unit node weights, the same objective as
-    # leidenalg's CPMVertexPartition), run until a pass no longer improves the partition.
-    # Its random numbers come from a generator seeded here and restored afterwards, so a
-    # run does not depend on, nor disturb, the caller's ``random`` state.
-    part = None
-    for r in range(_LEIDEN_RUNS):
-        ig.set_random_number_generator(random.Random(seed + r))
+    with _Clusterings(edges, [resolution], seed) as runs:
+        return runs.get(resolution)
+
+
+class _Clusterings:
+    """:func:`find_clusters` of one edge list at several resolutions, every run started at
+    once (in worker processes on a large graph): :meth:`get` waits for a resolution's runs
+    only, so that the work on one partition can start while the others are computed. Use
+    as a context manager (workers still running are stopped on leaving)."""
+
+    def __init__(self, edges: pd.DataFrame, resolutions: list[float], seed: int) -> None:
         try:
-            p = g.community_leiden(objective_function="CPM", resolution=resolution, n_iterations=-1)
-        finally:
-            ig.set_random_number_generator(random)
-        if part is None or p.quality > part.quality:
-            part = p
-    memb = np.asarray(part.membership)
-    df = pd.DataFrame({"account": np.asarray(names, dtype=object), "c": memb})
-    size = df.groupby("c")["account"].transform("size")
-    first = df.groupby("c")["account"].transform("min")
-    df = df.loc[size >= 2].assign(size=size, first=first)
-    order = df.drop_duplicates("c").sort_values(["size", "first"], ascending=[False, True])["c"]
-    df["community"] = df["c"].map({c: i for i, c in enumerate(order)})
-    return df.sort_values(["community", "account"])[["account", "community"]].reset_index(drop=True)
+            import igraph  # noqa: F401
+        except ImportError:  # pragma: no cover - a dependency
+            raise MissingDependencyError("clustering needs python-igraph.",
+                                         hint="pip install python-igraph") from None
+        self.resolutions = list(dict.fromkeys(resolutions))
+        self.runs = None
+        self._cats = None
+        self._best: dict[float, np.ndarray] = {}
+        if edges.empty:
+            return
+        a, b, self.names, self._cats = _node_categories(edges)
+        g = _graph(a, b, len(self.names))
+        self.runs = LeidenRuns(g, [(float(res), seed + r) for res in self.resolutions for r in range(_LEIDEN_RUNS)])
+
+    def get(self, resolution: float) -> pd.DataFrame:
+        """The communities at ``resolution`` (one of those given)."""
+        if self.runs is None:
+            return pd.DataFrame({"account": pd.Series(dtype="str"), "community": pd.Series(dtype="int64")})
+        return _communities(self.names, self._membership(resolution))
+
+    def _membership(self, resolution: float) -> np.ndarray:
+        if resolution not in self._best:
+            assert self.runs is not None
+            j = self.resolutions.index(resolution) * _LEIDEN_RUNS
+            best = None
+            for r in range(_LEIDEN_RUNS):  # the highest quality, the first one on a tie
+                memb, q = self.runs.result(j + r)
+                if best is None or q > best[1]:
+                    best = (memb, q)
+            assert best is not None
+            self._best[resolution] = best[0]
+        return self._best[resolution]
+
+    def category_codes(self, resolution: float, names: pd.Index) -> np.ndarray | None:
+        """The positions in ``names`` of the accounts of :meth:`get` (row by row) when the
+        edges were categoricals over ``names``; None otherwise (look the names up)."""
+        if self.runs is None or self._cats is None:
+            return None
+        cats, used = self._cats
+        if not (cats is names or cats.equals(names)):
+            return None
+        return used[_community_rows(self._membership(resolution))[0]]
+
+    def close(self) -> None:
+        if self.runs is not None:
+            self.runs.close()
+
+    def __enter__(self) -> "_Clusterings":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _communities(names: pd.Index, memb: np.ndarray) -> pd.DataFrame:
+    """``account, community`` from a membership over ``names`` (sorted): communities of two
+    or more, numbered by size (largest first) then smallest member (the first name, the
+    names being sorted), rows by community then account (:func:`_community_rows`)."""
+    rows, com = _community_rows(memb)
+    return pd.DataFrame({"account": np.asarray(names, dtype=object)[rows], "community": com})
+
+
+def _community_rows(memb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The nodes of :func:`_communities`' rows and their community numbers."""
+    n_c = int(memb.max()) + 1 if len(memb) else 0
+    size = np.bincount(memb, minlength=n_c)
+    first = np.full(n_c, len(memb), dtype=np.int64)
+    np.minimum.at(first, memb, np.arange(len(memb)))
+    keep = np.flatnonzero(size >= 2)
+    order = keep[np.lexsort((first[keep], -size[keep]))]
+    number = np.full(n_c, -1, dtype=np.int64)
+    number[order] = np.arange(len(order))
+    com = number[memb]
+    rows = np.flatnonzero(com >= 0)
+    rows = rows[np.argsort(com[rows], kind="stable")]  # then by account: rows are in name order
+    return rows, com[rows]
 
 
 def _pair_k60(pairs: pd.DataFrame, members: np.ndarray) -> float:
@@ -631,12 +719,9 @@ def validate_clusters(
     >>> v[["sync_observed", "p_value"]].values.tolist()  # 10 pairs × 3; no random group comes close
     [[30.0, 0.01]]
     """
-    import scipy.sparse as sp
-
     rng = np.random.default_rng(seed)
     acts = activity.sort_index()
-    names = acts.index.to_numpy()
-    n = len(names)
+    n = len(acts)
     # activity deciles, ties broken at random (not by name: similar names often come together)
     tiebreak = rng.permutation(n)
     order = np.lexsort((tiebreak, acts.to_numpy()))
@@ -644,31 +729,34 @@ def validate_clusters(
     ranks[order] = np.arange(n)
     deciles = (ranks * min(10, max(1, n)) // max(1, n)).astype(np.int64)
     pools = {d: np.flatnonzero(deciles == d) for d in np.unique(deciles)}
-    pos = pd.Series(np.arange(n), index=names)
-    # k per pair as a symmetric sparse matrix over the accounts (codes: no string per row)
-    sa, sb = (_account_codes(_text(sync[c]), acts.index) for c in ("account_a", "account_b"))
-    ok = (sa >= 0) & (sb >= 0)
-    sa, sb = sa[ok], sb[ok]
-    kk = sync["k"].to_numpy()[ok].astype("float64")
-    k = sp.coo_matrix((kk, (sa, sb)), shape=(n, n)).tocsr()
-    k = sp.triu(k + k.T, 1).tocsr()  # pair (a, b) with a < b, once
-    k.eliminate_zeros()
-    k.sort_indices()
-    ka, kb = np.repeat(np.arange(n), np.diff(k.indptr)), k.indices
+    # k per pair once (a < b) over the account codes (no string per row)
+    ca, cb = sync["account_a"], sync["account_b"]
+    if (isinstance(ca.dtype, pd.CategoricalDtype) and isinstance(cb.dtype, pd.CategoricalDtype)
+            and cb.cat.categories.equals(ca.cat.categories)):  # category codes, mapped as read
+        k = Links.from_pairs(_codes(ca), _codes(cb), sync["k"].to_numpy(), n,
+                             at=_positions(ca.cat.categories, acts.index))
+    else:
+        k = Links.from_pairs(_account_codes(_text(ca), acts.index), _account_codes(_text(cb), acts.index),
+                             sync["k"].to_numpy(), n)
+    cids = list(members)
+    flat = [a for cid in cids for a in members[cid]]
+    at = _positions(pd.Index(flat, dtype=object), acts.index) if flat else np.zeros(0, np.int64)
+    ends = np.cumsum([len(members[cid]) for cid in cids]).tolist()
+    mem_of = {cid: at[e - len(members[cid]):e][at[e - len(members[cid]):e] >= 0] for cid, e in zip(cids, ends)}
+    mean_of = _NullMean(k, deciles, np.concatenate([np.zeros(0, np.int64), *mem_of.values()]))
+    if mem_of:  # each account's largest values, enough for the largest cluster
+        k.prepare_top(max(len(m) for m in mem_of.values()) - 1)
     top_cache: dict[int, np.ndarray] = {}
-    mean_of = _NullMean(k, ka, kb, deciles)
-    ranked = _strength_ranks(k, mean_of.full)  # once for every group size
-    linked, keys = _linked_keys(k)
     rows = []
-    for cid in sorted(members):  # a few candidate clusters; the draws are vectorised
-        mem = pos.reindex(members[cid]).dropna().astype(np.int64).to_numpy()
+    for cid in sorted(members):  # a few candidate clusters; the groups are summed compiled
+        mem = mem_of[cid]
         size = len(mem)
         if size < 2:
             rows.append((cid, 0.0, 0.0, np.nan, 1.0, 0))
             continue
-        obs = float(_group_k(mem[None, :], k, linked, keys)[0])
+        obs = float(k.group_sums(mem[None, :])[0])
         if size not in top_cache:
-            top_cache[size] = _top_strength(k, size - 1, ranked)
+            top_cache[size] = k.top(size - 1)
         top = top_cache[size]
         dec = deciles[mem]
         is_member = np.zeros(n, dtype=bool)
@@ -677,22 +765,22 @@ def validate_clusters(
         pool_of = {d: (pools[d][~is_member[pools[d]]] if (~is_member[pools[d]]).any() else pools[d])
                    for d in slots}
         mean = mean_of(mem, is_member, pools, pool_of, slots)
+        # the slots' pools one after the other; column c of a batch draws in pool col_off[c]
+        allpool = np.concatenate([pool_of[d] for d in slots]).astype(np.int64)
+        starts = np.cumsum([0] + [len(pool_of[d]) for d in slots])[:-1]
+        col_off = np.repeat(starts, list(slots.values())).astype(np.int64)
         exceed = 0
         batch = max(1, int(4_000_000 // size))  # bounded memory per batch
+        picks = np.empty((min(batch, n_null), size), dtype=np.int64)
+        seen: dict[str, Any] = {}
         done = 0
         while done < n_null:
             b = min(batch, n_null - done)
-            groups = np.empty((b, size), dtype=np.int64)
             col = 0
             for d, cnt in slots.items():
-                pool = pool_of[d]
-                groups[:, col:col + cnt] = pool[_draw_distinct(rng, len(pool), b, cnt)]
+                _draw_distinct(rng, len(pool_of[d]), b, cnt, seen, out=picks[:b, col:col + cnt])
                 col += cnt
-            # a group's sum is at most half the sum of its members' size−1 strongest links:
-            # only the groups whose bound reaches the observed value are summed exactly
-            maybe = np.flatnonzero(top[groups].sum(axis=1) / 2.0 >= obs)
-            if len(maybe):
-                exceed += int((_group_k(groups[maybe], k, linked, keys) >= obs).sum())
+            exceed += k.count_exceed(picks[:b], col_off, allpool, top, obs)
             done += b
         p = (1 + exceed) / (1 + n_null)
         lift = obs / mean if mean > 0 else (np.inf if obs > 0 else np.nan)
@@ -701,13 +789,16 @@ def validate_clusters(
                                        "n_null"])
 
 
-def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int) -> np.ndarray:
+def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int,
+                   state: dict[str, Any] | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """``b`` rows of ``cnt`` positions in ``range(pool)``, distinct within each row, uniform
     (with replacement only when the pool is smaller than ``cnt``).
 
     Rows are drawn with replacement and the few rows holding a repeat are drawn again
     (rejection: the accepted rows are uniform over distinct tuples); for a nearly exhausted
-    pool, a random permutation per row instead.
+    pool, a random permutation per row instead. ``state``: scratch space kept between calls
+    (the marks of the repeat check); ``out``: a ``(b, cnt)`` table (or view) to write the
+    rows into, returned.
 
     Examples
     --------
@@ -715,47 +806,30 @@ def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int) -> np.
     >>> x.shape, bool((np.diff(np.sort(x, axis=1), axis=1) > 0).all())
     ((1000, 5), True)
     """
-    if pool < cnt:
-        return rng.integers(0, pool, (b, cnt))
-    if cnt * 2 > pool:  # rejection would be slow: permutations of the (small) pool
-        return np.argsort(rng.random((b, pool)), axis=1)[:, :cnt]
-    pick = rng.integers(0, pool, (b, cnt))
-    rows = np.arange(b)
-    while True:  # only the rows drawn again are checked again
-        srt = np.sort(pick[rows], axis=1)
-        bad = rows[(srt[:, 1:] == srt[:, :-1]).any(axis=1)]
-        if not len(bad):
+    if pool < cnt or cnt * 2 > pool or cnt < 2:
+        if pool < cnt:
+            pick = rng.integers(0, pool, (b, cnt))
+        elif cnt * 2 > pool:  # rejection would be slow: permutations of the (small) pool
+            pick = np.argsort(rng.random((b, pool)), axis=1)[:, :cnt]
+        else:
+            pick = rng.integers(0, pool, (b, cnt))
+        if out is None:
             return pick
+        out[...] = pick
+        return out
+    pick = rng.integers(0, pool, (b, cnt))
+    state = {} if state is None else state
+    rows = np.arange(b)
+    while True:  # only the rows drawn again are checked (and copied) again
+        bad = rows_with_repeats(pick, rows, pool, state, out)
+        if not len(bad):
+            return pick if out is None else out
         pick[bad] = rng.integers(0, pool, (len(bad), cnt))
         rows = bad
 
 
-def _strength_ranks(k: Any, full: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every pair value of ``k`` (upper-triangular CSR of a symmetric matrix) under each of
-    its two accounts, largest first per account: ``(account, value, rank)``. ``full``:
-    ``k + k.T`` when already computed."""
-    n = k.shape[0]
-    full = (k + k.T if full is None else full).tocoo()
-    order = np.lexsort((-full.data, full.row))
-    r, v = full.row[order], full.data[order]
-    first = np.searchsorted(r, np.arange(n))
-    rank = np.arange(len(r)) - first[r]
-    return r, v, rank
-
-
-def _top_strength(k: Any, m: int, ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-                  ) -> np.ndarray:
-    """Per account, the sum of its ``m`` largest pair values in ``k`` (upper-triangular
-    CSR of a symmetric matrix): an upper bound of its contribution to any group of m + 1.
-    ``ranked``: :func:`_strength_ranks` of ``k`` when already computed."""
-    r, v, rank = _strength_ranks(k) if ranked is None else ranked
-    keep = rank < m
-    return np.bincount(r[keep], weights=v[keep], minlength=k.shape[0])
-
-
-def _null_mean(k: Any, ka: np.ndarray, kb: np.ndarray, deciles: np.ndarray, is_member: np.ndarray,
-               pools: dict[Any, np.ndarray], pool_of: dict[Any, np.ndarray],
-               slots: dict[Any, int]) -> float:
+def _null_mean(k: Links, deciles: np.ndarray, is_member: np.ndarray, pools: dict[Any, np.ndarray],
+               pool_of: dict[Any, np.ndarray], slots: dict[Any, int]) -> float:
     """Exact expectation of a random group's sum under the matched sampling: for two slots
     in deciles d ≠ e, the mean link between their pools ``W(d, e) / (|P_d|·|P_e|)``; for two
     slots in the same decile, ``2·W(d, d) / (|P_d|·(|P_d| − 1))`` (``|P_d|²`` when the pool
@@ -763,6 +837,7 @@ def _null_mean(k: Any, ka: np.ndarray, kb: np.ndarray, deciles: np.ndarray, is_m
     in_pool = np.zeros(len(deciles), dtype=bool)
     for d in slots:
         in_pool[pool_of[d]] = True
+    ka, kb = k.rows, k.indices
     use = in_pool[ka] & in_pool[kb]
     da, db = deciles[ka[use]], deciles[kb[use]]
     lo, hi = np.minimum(da, db), np.maximum(da, db)
@@ -777,40 +852,30 @@ class _NullMean:
     members its pools leave out (exact when the values are integers, as co-action counts
     are; other values take :func:`_null_mean` itself)."""
 
-    def __init__(self, k: Any, ka: np.ndarray, kb: np.ndarray, deciles: np.ndarray) -> None:
-        self.k, self.ka, self.kb, self.deciles = k, ka, kb, deciles
+    def __init__(self, k: Links, deciles: np.ndarray, accounts: np.ndarray | None = None) -> None:
+        """``accounts``: the members of the clusters to come (their links are gathered
+        once)."""
+        self.k, self.deciles = k, deciles
         self.nd = int(deciles.max()) + 1 if len(deciles) else 1
-        data = k.data
-        self.exact = bool(np.all(data == np.round(data))) and float(np.abs(data).sum()) < 2.0 ** 52
-        self.full = (k + k.T).tocsr()
+        self.exact = k.integral()
         if self.exact:
-            self.w_all = self._w(ka, kb, data)
-
-    def _w(self, a: np.ndarray, b: np.ndarray, v: np.ndarray) -> np.ndarray:
-        da, db = self.deciles[a], self.deciles[b]
-        lo, hi = np.minimum(da, db), np.maximum(da, db)
-        nd = self.nd
-        return np.bincount(lo * nd + hi, weights=v, minlength=nd * nd).reshape(nd, nd)
+            self.w_all = k.decile_totals(deciles, self.nd)
+            self.inc = k.incident(np.zeros(0, np.int64) if accounts is None else accounts)
 
     def __call__(self, mem: np.ndarray, is_member: np.ndarray, pools: dict[Any, np.ndarray],
                  pool_of: dict[Any, np.ndarray], slots: dict[Any, int]) -> float:
         if not self.exact:
-            return _null_mean(self.k, self.ka, self.kb, self.deciles, is_member, pools, pool_of, slots)
+            return _null_mean(self.k, self.deciles, is_member, pools, pool_of, slots)
         # members left out of their decile's pool (the pool keeps them when it has nobody else)
         out = np.zeros(len(self.deciles), dtype=bool)
         for d in slots:
             if len(pool_of[d]) < len(pools[d]):
                 out[pools[d][is_member[pools[d]]]] = True
         x = np.flatnonzero(out)
-        f = self.full
-        cnt = np.diff(f.indptr)[x]
-        if not cnt.sum():
+        if not len(x):
             return _null_total(self.w_all, pool_of, slots)
-        a = np.repeat(x, cnt)
-        sl = np.concatenate([np.arange(f.indptr[i], f.indptr[i + 1]) for i in x])
-        b, v = f.indices[sl], f.data[sl]
-        once = ~out[b] | (a < b)  # a link between two left-out members: counted once
-        return _null_total(self.w_all - self._w(a[once], b[once], v[once]), pool_of, slots)
+        inc = self.inc if self.inc.covers(x) else self.k.incident(x)
+        return _null_total(self.w_all - inc.left_out_totals(x, out, self.deciles, self.nd), pool_of, slots)
 
 
 def _null_total(w: np.ndarray, pool_of: dict[Any, np.ndarray], slots: dict[Any, int]) -> float:
@@ -898,54 +963,10 @@ def _group_key(col: pd.Series) -> Any:
     (grouping a categorical itself re-codes its categories each time, costly with many
     accounts), else the column. Groups come in the same (sorted) order either way."""
     if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.is_monotonic_increasing:
-        codes = col.cat.codes.to_numpy()
+        codes = _codes(col)
         if not (codes < 0).any():
             return codes
     return col
-
-
-def _linked_keys(k: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Accounts with at least one link in ``k`` and the sorted pair keys ``a·n + b``."""
-    n = k.shape[0]
-    linked = (np.diff(k.indptr) > 0) | (np.bincount(k.indices, minlength=n) > 0)
-    keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(k.indptr)) * n + k.indices
-    return linked, keys
-
-
-def _sorted_search(keys: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(keys, q)``, the queries searched in ascending order (each search
-    starts where the last ended: several times faster on millions of random queries)."""
-    if len(q) < 100_000:
-        return np.searchsorted(keys, q)
-    o = np.argsort(q)
-    at = np.empty(len(q), dtype=np.intp)
-    at[o] = np.searchsorted(keys, q[o])
-    return at
-
-
-def _group_k(groups: np.ndarray, k: Any, linked: np.ndarray | None = None,
-             keys: np.ndarray | None = None) -> np.ndarray:
-    """Sum of k over all pairs inside each group (rows of ``groups``), vectorised: the pairs
-    of each group are looked up among the linked pairs (``k``, a symmetric sparse matrix,
-    canonical CSR) by binary search; accounts without any link are left out first.
-    ``linked, keys``: :func:`_linked_keys` of ``k`` when already computed."""
-    b, size = groups.shape
-    n = k.shape[0]
-    if linked is None or keys is None:
-        linked, keys = _linked_keys(k)
-    out = np.zeros(b)
-    iu, ju = np.triu_indices(size, 1)
-    step = max(1, 4_000_000 // max(1, len(iu)))
-    for r0 in range(0, b, step):  # blocks of groups: bounded memory
-        g = groups[r0:r0 + step]
-        a, c = g[:, iu], g[:, ju]
-        ok = linked[a] & linked[c]
-        row = np.nonzero(ok)[0]
-        q = np.minimum(a[ok], c[ok]) * n + np.maximum(a[ok], c[ok])
-        at = np.minimum(_sorted_search(keys, q), len(keys) - 1) if len(keys) else np.zeros(len(q), int)
-        hit = (keys[at] == q) if len(keys) else np.zeros(len(q), bool)
-        out[r0:r0 + step] = np.bincount(row[hit], weights=k.data[at[hit]], minlength=len(g))
-    return out
 
 
 def time_to_amplify(actions: pd.DataFrame) -> pd.Series:
@@ -1086,20 +1107,81 @@ def _account_codes(col: pd.Series, names: pd.Index) -> np.ndarray:
     the integer codes when the column is categorical (no string per row)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         cats = col.cat.categories
-        codes = col.cat.codes.to_numpy().astype(np.int64)
-        if not (cats is names or cats.equals(names)):
-            at = names.get_indexer(cats)
-            codes = np.where(codes >= 0, at[np.maximum(codes, 0)] if len(at) else -1, -1)
-        return codes
+        codes = _codes(col)
+        if cats is names or (len(cats) == len(names) and cats.equals(names)):
+            return codes.astype(np.int64)
+        return lookup(codes, _positions(cats, names))
     if isinstance(col.array, pd.arrays.ArrowStringArray) and len(col):  # hashed by Arrow: no str per row
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pa.array(col.array)
-        values = pa.array(np.asarray(names, dtype=object), type=pa.string()).cast(arr.type)
-        at = pc.index_in(arr, value_set=values).fill_null(-1)
-        return np.asarray(at.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return _positions(col, names)
     return names.get_indexer(col).astype(np.int64)
+
+
+def _codes(col: pd.Series) -> np.ndarray:
+    """The integer codes of a categorical column, without a copy (read-only)."""
+    return col.array.codes
+
+
+def _arrow_text(x: Any) -> Any:
+    """The Arrow array of an Arrow-backed text Index or Series (None otherwise)."""
+    arr = getattr(x, "array", None)
+    if not isinstance(arr, pd.arrays.ArrowStringArray):
+        return None
+    import pyarrow as pa
+
+    a = pa.array(arr)
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+
+
+def _sorted_unique(idx: pd.Index) -> bool:
+    """Whether ``idx`` is strictly increasing (sorted, no repeats): by Arrow's comparison of
+    neighbours for Arrow-backed text (no Python string per name).
+
+    >>> _sorted_unique(pd.Index(["a", "b", "c"], dtype="str")), _sorted_unique(pd.Index(["a", "a"], dtype="str"))
+    (True, False)
+    """
+    a = _arrow_text(idx)
+    if a is None:
+        return bool(idx.is_monotonic_increasing and idx.is_unique)
+    import pyarrow.compute as pc
+
+    if len(a) < 2:
+        return a.null_count == 0
+    return bool(pc.all(pc.less(a.slice(0, len(a) - 1), a.slice(1))).as_py()) and a.null_count == 0
+
+
+def _positions(values: Any, names: pd.Index) -> np.ndarray:
+    """``names.get_indexer(values)`` (``names`` unique; −1: absent) as int64: by Arrow's
+    hashing when ``names`` is Arrow-backed text (no Python string per name)."""
+    nv = _arrow_text(names)
+    if nv is None or not len(values):
+        return np.asarray(names.get_indexer(values), dtype=np.int64)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    vv = _arrow_text(values)
+    if vv is None:
+        if not pd.api.types.is_string_dtype(getattr(values, "dtype", object)):
+            return np.asarray(names.get_indexer(values), dtype=np.int64)
+        try:
+            vv = pa.array(np.asarray(values, dtype=object), type=nv.type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: pandas compares them
+            return np.asarray(names.get_indexer(values), dtype=np.int64)
+    if vv.type != nv.type:
+        vv = vv.cast(nv.type)
+    if len(vv) == len(nv) and vv.equals(nv):  # the same names in the same order
+        return np.arange(len(nv), dtype=np.int64)
+    if 8 * len(vv) < len(nv):  # few values: hash them (not the names), find the names among them
+        enc = pc.dictionary_encode(vv)
+        uniq = enc.dictionary
+        hit = np.asarray(pc.index_in(nv, value_set=uniq).fill_null(-1).to_numpy(zero_copy_only=False),
+                         dtype=np.int64)
+        pos = np.full(len(uniq) + 1, -1, dtype=np.int64)  # last: null values
+        found = np.flatnonzero(hit >= 0)
+        pos[hit[found]] = found
+        idx = np.asarray(enc.indices.fill_null(len(uniq)).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return pos[idx]
+    at = pc.index_in(vv, value_set=nv).fill_null(-1)
+    return np.asarray(at.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _seg_sum(v: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -1131,12 +1213,14 @@ class _Groups:
         names = acts["source"].cat.categories
         mem = [list(dict.fromkeys(m)) for m in members]
         flat = pd.Index([a for m in mem for a in m], dtype=names.dtype if len(names) else object)
-        extra = flat[names.get_indexer(flat) < 0].unique()
+        codes = _positions(flat, names)
+        extra = flat[codes < 0].unique()
         self.names = names.append(extra) if len(extra) else names
         self.n_acc = len(self.names)
         self.n = np.array([len(m) for m in mem], dtype=np.int64)
         self.size = len(mem)
-        codes = self.names.get_indexer(flat)
+        if len(extra):
+            codes = _positions(flat, self.names)
         if len(np.unique(codes)) < len(codes):
             raise ValueError("the groups of accounts must be disjoint")
         self.lut = np.full(self.n_acc + 1, -1, dtype=np.int64)  # last slot: code −1
@@ -1144,7 +1228,7 @@ class _Groups:
         self.member_codes = codes
         self.member_index = flat
         # the members' own actions, grouped, in row order inside each group
-        self.src = acts["source"].cat.codes.to_numpy().astype(np.int64)
+        self.src = _codes(acts["source"]).astype(np.int64)
         lab = self.lut[self.src]
         pos = np.flatnonzero(lab >= 0)
         self.rows = pos[np.argsort(lab[pos], kind="stable")]
@@ -1157,6 +1241,12 @@ class _Groups:
 
     def codes(self, col: pd.Series) -> np.ndarray:
         return _account_codes(col, self.names)
+
+    def codes_at(self, col: pd.Series, rows: np.ndarray) -> np.ndarray:
+        """``codes(col)[rows]``, only the rows' codes mapped."""
+        if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories is self.names:
+            return _codes(col)[rows].astype(np.int64)
+        return self.codes(col)[rows] if len(rows) else np.array([], dtype=np.int64)
 
     def member_code(self, col: pd.Series) -> np.ndarray:
         """Code of each value of an account column that is a member (−1 else)."""
@@ -1190,13 +1280,22 @@ class _Groups:
         idx = idx[np.argsort(lab[idx], kind="stable")]
         return _seg_sum(v[idx], self.bounds_of(lab[idx]))
 
-    def pair_rows(self, col_a: pd.Series, col_b: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Codes of both columns of a pair table and the group of each row whose two
-        accounts are in the same group (−1 else). Text columns are looked up among the
-        members only (a small hash table; other accounts get code −1)."""
-        a, b = self.member_code(col_a), self.member_code(col_b)
-        la, lb = self.label(a), self.label(b)
-        return a, b, np.where(la == lb, la, -1)
+    def pair_rows(self, col_a: pd.Series, col_b: pd.Series, codes: bool = True
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Member codes of both columns of a pair table (−1: not a member) and the group of
+        each row whose two accounts are in the same group (−1 else), in compiled passes over
+        the account codes; text columns are first looked up among the members only (a small
+        hash table). ``codes=False``: the groups only (the codes come back empty)."""
+        return member_pairs(self._account_codes(col_a), self._account_codes(col_b), self.lut, codes)
+
+    def _account_codes(self, col: pd.Series) -> np.ndarray:
+        """A column's account codes: the integer codes of a categorical over the accounts,
+        else the codes of the members only (text looked up among them; −1 else)."""
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            if col.cat.categories is self.names:  # the codes as they are (no int64 copy)
+                return _codes(col)
+            return self.codes(col)
+        return self.member_code(col)
 
 
 def _delays_at(acts: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -1205,11 +1304,10 @@ def _delays_at(acts: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     ts = acts["timestamp"]
     if getattr(ts.array, "unit", None) != "ms":
         return time_to_amplify(acts).to_numpy()[rows]
-    obj = acts["object_id"].cat.codes.to_numpy()
+    obj = _codes(acts["object_id"])
     t = _ms(ts)
     has = (obj >= 0) & ts.notna().to_numpy()
-    t0 = np.full(len(acts["object_id"].cat.categories), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(t0, obj[has], t[has])
+    t0 = min_by(obj, t, has, len(acts["object_id"].cat.categories))
     out = np.full(len(rows), np.nan)
     r = rows[has[rows]]
     d = pd.TimedeltaIndex((t[r] - t0[obj[r]]).astype("timedelta64[ms]")).total_seconds()
@@ -1231,7 +1329,7 @@ def _cluster_statistics_many(acts: pd.DataFrame, amplification: pd.DataFrame, li
     total = float(acts["weight"].sum())
     rows, lab = g.rows, g.row_lab
     n_actions = _seg_sum(w[rows], g.bounds)
-    tgt = g.codes(acts["target"])[rows] if len(rows) else np.array([], dtype=np.int64)
+    tgt = g.codes_at(acts["target"], rows)
     internal = g.sums(lab, w[rows], g.receives(lab, tgt, rkeys))
     # reciprocity: member → member edges whose reverse edge exists
     if len(amplification):
@@ -1259,7 +1357,7 @@ def _cluster_statistics_many(acts: pd.DataFrame, amplification: pd.DataFrame, li
     dl, dv = dl[o], dv[o]
     db = g.bounds_of(dl)
     # member pairs co-sharing an object: distinct (cluster, object, member), m per object
-    obj = acts["object_id"].cat.codes.to_numpy().astype(np.int64)[rows]
+    obj = _codes(acts["object_id"]).astype(np.int64)[rows]
     has = obj >= 0
     lo, oo, so = lab[has], obj[has], g.src[rows][has]
     o = np.lexsort((so, oo, lo))
@@ -1270,7 +1368,7 @@ def _cluster_statistics_many(acts: pd.DataFrame, amplification: pd.DataFrame, li
     m = np.diff(np.r_[np.flatnonzero(start), len(lo)]).astype("float64")
     coshared = np.bincount(lo[start], weights=m * (m - 1) / 2, minlength=nc)
     if len(coaction_k):
-        _, _, lk = g.pair_rows(coaction_k["account_a"], coaction_k["account_b"])
+        _, _, lk = g.pair_rows(coaction_k["account_a"], coaction_k["account_b"], codes=False)
         kin = g.sums(lk, coaction_k["k"].to_numpy())
     else:
         kin = np.zeros(nc)

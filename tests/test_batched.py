@@ -10,6 +10,7 @@ import pytest
 
 import coordnet
 from coordnet import detect
+from coordnet._links import Links
 from coordnet.detect import (_amplification_degrees, _block_amplification_many, _cluster_statistics_many,
                              _Groups, _NullMean, _null_mean, block_amplification, cluster_statistics)
 
@@ -98,15 +99,12 @@ def test_null_mean_by_decile_totals_equals_the_direct_sum():
     a, b = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
     sync = pd.DataFrame({"a": np.minimum(a, b), "b": np.maximum(a, b), "k": rng.integers(1, 5, 3000)})
     sync = sync.loc[sync["a"] != sync["b"]].groupby(["a", "b"], as_index=False)["k"].sum()
-    import scipy.sparse as sp
-    k = sp.triu(sp.coo_matrix((sync["k"].astype(float), (sync["a"], sync["b"])), shape=(n, n)), 1).tocsr()
-    k.sort_indices()
-    ka, kb = np.repeat(np.arange(n), np.diff(k.indptr)), k.indices
+    k = Links.from_pairs(sync["a"].to_numpy(), sync["b"].to_numpy(), sync["k"].to_numpy(), n)
     deciles = np.arange(n) * 10 // n
     deciles[:30] = 1
     deciles[3:5] = 0  # decile 0 holds two accounts only: a cluster of both exhausts its pool
     pools = {d: np.flatnonzero(deciles == d) for d in np.unique(deciles)}
-    fast = _NullMean(k, ka, kb, deciles)
+    fast = _NullMean(k, deciles, np.arange(0, n, 7))  # some members' links gathered at first
     assert fast.exact
     for size in list(range(2, 13)) * 3:
         mem = rng.choice(n, size, replace=False)
@@ -120,7 +118,7 @@ def test_null_mean_by_decile_totals_equals_the_direct_sum():
         if size == 2:
             assert len(pool_of[0]) == 2  # exhausted: drawn among the members themselves
         assert fast(mem, is_member, pools, pool_of, slots) == _null_mean(
-            k, ka, kb, deciles, is_member, pools, pool_of, slots)
+            k, deciles, is_member, pools, pool_of, slots)
 
 
 def test_validate_clusters_same_with_precomputed_helpers(monkeypatch):
@@ -147,13 +145,6 @@ def test_validate_clusters_same_with_precomputed_helpers(monkeypatch):
     assert fast.loc[fast["cluster"] == 1, "p_value"].iloc[0] == 1 / 301
 
 
-def test_sorted_search_equals_searchsorted():
-    rng = np.random.default_rng(3)
-    keys = np.unique(rng.integers(0, 10**9, 50_000))
-    q = np.r_[rng.integers(0, 10**9, 150_000), keys[:1000]]  # enough queries to sort them first
-    assert np.array_equal(detect._sorted_search(keys, q), np.searchsorted(keys, q))
-
-
 def _draw_distinct_every_row_rechecked(rng, pool, b, cnt):
     """The former rejection loop (every row sorted again after each redraw)."""
     if pool < cnt:
@@ -175,3 +166,158 @@ def test_draw_distinct_same_draws_as_rechecking_every_row(pool, cnt):
     got = detect._draw_distinct(np.random.default_rng(7), pool, 500, cnt)
     ref = _draw_distinct_every_row_rechecked(np.random.default_rng(7), pool, 500, cnt)
     assert np.array_equal(got, ref)
+
+
+def _random_links(rng, n, m, *, integers=True, shuffle=True):
+    """Pairs in either orientation, with repeats, diagonal pairs, zeros and unknown (−1)
+    accounts: everything ``Links.from_pairs`` must sum or leave out."""
+    a, b = rng.integers(-1, n, m), rng.integers(-1, n, m)
+    v = rng.integers(0, 6, m).astype(float) if integers else rng.random(m) * 3
+    if not shuffle:  # sorted, distinct, a < b (as co-action edges come)
+        key = np.unique(np.minimum(a, b)[(a >= 0) & (b >= 0) & (a != b)] * n
+                        + np.maximum(a, b)[(a >= 0) & (b >= 0) & (a != b)])
+        a, b = key // n, key % n
+        v = rng.integers(1, 6, len(a)).astype(float)
+    return a, b, v
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_links_equal_the_former_sparse_upper_triangle(shuffle):
+    # the former code: coo → csr, triu(k + k.T, 1), zeros eliminated, indices sorted
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(11)
+    n = 200
+    a, b, v = _random_links(rng, n, 5000, shuffle=shuffle)
+    ok = (a >= 0) & (b >= 0)
+    k = sp.coo_matrix((v[ok], (a[ok], b[ok])), shape=(n, n)).tocsr()
+    k = sp.triu(k + k.T, 1).tocsr()
+    k.eliminate_zeros()
+    k.sort_indices()
+    got = Links.from_pairs(a, b, v, n)
+    # the same pairs given as other codes (categories) with their map to range(n)
+    at = np.r_[rng.permutation(n), -1]  # category n: no account
+    cat = np.argsort(at[:n])  # the category of each account
+    ca, cb = np.where(a >= 0, cat[np.maximum(a, 0)], n), np.where(b >= 0, cat[np.maximum(b, 0)], -1)
+    ca[a < 0] = np.where(rng.random((a < 0).sum()) < 0.5, n, -1)
+    mapped = Links.from_pairs(ca, cb, v, n, at=at)
+    for x in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(mapped, x), getattr(got, x))
+    assert np.array_equal(got.indptr, k.indptr)
+    assert np.array_equal(got.indices, k.indices)
+    assert np.array_equal(got.data, k.data)
+    # the former strength ranks: every value under each of its two accounts, largest first
+    full = (k + k.T).tocoo()
+    order = np.lexsort((-full.data, full.row))
+    r, val = full.row[order], full.data[order]
+    rank = np.arange(len(r)) - np.searchsorted(r, np.arange(n))[r]
+    for m in (1, 2, 3, 7, 40):
+        keep = rank < m
+        assert np.array_equal(got.top(m), np.bincount(r[keep], weights=val[keep], minlength=n))
+    # group sums: every pair of each group looked up in k, in triu order
+    groups = rng.integers(0, n, (300, 6))
+    iu, ju = np.triu_indices(6, 1)
+    dense = k.toarray()
+    ref = np.array([sum(dense[min(g[i], g[j]), max(g[i], g[j])] for i, j in zip(iu, ju)) for g in groups])
+    assert np.array_equal(got.group_sums(groups), ref)
+
+
+def test_links_top_of_accounts_with_one_value_and_with_several():
+    # a: links 1, 1, 1 (one value: min(degree, m)·1); b: links 5, 1, 2, 1 (values kept)
+    k = Links.from_pairs(np.array([0, 0, 0, 1, 1, 1]), np.array([2, 3, 4, 5, 6, 7]),
+                         np.array([1., 1., 1., 5., 1., 2.]), 9)
+    assert k.top(2).tolist() == [2.0, 7.0, 1.0, 1.0, 1.0, 5.0, 1.0, 2.0, 0.0]
+    assert k.top(5).tolist() == [3.0, 8.0, 1.0, 1.0, 1.0, 5.0, 1.0, 2.0, 0.0]
+
+
+def _validate_by_brute_force(members, sync, activity, n_null, seed):
+    """validate_clusters written plainly: the same random stream (deciles, then each
+    cluster's batches of draws, decile by decile), every random group summed pair by pair
+    from a dict, the null mean by the direct sum over every link."""
+    rng = np.random.default_rng(seed)
+    acts = activity.sort_index()
+    names = list(acts.index)
+    n = len(names)
+    tiebreak = rng.permutation(n)
+    order = np.lexsort((tiebreak, acts.to_numpy()))
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(n)
+    deciles = ranks * min(10, n) // n
+    pools = {d: np.flatnonzero(deciles == d) for d in np.unique(deciles)}
+    at = {a: i for i, a in enumerate(names)}
+    pair = {}
+    for a, b, v in sync[["account_a", "account_b", "k"]].itertuples(index=False):
+        if a in at and b in at and a != b:
+            key = (min(at[a], at[b]), max(at[a], at[b]))
+            pair[key] = pair.get(key, 0.0) + float(v)
+    k = Links.from_pairs(np.array([p[0] for p in pair]), np.array([p[1] for p in pair]),
+                         np.array(list(pair.values())), n)
+
+    def total(g):
+        return sum(pair.get((min(x, y), max(x, y)), 0.0) for i, x in enumerate(g) for y in g[i + 1:])
+
+    rows = []
+    for cid in sorted(members):
+        mem = [at[a] for a in members[cid] if a in at]
+        size = len(mem)
+        if size < 2:
+            rows.append((cid, 0.0, 0.0, np.nan, 1.0, 0))
+            continue
+        obs = total(mem)
+        is_member = np.zeros(n, dtype=bool)
+        is_member[mem] = True
+        slots = dict(zip(*np.unique(deciles[mem], return_counts=True)))
+        pool_of = {d: (pools[d][~is_member[pools[d]]] if (~is_member[pools[d]]).any() else pools[d])
+                   for d in slots}
+        mean = _null_mean(k, deciles, is_member, pools, pool_of, slots)
+        batch = max(1, int(4_000_000 // size))
+        exceed = done = 0
+        while done < n_null:
+            b = min(batch, n_null - done)
+            cols = [pool_of[d][detect._draw_distinct(rng, len(pool_of[d]), b, cnt)] for d, cnt in slots.items()]
+            groups = np.concatenate(cols, axis=1)
+            exceed += sum(total(list(g)) >= obs for g in groups)
+            done += b
+        lift = obs / mean if mean > 0 else (np.inf if obs > 0 else np.nan)
+        rows.append((cid, obs, mean, lift, (1 + exceed) / (1 + n_null), n_null))
+    return pd.DataFrame(rows, columns=["cluster", "sync_observed", "sync_null_mean", "lift", "p_value", "n_null"])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_validate_clusters_equals_brute_force(seed):
+    # 150 accounts, a planted ring of 8 among random links; clusters of 2–9 members, one
+    # with an account absent from the activity table, one exhausting a small decile
+    rng = np.random.default_rng(seed)
+    acc = [f"a{i:03d}" for i in range(150)]
+    ring = [(x, y, int(rng.integers(2, 5))) for i, x in enumerate(acc[:8]) for y in acc[i + 1:8]]
+    noise = [(acc[i], acc[j], int(rng.integers(1, 4))) for i, j in rng.integers(0, 150, (900, 2)) if i != j]
+    sync = pd.DataFrame(ring + noise, columns=["account_a", "account_b", "k"])
+    sync = sync.sample(frac=1, random_state=seed).reset_index(drop=True)  # any order, repeats
+    activity = pd.Series(rng.integers(1, 40, len(acc)), index=acc)
+    members = {1: acc[:8], 2: acc[20:29], 3: acc[40:42], 4: acc[60:64] + ["nobody"], 5: acc[100:103]}
+    got = detect.validate_clusters(members, sync, activity, n_null=400, seed=seed)
+    ref = _validate_by_brute_force(members, sync, activity, 400, seed)
+    pd.testing.assert_frame_equal(got, ref, check_exact=True)
+    assert got["p_value"].iloc[0] == 1 / 401
+
+
+@pytest.mark.parametrize("pool,cnt", [(30, 12), (1000, 20), (5, 8), (10, 7), (50, 1)])
+def test_draw_distinct_into_a_table_same_draws(pool, cnt):
+    # written into columns of a larger table (as validate_clusters does): the same rows
+    ref = detect._draw_distinct(np.random.default_rng(7), pool, 500, cnt)
+    table = np.full((500, cnt + 3), -5)
+    got = detect._draw_distinct(np.random.default_rng(7), pool, 500, cnt, {}, out=table[:, 2:2 + cnt])
+    assert np.array_equal(got, ref) and np.array_equal(table[:, 2:2 + cnt], ref)
+    assert (table[:, :2] == -5).all() and (table[:, 2 + cnt:] == -5).all()
+
+
+@pytest.mark.parametrize("n_values", [5, 60, 400, 1000])
+def test_positions_equal_get_indexer(n_values):
+    # few or many values (hashed on either side), repeats, absent names, text or Arrow text
+    rng = np.random.default_rng(n_values)
+    names = pd.Index(sorted({f"u{x:05d}" for x in rng.integers(0, 20_000, 900)}), dtype="str")
+    values = [names[i] if i < len(names) else f"zz{i}" for i in rng.integers(0, len(names) + 50, n_values)]
+    ref = pd.Index(names.to_numpy(dtype=object)).get_indexer(values)
+    for v in (pd.Index(values, dtype=object), pd.Series(values, dtype="str"), pd.Index(values, dtype="str")):
+        assert np.array_equal(detect._positions(v, names), ref)
+    assert np.array_equal(detect._positions(names, names), np.arange(len(names)))

@@ -93,6 +93,113 @@ def test_leiden_cpm_is_seeded_and_separates_cliques():
     assert rng is not None
 
 
+def _communities_former(names, memb):
+    """The former pandas construction of find_clusters' table."""
+    df = pd.DataFrame({"account": np.asarray(names, dtype=object), "c": memb})
+    size = df.groupby("c")["account"].transform("size")
+    first = df.groupby("c")["account"].transform("min")
+    df = df.loc[size >= 2].assign(size=size, first=first)
+    order = df.drop_duplicates("c").sort_values(["size", "first"], ascending=[False, True])["c"]
+    df["community"] = df["c"].map({c: i for i, c in enumerate(order)})
+    return df.sort_values(["community", "account"])[["account", "community"]].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_communities_table_same_as_the_former_pandas_one(seed):
+    rng = np.random.default_rng(seed)
+    names = pd.Index(sorted({f"u{x}" for x in rng.integers(0, 5000, 800)}))
+    memb = rng.integers(0, rng.integers(5, 600), len(names))
+    memb = np.unique(memb, return_inverse=True)[1].ravel()  # labels 0..k−1, as igraph gives
+    pd.testing.assert_frame_equal(detect._communities(names, memb), _communities_former(names, memb),
+                                  check_exact=True)
+
+
+def _planted_graph(seed, n=3000, groups=40):
+    rng = np.random.default_rng(seed)
+    e = {tuple(sorted(p)) for p in rng.integers(0, n, (6 * n, 2)) if p[0] != p[1]}
+    for g in range(groups):  # dense groups of 5–12
+        mem = rng.choice(n, rng.integers(5, 13), replace=False)
+        e |= {(min(a, b), max(a, b)) for i, a in enumerate(mem) for b in mem[i + 1:] if rng.random() < 0.8}
+    e = np.array(sorted(e))
+    return pd.DataFrame({"account_a": [f"u{x:05d}" for x in e[:, 0]], "account_b": [f"u{x:05d}" for x in e[:, 1]]})
+
+
+def test_leiden_runs_in_worker_processes_give_the_same_partitions(monkeypatch):
+    from coordnet import _leiden
+
+    df = _planted_graph(0)
+    serial = {g: detect.find_clusters(df, resolution=g, seed=3) for g in (0.3, 0.5, 0.7)}
+    monkeypatch.setattr(_leiden, "PARALLEL_EDGES", 0)
+    monkeypatch.setenv("COORDNET_THREADS", "2")
+    with detect._Clusterings(df, [0.5, 0.3, 0.5, 0.7], 3) as runs:
+        assert len(runs.runs._pids) == 2  # the runs went to two workers
+        par = {g: runs.get(g) for g in (0.7, 0.5, 0.3)}  # asked for in any order
+    for g in serial:
+        pd.testing.assert_frame_equal(par[g], serial[g], check_exact=True)
+    pd.testing.assert_frame_equal(detect.find_clusters(df, resolution=0.5, seed=3), serial[0.5])
+
+
+def test_leiden_runs_of_a_worker_that_could_not_start_are_done_here(monkeypatch):
+    import os
+
+    import igraph as ig
+
+    from coordnet import _leiden
+
+    real, calls = os.fork, []
+
+    def fork():  # the second worker cannot be started
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError("no more processes")
+        return real()
+
+    g = ig.Graph.Erdos_Renyi(n=300, m=1500)
+    runs = [(0.5, s) for s in range(5)]
+    monkeypatch.setattr(_leiden.os, "fork", fork)
+    with _leiden.LeidenRuns(g, runs, workers=2) as par:
+        got = [par.result(i) for i in range(len(runs))]
+    assert len(calls) == 2
+    for (memb, q), r in zip(got, runs):
+        assert np.array_equal(memb, _leiden.run_leiden(g, *r)[0])
+
+
+def test_clusterings_on_categorical_edges_same_as_on_text():
+    # edges as categoricals over a larger sorted set of names: same communities, and the
+    # accounts' positions among those names come with them (no lookup)
+    df = _planted_graph(1, n=600, groups=10)
+    names = pd.Index(sorted(set(df["account_a"]) | set(df["account_b"]) | {"a_none", "z_none"}))
+    cat = df.astype(pd.CategoricalDtype(names))
+    for text, codes in ((df, False), (cat, True)):
+        with detect._Clusterings(text, [0.5, 0.7], 2) as runs:
+            got = {g: runs.get(g) for g in (0.5, 0.7)}
+            at = runs.category_codes(0.7, names)
+            assert (at is not None) == codes
+            if codes:
+                assert np.array_equal(at, names.get_indexer(got[0.7]["account"]))
+                assert runs.category_codes(0.7, names[1:]) is None  # other names: look up
+        for g in got:
+            pd.testing.assert_frame_equal(got[g], detect.find_clusters(df, resolution=g, seed=2), check_exact=True)
+
+
+def test_leiden_run_of_a_dead_worker_is_done_here():
+    import os
+    import signal
+
+    import igraph as ig
+
+    from coordnet._leiden import LeidenRuns, run_leiden
+
+    g = ig.Graph.Erdos_Renyi(n=400, m=2000)
+    runs = [(0.5, s) for s in range(6)]
+    with LeidenRuns(g, runs, workers=2) as par:
+        os.kill(par._pids[1], signal.SIGKILL)  # runs 1, 3, 5 may never come
+        got = [par.result(i) for i in range(len(runs))]
+    for (memb, q), r in zip(got, runs):
+        ref = run_leiden(g, *r)
+        assert np.array_equal(memb, ref[0]) and q == ref[1]
+
+
 def test_cluster_core_keeps_only_what_a_candidate_can_contain():
     # a 4-clique k0..k3 with a pendant path k3–p1–p2, a triangle t0–t1–t2 hanging from k0
     # by t0, and a star s0 with leaves s1..s4.
