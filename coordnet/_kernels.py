@@ -45,11 +45,18 @@ _CHUNKS_PER_THREAD = 8
 _MIN_CHUNK_ROWS = 1 << 20
 
 
-def _njit(fn: Any) -> Any:
+def _njit(fn: Any = None, *, inline: bool = False) -> Any:
+    """numba's ``njit`` (GIL released, cached on disk); ``inline=True`` for the small helpers
+    of the hot loops, compiled into their callers (a call per partner costs more than the
+    work it does)."""
+    if fn is None:
+        return lambda f: _njit(f, inline=inline)
     if _nb is None:  # pragma: no cover - numba is a dependency
         def missing(*a: Any, **k: Any) -> Any:
             raise MissingDependencyError("coordnet's pair sweeps need numba.", hint="pip install numba")
         return missing
+    if inline:
+        return _nb.njit(nogil=True, inline="always")(fn)
     return _nb.njit(nogil=True, cache=True)(fn)
 
 
@@ -589,7 +596,7 @@ def _compact_one(col, off, cnt):
 # ---------------------------------------------------------------------- synchrony kernel
 
 
-@_njit
+@_njit(inline=True)
 def _slot(keys, mask, b):
     """Slot of key ``b`` in an open-addressing table (inserted when absent)."""
     h = np.int64((np.uint32(b) * np.uint32(2654435761)) & np.uint32(mask))
@@ -620,7 +627,7 @@ def _oa_positions(lo, hi, os_o, os_acc, oa_ptr, oa_idx, out):
         out[p] = x
 
 
-@_njit
+@_njit(inline=True)
 def _level(levels, g):
     lv = 0
     while levels[lv] < g:
@@ -629,24 +636,8 @@ def _level(levels, g):
 
 
 @_njit
-def _k_partner(h, g, dd, stamp, st, mg, kv, k_obj, o, levels):
-    """A partner action ``g`` ms away: counted in its level, or (``dd``: several actions of
-    one account on the object) kept if closest, counted once the object is done."""
-    if dd:
-        if st[h] != stamp:
-            st[h] = stamp
-            mg[h] = g
-        elif g < mg[h]:
-            mg[h] = g
-    else:
-        lv = _level(levels, g)
-        kv[h, lv] += 1
-        k_obj[o, lv] += 1
-
-
-@_njit
 def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, ao_lo, os_t, pos_oa,
-                oa_ptr, oa_idx, skip_obj, levels, min_repeat, keys, sv, kv, st, mg, used, vbuf,
+                oa_ptr, oa_idx, skip_obj, levels, min_repeat, keys, kv, st, mg, used, vbuf,
                 out_a, out_b, out_s, out_k, hist, k_obj):
     """Synchrony counts of accounts ``a ≤ · < a_hi`` (see :func:`synchrony_counts`), the
     partners of one account in an open-addressing table. ``pos_oa``: each action's place
@@ -662,6 +653,7 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, ao_l
     stamp = 0
     cap_out = len(out_a)
     hcap = len(keys)
+    loc = np.zeros(n_w, np.int64)  # the current object's co-timed pairs per level
     while a < a_hi:
         p0 = acc_ptr[a]
         p1 = acc_ptr[a + 1]
@@ -694,46 +686,59 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, ao_l
             for q in range(lo, q1):  # s: objects both acted on
                 h = _slot(keys, mask, oa_idx[q])
                 vbuf[q - lo] = h
-                if sv[h] == 0:
+                if kv[h, 0] == 0:
                     used[nu] = h
                     nu += 1
-                sv[h] += 1
+                kv[h, 0] += 1
             s0 = ao_s0[i]
             s1 = ao_s1[i]
             dd = ao_dup[i] or j - i > 1
             if dd:
                 stamp += 1
+            loc[:] = 0
             for ii in range(i, j):  # k: partners within the largest window
                 pos = ao_pos[ii]
                 ta = ao_t[ii]
-                q = pos - 1
-                while q >= s0 and ta - os_t[q] <= w:
-                    r = pos_oa[q] - lo
-                    if r >= 0:  # an account after a
-                        _k_partner(vbuf[r], ta - os_t[q], dd, stamp, st, mg, kv, k_obj, o, levels)
-                    q -= 1
-                q = pos + 1
-                while q < s1 and os_t[q] - ta <= w:
-                    r = pos_oa[q] - lo
-                    if r >= 0:
-                        _k_partner(vbuf[r], os_t[q] - ta, dd, stamp, st, mg, kv, k_obj, o, levels)
-                    q += 1
+                for step in (-1, 1):  # earlier actions, then later ones
+                    q = pos + step
+                    while s0 <= q < s1:
+                        g = (os_t[q] - ta) * step
+                        if g > w:
+                            break
+                        r = pos_oa[q] - lo
+                        if r >= 0:  # an account after a
+                            h = vbuf[r]
+                            if dd:  # the closest pair counts, once the object is done
+                                if st[h] != stamp:
+                                    st[h] = stamp
+                                    mg[h] = g
+                                elif g < mg[h]:
+                                    mg[h] = g
+                            else:
+                                lv = 0
+                                while levels[lv] < g:
+                                    lv += 1
+                                kv[h, lv + 1] += 1
+                                loc[lv] += 1
+                        q += step
             if dd:
                 for q in range(lo, q1):
                     h = vbuf[q - lo]
                     if st[h] == stamp:
                         st[h] = 0
                         lv = _level(levels, mg[h])
-                        kv[h, lv] += 1
-                        k_obj[o, lv] += 1
+                        kv[h, lv + 1] += 1
+                        loc[lv] += 1
+            for lv in range(n_w):
+                k_obj[o, lv] += loc[lv]
             i = j
         for x in range(nu):
             h = used[x]
-            s_val = sv[h]
+            s_val = kv[h, 0]
             hist[min(s_val, len(hist) - 1)] += 1
             tot = 0
             for lv in range(n_w):
-                tot += kv[h, lv]
+                tot += kv[h, lv + 1]
             if tot >= 1:
                 n_coact += 1
             if tot >= min_repeat:
@@ -742,13 +747,12 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, ao_l
                 out_s[n_out] = s_val
                 c = 0
                 for lv in range(n_w):
-                    c += kv[h, lv]
+                    c += kv[h, lv + 1]
                     out_k[n_out, lv] = c
                 n_out += 1
             keys[h] = -1
-            sv[h] = 0
             st[h] = 0
-            for lv in range(n_w):
+            for lv in range(n_w + 1):
                 kv[h, lv] = 0
         a += 1
     return a, n_out, n_coact
@@ -865,8 +869,8 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
     def work(k: int) -> tuple[list[tuple[np.ndarray, ...]], np.ndarray, int]:
         tb = getattr(local, "tb", None)
         if tb is None:  # one table per thread (keys, s, k per level, stamp, gap, used slots)
-            tb = local.tb = (np.full(hcap, -1, dtype=adt), np.zeros(hcap, np.int32),
-                             np.zeros((hcap, n_w), np.int32), np.zeros(hcap, np.int64),
+            tb = local.tb = (np.full(hcap, -1, dtype=adt),
+                             np.zeros((hcap, n_w + 1), np.int32), np.zeros(hcap, np.int64),
                              np.zeros(hcap, np.int64), np.empty(hcap, np.int64),
                              np.empty(vsize, np.int64))
             local.k_obj = np.zeros((n_obj, n_w), dtype=np.int64)

@@ -18,6 +18,7 @@ from .detect import (_account_codes, _amplification_degrees, _block_amplificatio
                      _Clusterings, _encoded, _Groups, _ms, _positions, _run_starts, _seg_sum, _sorted_unique, _text,
                      amplification_pairs, cluster_core, synchrony_pairs, validate_clusters)
 from .graphs import Graphs, _shared_index, build_graphs
+from ._memory import heavy
 
 __all__ = ["Result", "analyze", "SWEEP"]
 
@@ -167,6 +168,7 @@ def _union_links(sig_t: pd.DataFrame, sig_r: pd.DataFrame
     return pd.concat([sig_t.astype(str), r_pairs]).drop_duplicates().reset_index(drop=True), None
 
 
+@heavy
 def analyze(
     actions: pd.DataFrame,
     config: Config | None = None,

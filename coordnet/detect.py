@@ -68,6 +68,7 @@ from .config import Config
 from .errors import InputError, MissingDependencyError
 from .io import ensure_encoded as _encoded
 from .io import time_ms as _ms
+from ._memory import heavy
 
 __all__ = [
     "bh_adjust",
@@ -133,6 +134,7 @@ def _binom_sf_at_least(k: np.ndarray, n: np.ndarray, q: Any, min_k: int) -> np.n
     return out
 
 
+@heavy
 def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *, _index: Any = None
                     ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Layer T: account pairs that act on the same objects within τ more than chance.

@@ -48,6 +48,7 @@ from .config import ACTION_TYPES, Config
 from .errors import ConfigError, InputError, MissingDependencyError
 from .io import _sorted_text_categorical, ensure_encoded
 from .io import time_ms as _ms
+from ._memory import heavy
 
 __all__ = [
     "amplification_edges",
@@ -367,6 +368,7 @@ def _empty_coaction(window: float, key: str, types: tuple[str, ...], n: int) -> 
     return CoAction(edges, ev, window, key, types, n)
 
 
+@heavy
 def coaction(
     actions: pd.DataFrame,
     window: float | None = None,
@@ -759,6 +761,7 @@ class Graphs:
     notes: tuple[str, ...] = ()
 
 
+@heavy
 def build_graphs(actions: pd.DataFrame, config: Config | None = None, *,
                  progress: ProgressCallback | None = None, _index: Any = None) -> Graphs:
     """Build every account graph the data allows.

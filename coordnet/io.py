@@ -50,6 +50,7 @@ import pandas as pd
 from .config import ACTION_TYPES, Config
 from .errors import InputError
 from .platforms import PLATFORM_FORMATS, from_twarc_csv, parse_platform, sniff_platform
+from ._memory import heavy
 
 __all__ = [
     "FIELDS",
@@ -1479,6 +1480,7 @@ def _read_parquet(path: Path | None, data: bytes | None, where: str) -> pd.DataF
     return table.to_pandas()
 
 
+@heavy
 def read_actions(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,

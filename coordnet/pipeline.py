@@ -25,6 +25,7 @@ from .errors import InputError
 from .graphs import Graphs, build_graphs
 from .io import ReadResult, read_actions
 from .output import prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
+from ._memory import heavy
 
 __all__ = ["GraphRun", "run_graph", "AnalyzeRun", "run_analyze", "load_result", "TABLES_DIR"]
 
@@ -285,6 +286,7 @@ def _read_or_report(input: str | os.PathLike[str] | pd.DataFrame, out: Path, cre
         raise
 
 
+@heavy
 def run_graph(
     input: str | os.PathLike[str] | pd.DataFrame,
     out_dir: str | os.PathLike[str],
@@ -411,6 +413,7 @@ class AnalyzeRun:
     summary: dict[str, Any]
 
 
+@heavy
 def run_analyze(
     input: str | os.PathLike[str] | pd.DataFrame,
     out_dir: str | os.PathLike[str],

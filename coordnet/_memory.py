@@ -1,0 +1,46 @@
+"""Memory behaviour of the heavy stages.
+
+numpy asks Linux for transparent huge pages (``madvise(MADV_HUGEPAGE)``) on every large
+array. Where the kernel compacts memory to satisfy such a fault (Linux's default
+``/sys/kernel/mm/transparent_hugepage/defrag = madvise``) and memory is fragmented, the
+first touch of a new array stalls: on the 2-core benchmark machine, writing a new 1 GiB
+array took 1.7-2.2 s with the hint and 0.4 s without. coordnet's stages allocate and fill
+gigabytes of fresh arrays at scale, so they run with the hint off (numpy's setting is
+restored afterwards). ``COORDNET_HUGEPAGES=1`` keeps numpy's default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from typing import Any, Callable, Iterator, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextlib.contextmanager
+def no_hugepage_hints() -> Iterator[None]:
+    """numpy without its huge-page hint on new arrays, for the duration of the block."""
+    if os.environ.get("COORDNET_HUGEPAGES", "").strip() == "1":
+        yield
+        return
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:  # pragma: no cover - other numpy builds
+        yield
+        return
+    previous = _set_madvise_hugepage(False)
+    try:
+        yield
+    finally:
+        _set_madvise_hugepage(previous)
+
+
+def heavy(fn: F) -> F:
+    """Run ``fn`` inside :func:`no_hugepage_hints`."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with no_hugepage_hints():
+            return fn(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
