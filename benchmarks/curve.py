@@ -1,32 +1,54 @@
-"""Draw docs/img/scaling.png from the figures measured by ``scale.py`` (2026-11-25 runs,
-copied from its printed tables into docs/scaling.md; re-run scale.py and update both)."""
+"""Draw docs/img/scaling.png from the figures ``scale.py --save`` wrote.
+
+``python benchmarks/curve.py benchmarks/results/*.json`` (default: every JSON file in
+``benchmarks/results/``): total wall time of ``coordnet analyze --no-figures``, its
+stages, and the pyarrow read of the same CSV (the floor), against the number of
+actions, on log-log axes. Where a size was measured more than once, the last file wins.
+"""
+
+import json
+import sys
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-# coordnet.simulate data (benchmarks/gen.py), quiet machine
-FULL = {948_453: (45.58, 0.84), 2_958_059: (136.83, 2.63), 10_101_348: (855.08, 12.68)}  # total, co-action (s)
-FLOOR = {948_453: 0.19, 2_958_059: 0.23, 10_101_348: 2.91}  # pyarrow read (s)
-OTHER = {948_453: 0.38 + 2.06 + 1.56, 2_958_059: 0.96 + 6.32 + 3.04,
-         10_101_348: 3.85 + 29.84 + 7.66}  # read + graphs + outputs (s)
-JOIN = {1e6: 0.7, 1e7: 16.8, 3e7: 20.1, 1e8: 111.6}  # --join-only, 8 GB limit, earlier sparse generator (s)
+HERE = Path(__file__).resolve().parent
 
-fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
-x = sorted(FULL)
-ax.loglog(x, [FULL[k][0] for k in x], "o-", label="coordnet analyze --no-figures (total)")
-ax.loglog(x, [FULL[k][1] for k in x], "s-", label="co-action step (in the full run)")
-ax.loglog(x, [OTHER[k] for k in x], "v-", label="read + graphs + outputs (in the full run)")
-ax.loglog(x, [FLOOR[k] for k in x], "^--", label="pyarrow read of the CSV (floor)")
-xj = sorted(JOIN)
-ax.loglog(xj, [JOIN[k] for k in xj], "d:", label="DuckDB co-action join alone (8 GB limit, sparser data)")
-ref = [x[0], 1e8]
-ax.loglog(ref, [FULL[x[0]][0] * r / x[0] for r in ref], color="grey", lw=0.5,
-          label="linear growth from 1M")
-ax.set_xlabel("actions")
-ax.set_ylabel("seconds (wall, 2 cores)")
-ax.legend(fontsize=7, loc="upper left")
-ax.grid(True, which="both", lw=0.3)
-fig.tight_layout()
-fig.savefig("docs/img/scaling.png")
+
+def load(paths: list[Path]) -> dict[int, dict]:
+    runs: dict[int, dict] = {}
+    for p in paths:
+        for r in json.loads(p.read_text())["runs"]:
+            runs[r["actions"]] = r
+    return dict(sorted(runs.items()))
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a) for a in argv] or sorted((HERE / "results").glob("*.json"))
+    runs = load(paths)
+    x = list(runs)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
+    ax.loglog(x, [runs[k]["total_s"] for k in x], "o-", lw=2, label="coordnet analyze --no-figures (total)")
+    for stage, mark in (("detection", "s-"), ("co-action", "v-"), ("graphs", "<-"), ("read", ">-"),
+                        ("outputs", "x-")):
+        ax.loglog(x, [max(runs[k]["stages_s"][stage], 1e-2) for k in x], mark, lw=0.8, ms=4,
+                  label=f"  {stage}")
+    ax.loglog(x, [runs[k]["pyarrow_read_s"] for k in x], "^--", label="pyarrow read of the CSV (floor)")
+    ax.loglog(x, [8 * runs[k]["pyarrow_read_s"] for k in x], ":", color="grey", label="8 x the floor")
+    ref = [x[0], x[-1]]
+    ax.loglog(ref, [runs[x[0]]["total_s"] * r / x[0] for r in ref], color="grey", lw=0.5,
+              label="linear growth from the smallest")
+    ax.set_xlabel("actions")
+    ax.set_ylabel("seconds (wall, 2 cores)")
+    ax.legend(fontsize=6.5, loc="upper left")
+    ax.grid(True, which="both", lw=0.3)
+    fig.tight_layout()
+    fig.savefig(HERE.parent / "docs" / "img" / "scaling.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -14,6 +14,7 @@ import os
 import pickle
 import random
 import signal
+import sys
 import threading
 import warnings
 from typing import Any
@@ -49,8 +50,9 @@ def run_leiden(g: Any, resolution: float, seed: int) -> tuple[np.ndarray, float]
 
 def _workers(g: Any, n_runs: int) -> int:
     """Worker processes for ``n_runs`` runs on ``g``: none (0) for a small graph, one
-    thread or no ``fork``; else ``COORDNET_THREADS`` or the cores, at most one per run."""
-    if g.ecount() < PARALLEL_EDGES or not hasattr(os, "fork") or n_runs < 2:
+    thread or not Linux (no safe ``fork``); else ``COORDNET_THREADS`` or the cores, at most one per run."""
+    # fork only on Linux (macOS system libraries are not fork-safe with threads)
+    if g.ecount() < PARALLEL_EDGES or not sys.platform.startswith("linux") or n_runs < 2:
         return 0
     from ._kernels import _threads
 

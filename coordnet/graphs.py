@@ -124,10 +124,15 @@ def _sort_keys(key: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return key[order], rows[order]
 
 
-def _ms_utc(x: Any) -> pd.DatetimeIndex:
-    """int64 milliseconds (int64 min = NaT) as UTC times."""
-    return pd.DatetimeIndex(np.asarray(x).astype(np.int64, copy=False),
-                            dtype=pd.DatetimeTZDtype("ms", "UTC"))
+def _ms_utc(x: Any) -> Any:
+    """int64 milliseconds (int64 min = NaT) as UTC times, without a copy (pandas' own
+    constructor validates every value: 0.3 s per 17 million)."""
+    x = np.asarray(x).astype(np.int64, copy=False)
+    dtype = pd.DatetimeTZDtype("ms", "UTC")
+    try:
+        return pd.arrays.DatetimeArray._simple_new(x.view("M8[ms]"), dtype=dtype)
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
+        return pd.DatetimeIndex(x, dtype=dtype)
 
 
 def _integral(x: np.ndarray) -> np.ndarray:

@@ -494,3 +494,12 @@ def test_evidence_in_time_order_on_real_data(monkeypatch):
     joined = coordnet.coaction(acts, 60)
     pd.testing.assert_frame_equal(co.edges, joined.edges)
     pd.testing.assert_frame_equal(co.evidence, joined.evidence)
+
+
+def test_ms_utc_is_pandas_own_conversion():
+    """Times are wrapped without pandas' validation pass: same values, NaT included."""
+    x = np.array([0, 1_600_000_000_123, np.iinfo(np.int64).min, -5], dtype=np.int64)
+    got = pd.Series(G._ms_utc(x))
+    want = pd.Series(pd.DatetimeIndex(x, dtype=pd.DatetimeTZDtype("ms", "UTC")))
+    pd.testing.assert_series_equal(got, want)
+    assert got.isna().tolist() == [False, False, True, False]
