@@ -223,7 +223,7 @@ def run_synchrony_sql(s: np.ndarray, o: np.ndarray, t: np.ndarray, levels_ms: li
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
     tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-")
     try:
-        con = duckdb_connect(os.environ.get("COORDNET_DUCKDB_MEMORY"), tmp)
+        con = duckdb_connect(os.environ.get("COORDNET_DUCKDB_MEMORY") or default_duckdb_memory(), tmp)
         con.register("acts", acts)
         con.execute(f"CREATE TEMP TABLE ev AS {q['ev']}")
         out = (con.sql(q["candidates"]).to_arrow_table(), con.sql(q["per_object"]).to_arrow_table(),
@@ -241,6 +241,21 @@ def _duckdb() -> Any:
         raise MissingDependencyError("the DuckDB engine needs the duckdb package.",
                                      hint="pip install duckdb (or use engine='numpy')") from None
     return duckdb
+
+
+def memory_bytes() -> int:
+    """The machine's physical memory in bytes (16 GiB when it cannot be read)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 16 * 2**30
+
+
+def default_duckdb_memory() -> str:
+    """DuckDB's memory limit when ``COORDNET_DUCKDB_MEMORY`` is not set: half the machine's
+    memory (DuckDB's own default, 80 %, leaves too little for the tables coordnet already
+    holds; beyond the limit DuckDB spills to disk)."""
+    return f"{max(memory_bytes() // 2 // 2**20, 256)}MiB"
 
 
 def duckdb_connect(memory_limit: str | None = None, temp_dir: str | None = None) -> Any:
@@ -448,7 +463,7 @@ def run_coaction_sql(s: Any, o: Any, t: np.ndarray, window_ms: int, *,
         Spark master URL (``local[*]`` when omitted; ``spark://host:7077``, ``yarn``…).
     memory_limit : str, optional
         DuckDB memory limit (e.g. ``"4GB"``; default: the ``COORDNET_DUCKDB_MEMORY``
-        environment variable, else DuckDB's own, 80 % of RAM); beyond it DuckDB spills
+        environment variable, else half the machine's memory); beyond it DuckDB spills
         to a temporary folder.
     progress : callable, optional
         ``progress("co-action join (ENGINE)", done, total)`` per partition of objects.
@@ -482,7 +497,7 @@ def run_coaction_sql(s: Any, o: Any, t: np.ndarray, window_ms: int, *,
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
     tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-")
     try:
-        con = duckdb_connect(memory_limit or os.environ.get("COORDNET_DUCKDB_MEMORY"), tmp)
+        con = duckdb_connect(memory_limit or os.environ.get("COORDNET_DUCKDB_MEMORY") or default_duckdb_memory(), tmp)
         con.register("acts", arrow_actions(s, o, t))
         ed_sql = duckdb_coaction_tables(con, len(t), window_ms, progress=progress,
                                         multi=repeats_pair(s, o))

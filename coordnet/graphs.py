@@ -529,23 +529,30 @@ def _shared_index(actions: pd.DataFrame, config: Config) -> Any:
 
 #: Most action pairs within the window that ``engine="duckdb"`` sweeps in memory (the
 #: compiled sweep of :mod:`coordnet._kernels`, several times faster than the SQL join);
-#: beyond, DuckDB runs the join and spills to disk past its memory limit. The sweep's
-#: tables take about 120 bytes per evidence row (at most one per pair) at the peak.
-SWEEP_MAX_PAIRS = 60_000_000
+#: beyond, DuckDB runs the join and spills to disk past its memory limit. ``None``: as
+#: many as 40 % of the machine's memory holds, at about 120 bytes per evidence row (at
+#: most one per pair) at the peak of the sweep (24 GB: 80 million).
+SWEEP_MAX_PAIRS: int | None = None
 _SWEEP_BYTES = 120
+_SWEEP_SHARE = 0.4
 
 
 def _sweep_budget() -> int:
-    """:data:`SWEEP_MAX_PAIRS`, lowered to fit ``COORDNET_DUCKDB_MEMORY`` when it is set."""
+    """:data:`SWEEP_MAX_PAIRS` (or what 40 % of the memory holds), lowered to fit
+    ``COORDNET_DUCKDB_MEMORY`` when it is set."""
+    from .engines import memory_bytes
+
+    cap = SWEEP_MAX_PAIRS if SWEEP_MAX_PAIRS is not None else \
+        int(_SWEEP_SHARE * memory_bytes()) // _SWEEP_BYTES
     limit = os.environ.get("COORDNET_DUCKDB_MEMORY", "").strip().upper().replace(" ", "")
     for unit, size in (("KIB", 2**10), ("MIB", 2**20), ("GIB", 2**30), ("TIB", 2**40),
                        ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1)):
         if limit.endswith(unit):
             try:
-                return min(SWEEP_MAX_PAIRS, int(float(limit[:-len(unit)]) * size) // _SWEEP_BYTES)
+                return min(cap, int(float(limit[:-len(unit)]) * size) // _SWEEP_BYTES)
             except ValueError:
                 break
-    return SWEEP_MAX_PAIRS
+    return cap
 
 
 def _coaction_frames(edges: Any, ev: Any, acc: pd.CategoricalDtype, obj: pd.CategoricalDtype,

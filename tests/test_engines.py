@@ -12,6 +12,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import coordnet
+from coordnet import engines
 from coordnet.errors import ConfigError
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -234,6 +235,9 @@ def test_duckdb_engine_sweeps_in_memory_within_the_budget(monkeypatch):
     assert "co-action join (duckdb)" in stages
     assert_frame_equal(swept.edges, joined.edges)
     assert_frame_equal(swept.evidence, joined.evidence)
+    monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", None)  # from the machine's memory
+    assert graphs._sweep_budget() == int(0.4 * engines.memory_bytes()) // 120 > 1_000_000
+    assert engines.default_duckdb_memory() == f"{engines.memory_bytes() // 2 // 2**20}MiB"
     monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", 10**9)
     for limit, pairs in (("2KB", 16), ("1.2 gb", 10_000_000), ("6GiB", 53_687_091), ("lots", 10**9)):
         monkeypatch.setenv("COORDNET_DUCKDB_MEMORY", limit)  # 120 bytes per pair
