@@ -57,8 +57,12 @@ def _complete(path: Path) -> None:
 def _interrupt(input: Path, out: Path, sig: int, min_done: int) -> tuple[int, str, list[str]]:
     """Run analyze; send ``sig`` when a temporary file is being written and at least
     ``min_done`` files are finished. Returns (exit code, stderr, what was seen then)."""
+    # SIGINT back to its default in the child: a test run started in the background of a
+    # non-interactive shell (``pytest &``) ignores SIGINT, the child would inherit that and
+    # Python then installs no Ctrl-C handler (the run would finish, exit 0)
     proc = subprocess.Popen([sys.executable, "-m", "coordnet", "analyze", str(input), "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen: list[str] = []
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
