@@ -732,6 +732,7 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, ao_l
             for lv in range(n_w):
                 k_obj[o, lv] += loc[lv]
             i = j
+        start = n_out
         for x in range(nu):
             h = used[x]
             s_val = kv[h, 0]
@@ -754,6 +755,14 @@ def _sync_block(a, a_hi, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1, ao_dup, ao_l
             st[h] = 0
             for lv in range(n_w + 1):
                 kv[h, lv] = 0
+        if n_out - start > 1:  # the account's candidates (in table order) by partner
+            order = np.argsort(out_b[start:n_out]) + start
+            tb = out_b[order]
+            ts = out_s[order]
+            tk = out_k[order]
+            out_b[start:n_out] = tb
+            out_s[start:n_out] = ts
+            out_k[start:n_out] = tk
         a += 1
     return a, n_out, n_coact
 
@@ -794,9 +803,9 @@ class SyncCounts:
         Candidate pairs (``a < b``; at least ``min_repeat`` objects co-timed within the
         largest window), sorted.
     s : numpy.ndarray
-        Objects both accounts acted on (at any time).
+        Objects both accounts acted on (at any time), int32.
     k : numpy.ndarray
-        ``k[:, i]``: objects on which their closest actions are at most ``levels[i]`` apart.
+        int32; ``k[:, i]``: objects on which their closest actions are at most ``levels[i]`` apart.
     s_hist : numpy.ndarray
         Number of account pairs (sharing at least one object) by ``s`` (last bin: that many or more).
     n_coacting : int
@@ -880,8 +889,8 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
         pieces, hist, n_co = [], np.zeros(hist_bins, np.int64), 0
         while a < a_hi:
             cap = max(_OUT_ROWS, int(acc_bound[a:a_hi].max(initial=0)))
-            buf = (np.empty(cap, adt), np.empty(cap, adt), np.empty(cap, np.int64),
-                   np.empty((cap, n_w), np.int64))
+            buf = (np.empty(cap, adt), np.empty(cap, adt), np.empty(cap, np.int32),
+                   np.empty((cap, n_w), np.int32))
             a, m, c = _sync_block(a, a_hi, ix.acc_ptr, ix.ao_pos, ix.ao_o, ix.ao_t, ix.ao_s0, ix.ao_s1,
                                   ix.ao_dup, ao_lo, ix.os_t, pos_oa, oa_ptr, oa_idx, skip, levels,
                                   int(min_repeat), *tb, *buf, hist, k_obj)
@@ -891,16 +900,17 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
 
     with ThreadPoolExecutor(_threads()) as pool:
         res = list(pool.map(work, range(len(bounds) - 1)))
-    pcs = [p for r in res for p in r[0]]
-    if pcs:
-        a, b, s, kk = (np.concatenate([p[i] for p in pcs]) for i in range(4))
-    else:
-        a, b = np.zeros(0, adt), np.zeros(0, adt)
-        s, kk = np.zeros(0, np.int64), np.zeros((0, n_w), np.int64)
-    order = np.lexsort((b, a))  # an account's candidates come in table order
     hist = np.sum([r[1] for r in res], axis=0) if res else np.zeros(hist_bins, np.int64)
+    n_co = int(sum(r[2] for r in res))
+    # the chunks cover consecutive accounts, each account's candidates sorted by partner:
+    # in chunk order, the candidates are sorted
+    pcs = [p for r in res for p in r[0]]
+    del res
+    cols = []
+    for i, (dt, shape) in enumerate(((adt, ()), (adt, ()), (np.int32, ()), (np.int32, (n_w,)))):
+        cols.append(np.concatenate([p[i] for p in pcs]) if pcs else np.zeros((0, *shape), dt))
+        pcs = [p[:i] + (None,) + p[i + 1:] for p in pcs]  # (each piece freed once copied)
     per_obj = np.zeros((n_obj, n_w), dtype=np.int64)
     for k_obj in k_objs:  # one per thread
         per_obj += k_obj
-    return SyncCounts(a[order], b[order], s[order], kk[order], hist,
-                      int(sum(r[2] for r in res)), per_obj)
+    return SyncCounts(*cols, hist, n_co, per_obj)

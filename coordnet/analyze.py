@@ -217,8 +217,8 @@ def analyze(
     shared = _shared_index(_encoded(actions), config)
     graphs = build_graphs(actions, config, progress=progress, _index=shared)
     step("synchrony tests", 1)
-    sync, info = synchrony_pairs(actions, config, _index=shared)
-    del shared
+    holder, shared = [shared], None  # (freed by synchrony_pairs after its counts)
+    sync, info = synchrony_pairs(actions, config, _index=holder)
     step("amplification tests", 2)
     amp = amplification_pairs(graphs.amplification, config)
     sig_t = sync.loc[sync["significant"], ["account_a", "account_b"]]

@@ -120,10 +120,18 @@ def bh_adjust(p: np.ndarray, m: int | None = None) -> np.ndarray:
     return out
 
 
-def _binom_sf(k: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
+def _binom_sf(k: np.ndarray, n: np.ndarray, q: Any) -> np.ndarray:
+    """``P(Binomial(n, q) ≥ k)``, in slices of a million (scipy's ``sf`` makes about ten
+    temporary arrays of its input's size)."""
     from scipy.stats import binom
 
-    return binom.sf(k - 1, n, q)
+    step = 1 << 20
+    if len(k) <= step:
+        return binom.sf(k - 1, n, q)
+    out = np.empty(len(k))
+    for i in range(0, len(k), step):
+        out[i:i + step] = binom.sf(k[i:i + step] - 1, n[i:i + step], q[i:i + step] if np.ndim(q) else q)
+    return out
 
 
 def _binom_sf_at_least(k: np.ndarray, n: np.ndarray, q: Any, min_k: int) -> np.ndarray:
@@ -168,6 +176,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *, _ind
     (0, [10.0, 60.0, 300.0, 1800.0])
     """
     config = config or Config()
+    if isinstance(_index, list):  # handed over: released here once the counts are done
+        _index = _index.pop() if _index else None
     windows = sorted(config.windows)
     actions = _encoded(actions)
     names = actions["source"].cat.categories
@@ -198,6 +208,7 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *, _ind
     # (the sorted actions of the co-action sweep, when they are these: viral objects are
     # then skipped by the sweep rather than removed from its input)
     shared = _index is not None and key == "object_id" and config.engine != "spark" and _index.n == len(s)
+    ix, _index = (_index if shared else None), None
     if viral.any():
         keep = ~viral[o]
         s, o, t = s[keep], o[keep], t[keep]
@@ -222,7 +233,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *, _ind
         pk_a, pk_b, s_ab, counts, k_obj, n_coacting, n_tested = _spark_counts(
             s, o, t, levels, n_obj, config)
     else:
-        ix = _index if shared else index_actions(s, o, t, n_acc, n_obj)
+        if ix is None:
+            ix = index_actions(s, o, t, n_acc, n_obj)
         sc = synchrony_counts(ix, levels, n_acc, n_obj, config.min_repeat, (oa_idx, oa_ptr), viral)
         del ix
         pk_a, pk_b, s_ab, counts, k_obj = sc.a, sc.b, sc.s, sc.k, sc.k_obj
