@@ -44,14 +44,32 @@ def no_hugepage_hints() -> Iterator[None]:
 
 def release_arrow_memory() -> None:
     """Give back to the system the memory Arrow's allocator keeps from freed buffers (only
-    when pyarrow is already in use)."""
+    when pyarrow is already in use), and the free memory at the top of glibc's heaps."""
     pa = sys.modules.get("pyarrow")
-    if pa is None:
-        return
-    try:
-        pa.default_memory_pool().release_unused()
-    except Exception:  # pragma: no cover - best effort
-        pass
+    if pa is not None:
+        try:
+            pa.default_memory_pool().release_unused()
+        except Exception:  # pragma: no cover - best effort
+            pass
+    _malloc_trim()
+
+
+def _malloc_trim() -> None:
+    global _TRIM
+    if _TRIM is None:
+        _TRIM = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):  # pragma: no cover - not glibc (musl …)
+                pass
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None
 
 
 def heavy(fn: F) -> F:
