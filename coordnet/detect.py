@@ -712,6 +712,9 @@ def validate_clusters(
     n_null : int
         Random groups per cluster.
     seed : int
+        Seeds the activity ties (the deciles) and, with each cluster's id, that cluster's own
+        random stream: a cluster's p-value does not depend on the other clusters tested
+        (clusters run on parallel threads, ``COORDNET_THREADS``).
 
     Returns
     -------
@@ -761,7 +764,7 @@ def validate_clusters(
     if mem_of:  # each account's largest values, enough for the largest cluster
         k.prepare_top(max(len(m) for m in mem_of.values()) - 1)
     top_cache: dict[int, np.ndarray] = {}
-    rows = []
+    rows, jobs = [], []
     for cid in sorted(members):  # a few candidate clusters; the groups are summed compiled
         mem = mem_of[cid]
         size = len(mem)
@@ -771,7 +774,6 @@ def validate_clusters(
         obs = float(k.group_sums(mem[None, :])[0])
         if size not in top_cache:
             top_cache[size] = k.top(size - 1)
-        top = top_cache[size]
         dec = deciles[mem]
         is_member = np.zeros(n, dtype=bool)
         is_member[mem] = True
@@ -779,28 +781,68 @@ def validate_clusters(
         pool_of = {d: (pools[d][~is_member[pools[d]]] if (~is_member[pools[d]]).any() else pools[d])
                    for d in slots}
         mean = mean_of(mem, is_member, pools, pool_of, slots)
-        # the slots' pools one after the other; column c of a batch draws in pool col_off[c]
-        allpool = np.concatenate([pool_of[d] for d in slots]).astype(np.int64)
-        starts = np.cumsum([0] + [len(pool_of[d]) for d in slots])[:-1]
-        col_off = np.repeat(starts, list(slots.values())).astype(np.int64)
-        exceed = 0
-        batch = max(1, int(4_000_000 // size))  # bounded memory per batch
-        picks = np.empty((min(batch, n_null), size), dtype=np.int64)
-        seen: dict[str, Any] = {}
-        done = 0
-        while done < n_null:
-            b = min(batch, n_null - done)
-            col = 0
-            for d, cnt in slots.items():
-                _draw_distinct(rng, len(pool_of[d]), b, cnt, seen, out=picks[:b, col:col + cnt])
-                col += cnt
-            exceed += k.count_exceed(picks[:b], col_off, allpool, top, obs)
-            done += b
-        p = (1 + exceed) / (1 + n_null)
         lift = obs / mean if mean > 0 else (np.inf if obs > 0 else np.nan)
-        rows.append((cid, obs, mean, lift, p, n_null))
+        rows.append((cid, obs, mean, lift, np.nan, n_null))
+        jobs.append((len(rows) - 1, cid, obs, top_cache[size], slots, pool_of))
+
+    def exceedances(job: tuple[Any, ...]) -> int:
+        _, cid, obs, top, slots, pool_of = job
+        return _count_null_exceed(k, obs, top, slots, pool_of, n_null,
+                                  np.random.default_rng([seed, _stream_key(cid)]))
+
+    from ._kernels import _threads
+
+    # each cluster draws from its own stream (seeded by the seed and the cluster id), so its
+    # p-value depends neither on the other candidates nor on the order or thread it runs in
+    if len(jobs) > 1 and _threads() > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(_threads(), len(jobs)), thread_name_prefix="coordnet-null") as pool:
+            counts = list(pool.map(exceedances, jobs))
+    else:
+        counts = [exceedances(j) for j in jobs]
+    for (i, *_), exceed in zip(jobs, counts):
+        rows[i] = (*rows[i][:4], (1 + exceed) / (1 + n_null), n_null)
     return pd.DataFrame(rows, columns=["cluster", "sync_observed", "sync_null_mean", "lift", "p_value",
                                        "n_null"])
+
+
+def _stream_key(cid: Any) -> int:
+    """A non-negative integer naming a cluster's random stream."""
+    try:
+        c = int(cid)
+    except (TypeError, ValueError):
+        import zlib
+
+        return zlib.crc32(str(cid).encode("utf-8"))
+    return 2 * c if c >= 0 else -2 * c - 1
+
+
+def _count_null_exceed(k: Links, obs: float, top: np.ndarray, slots: dict[Any, int],
+                       pool_of: dict[Any, np.ndarray], n_null: int, rng: np.random.Generator) -> int:
+    """How many of ``n_null`` random groups (``slots[d]`` accounts from ``pool_of[d]`` for
+    each activity decile ``d``, distinct) have a pair sum ≥ ``obs``; drawn from ``rng`` in
+    batches of bounded memory. (numpy's generators and the compiled sums release the GIL:
+    clusters run on parallel threads.)"""
+    size = int(sum(slots.values()))
+    # the slots' pools one after the other; column c of a batch draws in pool col_off[c]
+    allpool = np.concatenate([pool_of[d] for d in slots]).astype(np.int64)
+    starts = np.cumsum([0] + [len(pool_of[d]) for d in slots])[:-1]
+    col_off = np.repeat(starts, list(slots.values())).astype(np.int64)
+    exceed = 0
+    batch = max(1, int(4_000_000 // size))  # bounded memory per batch
+    picks = np.empty((min(batch, n_null), size), dtype=np.int64)
+    seen: dict[str, Any] = {}
+    done = 0
+    while done < n_null:
+        b = min(batch, n_null - done)
+        col = 0
+        for d, cnt in slots.items():
+            _draw_distinct(rng, len(pool_of[d]), b, cnt, seen, out=picks[:b, col:col + cnt])
+            col += cnt
+        exceed += k.count_exceed(picks[:b], col_off, allpool, top, obs)
+        done += b
+    return exceed
 
 
 def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int,

@@ -231,8 +231,9 @@ def test_links_top_of_accounts_with_one_value_and_with_several():
 
 
 def _validate_by_brute_force(members, sync, activity, n_null, seed):
-    """validate_clusters written plainly: the same random stream (deciles, then each
-    cluster's batches of draws, decile by decile), every random group summed pair by pair
+    """validate_clusters written plainly: the same random streams (the deciles' ties from
+    the seed; each cluster's batches of draws, decile by decile, from its own stream seeded
+    by the seed and the cluster id), every random group summed pair by pair
     from a dict, the null mean by the direct sum over every link."""
     rng = np.random.default_rng(seed)
     acts = activity.sort_index()
@@ -272,9 +273,10 @@ def _validate_by_brute_force(members, sync, activity, n_null, seed):
         mean = _null_mean(k, deciles, is_member, pools, pool_of, slots)
         batch = max(1, int(4_000_000 // size))
         exceed = done = 0
+        own = np.random.default_rng([seed, 2 * cid])  # the cluster's own stream (ids ≥ 0)
         while done < n_null:
             b = min(batch, n_null - done)
-            cols = [pool_of[d][detect._draw_distinct(rng, len(pool_of[d]), b, cnt)] for d, cnt in slots.items()]
+            cols = [pool_of[d][detect._draw_distinct(own, len(pool_of[d]), b, cnt)] for d, cnt in slots.items()]
             groups = np.concatenate(cols, axis=1)
             exceed += sum(total(list(g)) >= obs for g in groups)
             done += b

@@ -241,6 +241,29 @@ def test_validation_against_matched_random_groups():
     assert v.loc[2, "sync_observed"] == 0 and v.loc[2, "p_value"] == 1.0
 
 
+def test_validation_p_value_is_the_clusters_own(monkeypatch):
+    # Each cluster draws from its own stream: its p-value is the same whether it is tested
+    # alone or with others, on one thread or several. A noisy background makes random groups
+    # reach the observed sums often, so the p-values are not all at their floor.
+    rng = np.random.default_rng(0)
+    accounts = [f"a{i:03d}" for i in range(300)]
+    pairs = rng.choice(300, size=(3000, 2))
+    sync = pd.DataFrame({"account_a": [accounts[i] for i in pairs[:, 0]],
+                         "account_b": [accounts[j] for j in pairs[:, 1]],
+                         "k": rng.integers(1, 4, 3000)})
+    activity = pd.Series(rng.integers(1, 50, 300), index=accounts)
+    members = {1: accounts[:40], 2: accounts[40:44], 3: accounts[100:130]}
+    runs = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("COORDNET_THREADS", threads)
+        runs[threads] = detect.validate_clusters(members, sync, activity, n_null=2_000, seed=7)
+    pd.testing.assert_frame_equal(runs["1"], runs["2"])
+    alone = detect.validate_clusters({2: members[2]}, sync, activity, n_null=2_000, seed=7)
+    pd.testing.assert_frame_equal(alone, runs["1"].iloc[[1]].reset_index(drop=True))
+    p = runs["1"]["p_value"]
+    assert ((p > 1 / 2001) & (p < 1)).all()  # exceedances were counted for every cluster
+
+
 def test_busiest_window_by_hand():
     ms = 1000
     cluster = np.array([0, 10, 20, 7300, 7310]) * ms
