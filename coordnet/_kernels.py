@@ -826,12 +826,13 @@ class SyncCounts:
 
 def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: int, min_repeat: int,
                      oa: tuple[np.ndarray, np.ndarray], skip_obj: np.ndarray, *,
-                     hist_bins: int = 64) -> SyncCounts:
+                     hist_bins: int = 64, progress: ProgressCallback | None = None) -> SyncCounts:
     """Per account pair: ``s`` (objects both acted on), and ``k`` (objects on which their
     closest actions are at most τ apart, for each τ in ``levels_ms``, sorted), for the pairs
     with ``k ≥ min_repeat`` at the largest τ; the distribution of ``s`` over all pairs; the
     co-timed pairs per object and level. ``oa``: :func:`object_accounts` of the actions;
-    objects flagged in ``skip_obj`` are left out.
+    objects flagged in ``skip_obj`` are left out. ``progress(done, total)`` is called as
+    chunks of accounts finish (from the worker threads).
 
     Examples
     --------
@@ -859,7 +860,10 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
     # at most as many candidates as accounts on its objects
     acc_bound = np.zeros(n_acc, np.int64)
     _per_account(ix.acc_ptr, ix.ao_o, o_size, acc_bound)
-    bounds = _chunks(acc_bound // 2 + np.diff(ix.acc_ptr), _CHUNKS_PER_THREAD * _threads())
+    work_of = acc_bound // 2 + np.diff(ix.acc_ptr)
+    bounds = _chunks(work_of, _CHUNKS_PER_THREAD * _threads())
+    cum_work = np.r_[0, np.cumsum(work_of)]
+    del work_of
     np.minimum(acc_bound, n_acc, out=acc_bound)
     hist_bins = max(hist_bins, int(min_repeat) + 1)
     pdt = np.int32 if len(oa_idx) < 2**31 else np.int64
@@ -896,8 +900,13 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
                                   int(min_repeat), *tb, *buf, hist, k_obj)
             pieces.append(tuple(x[:m].copy() for x in buf))
             n_co += c
+        if progress:
+            with lock:
+                done[0] += int(cum_work[bounds[k + 1]] - cum_work[bounds[k]])
+                progress(done[0], max(int(cum_work[-1]), 1))
         return pieces, hist, n_co
 
+    lock, done = threading.Lock(), [0]
     with ThreadPoolExecutor(_threads()) as pool:
         res = list(pool.map(work, range(len(bounds) - 1)))
     hist = np.sum([r[1] for r in res], axis=0) if res else np.zeros(hist_bins, np.int64)

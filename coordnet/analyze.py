@@ -218,7 +218,7 @@ def analyze(
     graphs = build_graphs(actions, config, progress=progress, _index=shared)
     step("synchrony tests", 1)
     holder, shared = [shared], None  # (freed by synchrony_pairs after its counts)
-    sync, info = synchrony_pairs(actions, config, _index=holder)
+    sync, info = synchrony_pairs(actions, config, progress=progress, _index=holder)
     step("amplification tests", 2)
     amp = amplification_pairs(graphs.amplification, config)
     sig_t = sync.loc[sync["significant"], ["account_a", "account_b"]]
@@ -305,7 +305,7 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
                   for c in cand_ids}
     to_test = [c for c in cand_ids if layer_t_of[c]]
     val = validate_clusters({c: amplifiers[c] for c in to_test}, k60, activity,
-                            n_null=n_null, seed=config.seed) if to_test else None
+                            n_null=n_null, seed=config.seed, progress=step) if to_test else None
     val_of = {} if val is None else val.set_index("cluster").to_dict("index")
 
     step("cluster statistics", 5)

@@ -143,7 +143,8 @@ def _binom_sf_at_least(k: np.ndarray, n: np.ndarray, q: Any, min_k: int) -> np.n
 
 
 @heavy
-def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *, _index: Any = None
+def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
+                    progress: ProgressCallback | None = None, _index: Any = None
                     ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Layer T: account pairs that act on the same objects within τ more than chance.
 
@@ -155,6 +156,9 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *, _ind
         Uses ``windows``, ``action_types``, ``min_repeat``, ``alpha``,
         ``max_object_accounts``, ``engine`` (``"spark"`` runs the co-action join on Spark;
         otherwise it runs in memory on integer codes).
+    progress : callable, optional
+        ``progress(stage, done, total)``, called as the compiled counts advance (stage
+        ``"synchrony counts"``).
 
     Returns
     -------
@@ -235,7 +239,10 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *, _ind
     else:
         if ix is None:
             ix = index_actions(s, o, t, n_acc, n_obj)
-        sc = synchrony_counts(ix, levels, n_acc, n_obj, config.min_repeat, (oa_idx, oa_ptr), viral)
+        if progress:
+            progress("synchrony counts", 0, 1)
+        sc = synchrony_counts(ix, levels, n_acc, n_obj, config.min_repeat, (oa_idx, oa_ptr), viral,
+                              progress=(lambda d, n_: progress("synchrony counts", d, n_)) if progress else None)
         del ix
         pk_a, pk_b, s_ab, counts, k_obj = sc.a, sc.b, sc.s, sc.k, sc.k_obj
         n_coacting = sc.n_coacting
@@ -695,6 +702,7 @@ def validate_clusters(
     *,
     n_null: int,
     seed: int,
+    progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
     """Compare each cluster's synchrony with activity-matched random groups.
 
@@ -715,6 +723,8 @@ def validate_clusters(
         Seeds the activity ties (the deciles) and, with each cluster's id, that cluster's own
         random stream: a cluster's p-value does not depend on the other clusters tested
         (clusters run on parallel threads, ``COORDNET_THREADS``).
+    progress : callable, optional
+        ``progress("random groups", clusters done, clusters)`` as clusters finish.
 
     Returns
     -------
@@ -785,13 +795,24 @@ def validate_clusters(
         rows.append((cid, obs, mean, lift, np.nan, n_null))
         jobs.append((len(rows) - 1, cid, obs, top_cache[size], slots, pool_of))
 
+    import threading
+
+    lock, finished = threading.Lock(), [0]
+
     def exceedances(job: tuple[Any, ...]) -> int:
         _, cid, obs, top, slots, pool_of = job
-        return _count_null_exceed(k, obs, top, slots, pool_of, n_null,
-                                  np.random.default_rng([seed, _stream_key(cid)]))
+        c = _count_null_exceed(k, obs, top, slots, pool_of, n_null,
+                               np.random.default_rng([seed, _stream_key(cid)]))
+        if progress:
+            with lock:
+                finished[0] += 1
+                progress("random groups", finished[0], len(jobs))
+        return c
 
     from ._kernels import _threads
 
+    if progress:
+        progress("random groups", 0, max(len(jobs), 1))
     # each cluster draws from its own stream (seeded by the seed and the cluster id), so its
     # p-value depends neither on the other candidates nor on the order or thread it runs in
     if len(jobs) > 1 and _threads() > 1:

@@ -155,3 +155,21 @@ def test_reports_name_the_input_file_without_its_folder(out):
     assert "`campaign.csv`" in md
     assert str(coordnet.datasets.campaign_path().parent) not in md
     assert str(coordnet.datasets.campaign_path().parent) not in (d / "report.html").read_text()
+
+
+def test_progress_callback_reports_each_long_stage(capsys):
+    # the library prints nothing; the callback sees every stage, and the long ones
+    # (the co-action sweep, the synchrony counts, the random groups) advance to their end
+    calls = []
+    res = coordnet.analyze(coordnet.read_actions(CAMPAIGN).actions,
+                           progress=lambda stage, done, total: calls.append((stage, done, total)))
+    assert res.flagged["size"].tolist() == [8]
+    assert capsys.readouterr() == ("", "")
+    stages = list(dict.fromkeys(s for s, _, _ in calls))
+    for name in ("graphs", "co-action sweep (in memory)", "synchrony tests", "synchrony counts",
+                 "clustering", "validation", "random groups", "cluster statistics"):
+        assert name in stages, stages
+    for name in ("co-action sweep (in memory)", "synchrony counts", "random groups"):
+        seen = [(d, t) for s, d, t in calls if s == name]
+        assert all(0 <= d <= t for d, t in seen) and seen[-1][0] == seen[-1][1] > 0, (name, seen)
+        assert [d / t for d, t in seen] == sorted(d / t for d, t in seen), (name, seen)
