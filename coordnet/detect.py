@@ -164,7 +164,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
     -------
     pairs : pandas.DataFrame
         One row per candidate pair (``k ≥ min_repeat`` at the largest window):
-        ``account_a, account_b, s`` (co-shared objects), ``k_<τ>`` for each window,
+        ``account_a, account_b`` (categoricals over every account name, as the co-action
+        edges; ``account_a`` first in the names' order), ``s`` (co-shared objects), ``k_<τ>`` for each window,
         ``p`` (min over windows × number of windows), ``q_value`` (BH), ``significant``.
     info : dict
         ``q`` (the null co-timing probability per window), ``n_tested`` (pairs that
@@ -219,7 +220,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
         n_acc_o = np.where(viral, 0, n_acc_o)
         del keep
     total_coshares = float((n_acc_o * (n_acc_o - 1) / 2).sum())
-    empty = pd.DataFrame({"account_a": pd.Series(dtype="str"), "account_b": pd.Series(dtype="str"),
+    acc_dtype = actions["source"].dtype  # the accounts' categorical (all sorted names)
+    empty = pd.DataFrame({"account_a": pd.Series(dtype=acc_dtype), "account_b": pd.Series(dtype=acc_dtype),
                           "s": pd.Series(dtype="int64"),
                           **{f"k_{w:g}": pd.Series(dtype="int64") for w in windows},
                           "p": pd.Series(dtype="float64"), "q_value": pd.Series(dtype="float64"),
@@ -282,8 +284,8 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
     info["n_tested"] = max(int(n_tested), len(c))
     if not len(c):
         return empty, info
-    cand = pd.DataFrame({"account_a": pd.array(names.take(ca), dtype="str"),
-                         "account_b": pd.array(names.take(cb), dtype="str"),
+    cand = pd.DataFrame({"account_a": pd.Categorical.from_codes(ca, dtype=acc_dtype),
+                         "account_b": pd.Categorical.from_codes(cb, dtype=acc_dtype),
                          **{f"k_{w:g}": kw_all[w] for w in windows}})
     cand["s"] = np.maximum(s_ab, kw_all[windows[-1]])  # guard: every co-timed object is co-shared
     pmin = np.ones(len(cand))
