@@ -133,32 +133,22 @@ def index_actions(acc: np.ndarray, obj: np.ndarray, t: np.ndarray, n_acc: int, n
         return ActionIndex(z, t64, z, np.zeros(n_obj + 1, np.int64), np.zeros(n_acc + 1, np.int64),
                            z, z, t64, z, z, np.zeros(0, bool), np.zeros(n_obj, bool))
     pdt = np.int32 if n < 2**31 else np.int64
-    t0 = int(t.min())
-    if _bits(n_obj) + _bits(int(t.max()) - t0) <= 62:
-        key = obj.astype(np.int64) << _bits(int(t.max()) - t0)
-        key |= t - t0
-        order = np.argsort(key)  # ties (one object, one time) in any order: same results
-        del key
-    else:
-        order = np.lexsort((t, obj))
+    # by object (a counting sort on the codes), then by time within each object (ties, one
+    # object at one time, in any order: same results)
+    obj_ptr = np.zeros(n_obj + 1, dtype=np.int64)
+    np.cumsum(np.bincount(obj, minlength=n_obj), out=obj_ptr[1:])
+    order = np.empty(n, dtype=np.int64)
+    _bucket(obj, obj_ptr, order)
+    _sort_segments_by(order, obj_ptr, t)
     os_acc = _take(acc, order, np.int32 if n_acc < 2**31 else np.int64)
     os_o = _take(obj, order, np.int32 if n_obj < 2**31 else np.int64)
     os_t = _take(t, order, np.int64)
     del order
-    obj_ptr = np.zeros(n_obj + 1, dtype=np.int64)
-    np.cumsum(np.bincount(os_o, minlength=n_obj), out=obj_ptr[1:])
     acc_ptr = np.zeros(n_acc + 1, dtype=np.int64)
     np.cumsum(np.bincount(os_acc, minlength=n_acc), out=acc_ptr[1:])
-    pbits = _bits(n - 1)
-    if _bits(n_acc) + pbits <= 63:  # positions by account, stably: one sort of packed keys
-        key = os_acc.astype(np.int64) << pbits
-        key |= np.arange(n, dtype=np.int64)
-        key.sort()
-        key &= (1 << pbits) - 1
-        ao_pos = key.astype(pdt)
-        del key
-    else:  # pragma: no cover - more than 2^63 account-position combinations
-        ao_pos = np.argsort(os_acc, kind="stable").astype(pdt)
+    # positions by account, stably (in object order within an account): a counting sort
+    ao_pos = np.empty(n, dtype=pdt)
+    _bucket(os_acc, acc_ptr, ao_pos)
     # what the kernels read for each action in account order, gathered once (in parallel)
     ao_o, ao_t = np.empty(n, os_o.dtype), np.empty(n, np.int64)
     ao_s0, ao_s1 = np.empty(n, pdt), np.empty(n, pdt)
@@ -168,6 +158,42 @@ def index_actions(acc: np.ndarray, obj: np.ndarray, t: np.ndarray, n_acc: int, n
     ao_dup = _take(obj_dup, ao_o, bool)
     return ActionIndex(os_acc, os_t, os_o, obj_ptr, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1,
                        ao_dup, obj_dup)
+
+
+@_njit
+def _bucket(code, ptr, out):
+    """Stable counting sort: ``out`` lists the positions ``p`` by ``code[p]`` (bucket ``c``
+    at ``ptr[c]:ptr[c + 1]``), in increasing ``p`` within a bucket."""
+    nxt = ptr[:-1].copy()
+    for p in range(len(code)):
+        c = code[p]
+        out[nxt[c]] = p
+        nxt[c] += 1
+
+
+@_njit
+def _sort_segments_by(order, ptr, key):
+    """Sort each segment ``order[ptr[c]:ptr[c + 1]]`` by ``key`` of its entries (short
+    segments by insertion, long ones by numpy's sort)."""
+    for c in range(len(ptr) - 1):
+        lo = ptr[c]
+        hi = ptr[c + 1]
+        if hi - lo < 2:
+            continue
+        if hi - lo <= 32:
+            for x in range(lo + 1, hi):
+                y = order[x]
+                ky = key[y]
+                z = x - 1
+                while z >= lo and key[order[z]] > ky:
+                    order[z + 1] = order[z]
+                    z -= 1
+                order[z + 1] = y
+        else:
+            seg = order[lo:hi].copy()
+            o = np.argsort(key[seg], kind="mergesort")
+            for x in range(hi - lo):
+                order[lo + x] = seg[o[x]]
 
 
 @_njit

@@ -503,3 +503,26 @@ def test_ms_utc_is_pandas_own_conversion():
     want = pd.Series(pd.DatetimeIndex(x, dtype=pd.DatetimeTZDtype("ms", "UTC")))
     pd.testing.assert_series_equal(got, want)
     assert got.isna().tolist() == [False, False, True, False]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_action_index_orders_equal_numpy_sorts(seed):
+    # the index's counting sorts (by object, then time within each object; by account,
+    # stably) give numpy's orders: objects of 1 to ~400 actions (short segments sorted by
+    # insertion, long ones by numpy), unique times per object so the order is unique
+    from coordnet._kernels import index_actions
+
+    rng = np.random.default_rng(seed)
+    n_obj, n_acc = 300, 120
+    sizes = np.minimum(rng.zipf(1.6, n_obj), 400)
+    obj = rng.permutation(np.repeat(np.arange(n_obj), sizes))
+    n = len(obj)
+    t = rng.permutation(n * 7)[:n].astype(np.int64) * 1000  # distinct times
+    acc = rng.integers(0, n_acc, n)
+    ix = index_actions(acc, obj, t, n_acc, n_obj)
+    order = np.lexsort((t, obj))
+    assert sizes.max() > 32 and (sizes == 1).any()
+    assert np.array_equal(ix.os_o, obj[order]) and np.array_equal(ix.os_t, t[order])
+    assert np.array_equal(ix.os_acc, acc[order])
+    assert np.array_equal(ix.ao_pos, np.argsort(acc[order], kind="stable"))
+    assert np.array_equal(ix.obj_ptr, np.r_[0, np.cumsum(np.bincount(obj, minlength=n_obj))])
