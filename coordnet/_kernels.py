@@ -636,21 +636,26 @@ def _slot(keys, mask, b):
         h = (h + 1) & mask
 
 
+@_njit(inline=True)
+def lower_bound(arr, lo, hi, x):
+    """The first place in the sorted ``arr[lo:hi]`` whose value is not below ``x`` (``hi``
+    when none)."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if arr[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 @_njit
 def _oa_positions(lo, hi, os_o, os_acc, oa_ptr, oa_idx, out):
     """``out[p]``: the place of action ``p``'s account in its object's sorted account list."""
     for p in range(lo, hi):
         o = os_o[p]
         a = os_acc[p]
-        x = oa_ptr[o]
-        y = oa_ptr[o + 1]
-        while x < y:
-            mid = (x + y) >> 1
-            if oa_idx[mid] < a:
-                x = mid + 1
-            else:
-                y = mid
-        out[p] = x
+        out[p] = lower_bound(oa_idx, oa_ptr[o], oa_ptr[o + 1], a)
 
 
 @_njit(inline=True)

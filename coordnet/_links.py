@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import _njit
+from ._kernels import _njit, lower_bound
 
 
 @_njit
@@ -235,13 +235,7 @@ def _value(indptr, indices, data, a, b):
     """The value of pair ``(a, b)`` (0 when not linked), by binary search in row min(a, b)."""
     if a > b:
         a, b = b, a
-    lo, hi = indptr[a], indptr[a + 1]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if indices[mid] < b:
-            lo = mid + 1
-        else:
-            hi = mid
+    lo = lower_bound(indices, indptr[a], indptr[a + 1], b)
     if lo < indptr[a + 1] and indices[lo] == b:
         return data[lo], True
     return 0.0, False

@@ -42,7 +42,7 @@ def no_hugepage_hints() -> Iterator[None]:
         _set_madvise_hugepage(previous)
 
 
-def release_arrow_memory() -> None:
+def release_memory() -> None:
     """Give back to the system the memory Arrow's allocator keeps from freed buffers (only
     when pyarrow is already in use), and the free memory at the top of glibc's heaps."""
     pa = sys.modules.get("pyarrow")
@@ -73,12 +73,12 @@ _TRIM: Any = None
 
 
 def heavy(fn: F) -> F:
-    """Run ``fn`` inside :func:`no_hugepage_hints`; then :func:`release_arrow_memory`."""
+    """Run ``fn`` inside :func:`no_hugepage_hints`; then :func:`release_memory`."""
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             with no_hugepage_hints():
                 return fn(*args, **kwargs)
         finally:
-            release_arrow_memory()
+            release_memory()
     return wrapper  # type: ignore[return-value]

@@ -50,7 +50,7 @@ import pandas as pd
 from .config import ACTION_TYPES, Config
 from .errors import InputError
 from .platforms import PLATFORM_FORMATS, from_twarc_csv, parse_platform, sniff_platform
-from ._memory import heavy, release_arrow_memory
+from ._memory import heavy, release_memory
 
 __all__ = [
     "FIELDS",
@@ -1122,7 +1122,7 @@ def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: _Background
         raise InputError(f"{path}: no usable rows.", hint="check the file's columns and contents")
     if n_rej:
         notes.append(f"{n_rej} row(s) rejected (see rejected.csv)")
-    release_arrow_memory()
+    release_memory()
     return ReadResult(
         actions=kept, path=path, sha256=sha256() if sha256 is not None else None, format=fmt,
         compression=compression,
