@@ -463,7 +463,7 @@ class Links:
         """How many random groups (:func:`_count_exceed`) have a pair sum ≥ ``obs``."""
         # the bound is compared with a little slack, so that no group reaching ``obs`` is
         # left out by a rounding of the bound's sum (the exact sums decide)
-        slack = 1e-9 * abs(obs)
+        slack = 1e-9 * abs(obs)  # (as detect._slack)
         return int(_count_exceed(picks, col_off, allpool, top[allpool], float(obs), slack,
                                  self.indptr, self.indices, self.data))
 

@@ -846,8 +846,19 @@ def _count_null_exceed(k: Links, obs: float, top: np.ndarray, slots: dict[Any, i
     """How many of ``n_null`` random groups (``slots[d]`` accounts from ``pool_of[d]`` for
     each activity decile ``d``, distinct) have a pair sum ≥ ``obs``; drawn from ``rng`` in
     batches of bounded memory. (numpy's generators and the compiled sums release the GIL:
-    clusters run on parallel threads.)"""
+    clusters run on parallel threads.)
+
+    A group's sum is at most half the sum of its members' ``top`` (each one's ``size − 1``
+    largest links). When few accounts have a large ``top`` ("heavy" accounts), only groups
+    with enough of them can reach ``obs``: :func:`_split_plan` finds how many, and
+    :func:`_count_split` then draws each group's number of heavy accounts first and the
+    members of the few groups that may reach ``obs`` only. The count has the same
+    distribution as drawing every group in full (the p-value's), with far fewer draws."""
     size = int(sum(slots.values()))
+    if all(len(pool_of[d]) >= c for d, c in slots.items()):
+        plan = _split_plan([top[pool_of[d]] for d in slots], list(slots.values()), obs)
+        if plan is not None:
+            return _count_split(k, obs, top, slots, pool_of, n_null, rng, plan)
     # the slots' pools one after the other; column c of a batch draws in pool col_off[c]
     allpool = np.concatenate([pool_of[d] for d in slots]).astype(np.int64)
     starts = np.cumsum([0] + [len(pool_of[d]) for d in slots])[:-1]
@@ -865,6 +876,153 @@ def _count_null_exceed(k: Links, obs: float, top: np.ndarray, slots: dict[Any, i
             col += cnt
         exceed += k.count_exceed(picks[:b], col_off, allpool, top, obs)
         done += b
+    return exceed
+
+
+def _slack(obs: float) -> float:
+    """The margin kept below ``obs`` when a bound rules a group out (a rounding of the
+    bound's sum never rules out a group that reaches ``obs``; the exact sums decide)."""
+    return 1e-9 * abs(obs)
+
+
+def _hypergeom_pmf(pool: int, heavy: int, draws: int) -> np.ndarray:
+    """``P(x heavy)`` for ``x = 0 … min(draws, heavy)`` among ``draws`` distinct accounts
+    drawn uniformly from ``pool``, ``heavy`` of them heavy (normalised)."""
+    from scipy.special import gammaln
+
+    x = np.arange(min(draws, heavy) + 1, dtype=np.float64)
+
+    def lc(n: Any, k: Any) -> Any:  # log binomial coefficient
+        return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+
+    ok = draws - x <= pool - heavy
+    logp = np.where(ok, lc(heavy, x) + lc(pool - heavy, np.where(ok, draws - x, 0)) - lc(pool, draws), -np.inf)
+    p = np.exp(logp - logp.max())
+    return p / p.sum()
+
+
+def _split_plan(tops: list[np.ndarray], counts: list[int], obs: float) -> dict[str, Any] | None:
+    """How to count random groups by their heavy accounts (:func:`_count_split`), or None
+    when it would not save draws.
+
+    ``tops[i]``: the bound (``top``) of each account of slot ``i``'s pool; ``counts[i]``:
+    the accounts a group draws from it (at most the pool). With the accounts whose bound
+    exceeds ``tau`` called heavy, a group with ``h`` heavy accounts sums to at most
+    ``(S_h + (size − h)·tau) / 2`` (``S_h``: the ``h`` largest bounds), below ``obs`` for
+    every ``h < h_star``. Each slot's number of heavy accounts is hypergeometric; the plan
+    keeps the ``tau`` (among the bounds, largest first, at positions 0, 1, 2, 4, 8 …) with
+    the fewest groups to draw in full, ``share`` (the probability of at least ``h_star``
+    heavy accounts), and is kept when that share is below one half. Returns ``tau``,
+    ``h_star`` (``size + 1``: no group can reach ``obs``), ``share``, ``heavy`` and ``pmf``
+    per slot (its number of heavy accounts and their law) and ``law`` (of a group's
+    number of heavy accounts, ``0 … size``).
+
+    Examples
+    --------
+    One account with a large bound (50) among 999 with bound 1: groups of 10 reach at
+    most 10 / 2 without it, so only the groups holding it (1 in 100) can reach 10:
+
+    >>> plan = _split_plan([np.r_[50.0, np.ones(999)]], [10], 10.0)
+    >>> plan["tau"], plan["h_star"], round(plan["share"], 6)
+    (1.0, 1, 0.01)
+    """
+    size = int(sum(counts))
+    slack = _slack(obs)
+    allt = np.sort(np.concatenate(tops))[::-1] if tops else np.zeros(0)
+    if size < 2 or not len(allt):
+        return None
+    prefix = np.r_[0.0, np.cumsum(allt[:size])]
+    tops_sorted = [np.sort(t) for t in tops]
+    best: dict[str, Any] | None = None
+    at = sorted({0, *(min(len(allt) - 1, 2 ** i) for i in range(int(np.log2(len(allt))) + 2))})
+    for j in at:
+        tau = float(allt[j])
+        heavy = [len(t) - int(np.searchsorted(t, tau, side="right")) for t in tops_sorted]
+        hmax = min(size, sum(heavy))
+        h = np.arange(hmax + 1)
+        reach = np.flatnonzero((prefix[h] + (size - h) * tau) / 2 >= obs - slack)
+        h_star = int(reach[0]) if len(reach) else size + 1
+        if h_star == 0:
+            continue  # groups without heavy accounts may reach obs: nothing saved
+        pmfs = [_hypergeom_pmf(len(t), hv, c) if hv else np.ones(1) for t, c, hv in zip(tops, counts, heavy)]
+        law = np.ones(1)
+        for pmf in pmfs:
+            law = np.convolve(law, pmf)
+        law = np.r_[law, np.zeros(size + 1)][:size + 1]
+        share = float(law[h_star:].sum()) if h_star <= size else 0.0
+        if best is None or share < best["share"]:
+            best = {"tau": tau, "h_star": h_star, "share": share, "heavy": heavy, "pmf": pmfs, "law": law}
+        if share == 0.0:
+            break
+    if best is None or best["share"] >= 0.5:
+        return None
+    return best
+
+
+def _count_split(k: Links, obs: float, top: np.ndarray, slots: dict[Any, int],
+                 pool_of: dict[Any, np.ndarray], n_null: int, rng: np.random.Generator,
+                 plan: dict[str, Any]) -> int:
+    """:func:`_count_null_exceed` by the groups' heavy accounts (:func:`_split_plan`).
+
+    Of ``n_null`` independent groups, the number holding at least ``h_star`` heavy
+    accounts is binomial (``n_null``, ``share``): it is drawn first, and only those groups
+    are drawn further (the others cannot reach ``obs``). Each one's number of heavy
+    accounts is drawn from its law given ``≥ h_star``, split among the slots (slot by slot,
+    given the heavy accounts still to place), and its members drawn uniformly among each
+    slot's heavy and other accounts. Each group is thus a uniform draw of ``slots[d]``
+    distinct accounts from each pool, as in full."""
+    ds = list(slots)
+    tau, h_star, size = plan["tau"], plan["h_star"], int(sum(slots.values()))
+    if h_star > size:
+        return 0  # no group can reach obs
+    n_full = int(rng.binomial(n_null, min(plan["share"], 1.0)))
+    if not n_full:
+        return 0
+    parts = []
+    for d in ds:
+        pool = pool_of[d]
+        is_heavy = top[pool] > tau
+        parts += [pool[is_heavy], pool[~is_heavy]]
+    allpool = np.concatenate(parts).astype(np.int64)
+    starts = np.cumsum([0] + [len(x) for x in parts])[:-1]
+    pmfs = plan["pmf"]
+    suffix = [np.ones(1)]  # the law of the heavy accounts of slots i, i + 1, …
+    for pmf in pmfs[::-1]:
+        suffix.append(np.convolve(suffix[-1], pmf))
+    suffix = suffix[::-1]
+    cdf_h = np.cumsum(plan["law"][h_star:])
+    exceed = 0
+    seen: dict[str, Any] = {}
+    batch = max(1, int(4_000_000 // size))  # bounded memory per batch
+    done = 0
+    while done < n_full:
+        b = min(batch, n_full - done)
+        done += b
+        left = h_star + np.minimum(np.searchsorted(cdf_h, rng.random(b) * cdf_h[-1], side="right"),
+                                   len(cdf_h) - 1)
+        split = np.zeros((b, len(ds)), np.int64)
+        for i, pmf in enumerate(pmfs):  # P(x in slot i | left) ∝ pmf[x]·P(left − x in the rest)
+            rest = suffix[i + 1]
+            idx = left[:, None] - np.arange(len(pmf))[None, :]
+            ok = (idx >= 0) & (idx < len(rest))
+            w = pmf[None, :] * np.where(ok, rest[np.clip(idx, 0, len(rest) - 1)], 0.0)
+            cdf = np.cumsum(w, axis=1)
+            x = (cdf < (rng.random(b) * cdf[:, -1])[:, None]).sum(axis=1)
+            split[:, i] = np.minimum(x, len(pmf) - 1)
+            left -= split[:, i]
+        pats, inv = np.unique(split, axis=0, return_inverse=True)
+        n_pat = np.bincount(np.ravel(inv), minlength=len(pats))
+        for pat, nb in zip(pats, n_pat.tolist()):
+            picks = np.empty((nb, size), np.int64)
+            col_off = np.empty(size, np.int64)
+            col = 0
+            for i, d in enumerate(ds):
+                for part, cnt in ((2 * i, int(pat[i])), (2 * i + 1, slots[d] - int(pat[i]))):
+                    if cnt:
+                        _draw_distinct(rng, len(parts[part]), nb, cnt, seen, out=picks[:, col:col + cnt])
+                        col_off[col:col + cnt] = starts[part]
+                        col += cnt
+            exceed += k.count_exceed(picks, col_off, allpool, top, obs)
     return exceed
 
 

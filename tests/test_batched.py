@@ -323,3 +323,95 @@ def test_positions_equal_get_indexer(n_values):
     for v in (pd.Index(values, dtype=object), pd.Series(values, dtype="str"), pd.Index(values, dtype="str")):
         assert np.array_equal(detect._positions(v, names), ref)
     assert np.array_equal(detect._positions(names, names), np.arange(len(names)))
+
+
+# ---------------------------------------------------------------- random groups, by heavy accounts
+
+def _hub_links(seed: int, n: int = 40, hubs: int = 3) -> Links:
+    """``n`` accounts with a few links of 1 each, and ``hubs`` accounts (0 … hubs − 1)
+    linked to each other and to several others by larger values."""
+    rng = np.random.default_rng(seed)
+    a, b, v = [], [], []
+    for x in range(hubs, n):  # sparse background
+        for y in rng.choice(n, 2, replace=False):
+            if y != x:
+                a.append(x); b.append(int(y)); v.append(1.0)
+    for h in range(hubs):
+        for y in range(n):
+            if y != h and (y < hubs or rng.random() < 0.4):
+                a.append(h); b.append(y); v.append(float(rng.integers(3, 7)))
+    return Links.from_pairs(np.array(a), np.array(b), np.array(v), n)
+
+
+def _every_group(k: Links, pools: list[np.ndarray], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every group (``counts[i]`` distinct accounts of ``pools[i]``, slot by slot) and its sum."""
+    from itertools import combinations, product
+
+    groups = np.array([sum(parts, ()) for parts in product(*(list(combinations(p.tolist(), c))
+                                                              for p, c in zip(pools, counts)))])
+    return groups, k.group_sums(groups)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_split_plan_never_rules_out_a_group_that_reaches_the_observed_sum(seed):
+    # every group of two slots, enumerated: those with fewer than h_star heavy accounts
+    # (bound above tau) all sum below obs, for obs at every reachable sum (boundaries)
+    k = _hub_links(seed)
+    pools, counts = [np.arange(0, 20), np.arange(20, 40)], [3, 2]
+    top = k.top(sum(counts) - 1)
+    groups, sums = _every_group(k, pools, counts)
+    planned = 0
+    for obs in np.unique(sums):
+        plan = detect._split_plan([top[p] for p in pools], counts, float(obs))
+        if plan is None:
+            continue
+        planned += 1
+        n_heavy = (top[groups] > plan["tau"]).sum(axis=1)
+        assert (sums[n_heavy < plan["h_star"]] < obs).all()
+        # its share: the probability of at least h_star heavy accounts, as counted
+        assert plan["share"] == pytest.approx((n_heavy >= plan["h_star"]).mean(), rel=1e-9, abs=1e-15)
+    assert planned >= 3
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 5])
+def test_null_count_by_heavy_accounts_has_the_exact_probability(seed, monkeypatch):
+    # P(a random group reaches obs), exactly, from every group; a million random groups
+    # counted by their heavy accounts, and drawn in full, both within 5 standard
+    # deviations of it (obs: the smallest sum where counting by heavy accounts pays, with
+    # at least two heavy accounts needed when there is one)
+    k = _hub_links(seed)
+    pools, counts = [np.arange(0, 20), np.arange(20, 40)], [3, 2]
+    top = k.top(sum(counts) - 1)
+    _, sums = _every_group(k, pools, counts)
+    plans = [(float(o), detect._split_plan([top[p_] for p_ in pools], counts, float(o))) for o in np.unique(sums)]
+    plans = [(o, pl) for o, pl in plans if pl is not None]
+    obs, plan = next(((o, pl) for o, pl in plans if pl["h_star"] >= 2), plans[0])
+    p = float((sums >= obs).mean())
+    assert 0 < p < plan["share"] < 0.5
+    slots, pool_of = {0: counts[0], 1: counts[1]}, {0: pools[0], 1: pools[1]}
+    n = 1_000_000
+    split = detect._count_null_exceed(k, obs, top, slots, pool_of, n, np.random.default_rng(seed))
+    monkeypatch.setattr(detect, "_split_plan", lambda *a: None)
+    full = detect._count_null_exceed(k, obs, top, slots, pool_of, n, np.random.default_rng(seed))
+    sd = np.sqrt(n * p * (1 - p))
+    assert abs(split - n * p) <= 5 * sd, (split, n * p, sd)
+    assert abs(full - n * p) <= 5 * sd, (full, n * p, sd)
+
+
+def test_no_random_group_can_reach_a_dense_ring():
+    # a ring far above anything the pools can form: nothing is drawn, p = 1 / (1 + n_null)
+    rng = np.random.default_rng(0)
+    acc = [f"a{i:03d}" for i in range(300)]
+    ring = [(x, y, 9) for i, x in enumerate(acc[:12]) for y in acc[i + 1:12]]
+    noise = [(acc[i], acc[j], 1) for i, j in rng.integers(12, 300, (600, 2)) if i != j]
+    sync = pd.DataFrame(ring + noise, columns=["account_a", "account_b", "k"])
+    activity = pd.Series(rng.integers(1, 40, len(acc)), index=acc)
+    calls = []
+    real = detect._count_split
+    detect._count_split = lambda *a: calls.append(a[-1]) or real(*a)
+    try:
+        v = detect.validate_clusters({1: acc[:12]}, sync, activity, n_null=10**6, seed=0)
+    finally:
+        detect._count_split = real
+    assert calls and calls[0]["share"] < 1e-6
+    assert v["p_value"].iloc[0] == 1 / (1 + 10**6)
