@@ -824,6 +824,66 @@ def object_accounts(acc: np.ndarray, obj: np.ndarray, n_acc: int, n_obj: int) ->
     return (key % m).astype(adt), ptr
 
 
+def index_object_accounts(ix: ActionIndex) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`object_accounts` of the actions of ``ix`` (already in object order: each
+    object's accounts sorted and made distinct in place, no sort of every action).
+
+    Examples
+    --------
+    >>> ix = index_actions(np.array([2, 0, 2, 1]), np.array([1, 1, 1, 0]), np.array([0, 1, 2, 3]), 3, 2)
+    >>> idx, ptr = index_object_accounts(ix)
+    >>> idx.tolist(), ptr.tolist()
+    ([1, 0, 2], [0, 1, 3])
+    """
+    n_obj = len(ix.obj_ptr) - 1
+    seg = np.empty(ix.n, dtype=ix.os_acc.dtype)
+    cnt = np.zeros(n_obj, dtype=np.int64)
+    _on_chunks(n_obj, lambda lo, hi: _distinct_in_segments(lo, hi, ix.obj_ptr, ix.os_acc, seg, cnt))
+    ptr = np.zeros(n_obj + 1, dtype=np.int64)
+    np.cumsum(cnt, out=ptr[1:])
+    idx = np.empty(int(ptr[-1]), dtype=seg.dtype)
+    _on_chunks(n_obj, lambda lo, hi: _compact_segments(lo, hi, ix.obj_ptr, seg, ptr, idx))
+    return idx, ptr
+
+
+@_njit
+def _distinct_in_segments(lo, hi, ptr, vals, out, cnt):
+    """For each segment ``c`` in ``lo:hi``: its values sorted and distinct at the start of
+    ``out[ptr[c]:ptr[c + 1]]``, their number in ``cnt[c]``."""
+    for c in range(lo, hi):
+        a0 = ptr[c]
+        a1 = ptr[c + 1]
+        if a1 == a0:
+            continue
+        for x in range(a0, a1):
+            out[x] = vals[x]
+        if a1 - a0 <= 32:
+            for x in range(a0 + 1, a1):
+                y = out[x]
+                z = x - 1
+                while z >= a0 and out[z] > y:
+                    out[z + 1] = out[z]
+                    z -= 1
+                out[z + 1] = y
+        else:
+            out[a0:a1] = np.sort(out[a0:a1])
+        w = a0 + 1
+        for x in range(a0 + 1, a1):
+            if out[x] != out[w - 1]:
+                out[w] = out[x]
+                w += 1
+        cnt[c] = w - a0
+
+
+@_njit
+def _compact_segments(lo, hi, ptr, seg, new_ptr, out):
+    for c in range(lo, hi):
+        a0 = ptr[c]
+        b0 = new_ptr[c]
+        for x in range(new_ptr[c + 1] - b0):
+            out[b0 + x] = seg[a0 + x]
+
+
 @dataclass(frozen=True)
 class SyncCounts:
     """What :func:`synchrony_counts` returns.

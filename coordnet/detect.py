@@ -202,18 +202,18 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
     o = o_all[sel].astype(np.int64)
     t = _ms(actions["timestamp"])[sel]
     del s_all, o_all, sel
-    from ._kernels import index_actions, object_accounts, synchrony_counts
+    from ._kernels import index_actions, index_object_accounts, object_accounts, synchrony_counts
 
-    # each object's distinct accounts (sorted); objects with too many are organic virality
-    oa_idx, oa_ptr = object_accounts(s, o, n_acc, n_obj)
-    n_acc_o = np.diff(oa_ptr)  # accounts per object
-    viral = n_acc_o > config.max_object_accounts
-    info: dict[str, Any] = {"objects_skipped": int(viral.sum()), "n_objects": int((n_acc_o > 0).sum()),
-                            "object_key": key}
     # (the sorted actions of the co-action sweep, when they are these: viral objects are
     # then skipped by the sweep rather than removed from its input)
     shared = _index is not None and key == "object_id" and config.engine != "spark" and _index.n == len(s)
     ix, _index = (_index if shared else None), None
+    # each object's distinct accounts (sorted); objects with too many are organic virality
+    oa_idx, oa_ptr = index_object_accounts(ix) if ix is not None else object_accounts(s, o, n_acc, n_obj)
+    n_acc_o = np.diff(oa_ptr)  # accounts per object
+    viral = n_acc_o > config.max_object_accounts
+    info: dict[str, Any] = {"objects_skipped": int(viral.sum()), "n_objects": int((n_acc_o > 0).sum()),
+                            "object_key": key}
     if viral.any():
         keep = ~viral[o]
         s, o, t = s[keep], o[keep], t[keep]
@@ -387,9 +387,10 @@ def _speed_q_codes(s: np.ndarray, o: np.ndarray, t: np.ndarray, n_acc_o: np.ndar
     out = {float(w): np.zeros(len(pa)) for w in windows}
     if not len(pa):
         return out
-    accts = np.unique(np.r_[pa, pb])
     # the actions of the pairs' accounts on objects with a few accounts (a delay needs them)
-    m = np.isin(s, accts) & (n_acc_o[o] >= MIN_OBJECT_ACCOUNTS)
+    in_pairs = np.zeros(max(int(s.max(initial=-1)), int(pa.max()), int(pb.max())) + 1, dtype=bool)
+    in_pairs[pa] = in_pairs[pb] = True  # (a look-up table on the codes, not a hashed isin)
+    m = in_pairs[s] & (n_acc_o[o] >= MIN_OBJECT_ACCOUNTS)
     first = (pd.DataFrame({"s": s[m], "o": o[m], "t": t[m]})
              .groupby(["s", "o"], sort=True)["t"].min().reset_index())
     fs, fo = first["s"].to_numpy(), first["o"].to_numpy()

@@ -526,3 +526,23 @@ def test_action_index_orders_equal_numpy_sorts(seed):
     assert np.array_equal(ix.os_acc, acc[order])
     assert np.array_equal(ix.ao_pos, np.argsort(acc[order], kind="stable"))
     assert np.array_equal(ix.obj_ptr, np.r_[0, np.cumsum(np.bincount(obj, minlength=n_obj))])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_object_accounts_from_the_index_equal_a_sort_of_every_action(seed):
+    # each object's distinct accounts, sorted: from the index (segments already by object)
+    # as from a sort of (object, account) keys; repeated accounts, objects of 1 to ~400
+    # actions, objects without actions
+    from coordnet._kernels import index_actions, index_object_accounts, object_accounts
+
+    rng = np.random.default_rng(seed)
+    n_obj, n_acc = 300, 60
+    sizes = np.minimum(rng.zipf(1.6, n_obj), 400) * (rng.random(n_obj) > 0.1)
+    obj = rng.permutation(np.repeat(np.arange(n_obj), sizes))
+    acc = rng.integers(0, n_acc, len(obj))
+    t = rng.integers(0, 10**6, len(obj))
+    idx, ptr = index_object_accounts(index_actions(acc, obj, t, n_acc, n_obj))
+    ref_idx, ref_ptr = object_accounts(acc, obj, n_acc, n_obj)
+    assert (sizes == 0).any() and sizes.max() > 32 and len(ref_idx) < len(obj)
+    assert np.array_equal(ptr, ref_ptr) and np.array_equal(idx, ref_idx)
+    assert idx.dtype == ref_idx.dtype
