@@ -289,14 +289,17 @@ def _rows_with_repeats(pick, rows, seen, stamp, out, copy):
 
 
 @_njit
-def _count_exceed(picks, col_off, allpool, toppool, obs, slack, indptr, indices, data):
+def _count_exceed(picks, col_off, allpool, toppool, obs, slack, indptr, indices, data, need, flags):
     """Random groups (row ``r``: account ``allpool[col_off[c] + picks[r, c]]`` in column
     ``c``) whose pair sum reaches ``obs``. A group's sum is at most half the sum of its
     members' ``size − 1`` largest values (``toppool``, by pool position); only the groups
-    whose bound reaches ``obs − slack`` are summed exactly."""
+    whose bound reaches ``obs − slack`` are summed exactly. Rows are read in order and the
+    count stops at ``need`` (0: never); returns the count and the rows read. ``flags``
+    (one per row, or empty): set for each group that reaches ``obs``."""
     b, size = picks.shape
     g = np.empty(size, np.int64)
     n = 0
+    mark = len(flags) > 0
     for r in range(b):
         bound = 0.0
         for c in range(size):
@@ -307,7 +310,11 @@ def _count_exceed(picks, col_off, allpool, toppool, obs, slack, indptr, indices,
             g[c] = allpool[col_off[c] + picks[r, c]]
         if _pairs_sum(g, indptr, indices, data) >= obs:
             n += 1
-    return n
+            if mark:
+                flags[r] = True
+            if n == need:
+                return n, r + 1
+    return n, b
 
 
 @_njit
@@ -327,7 +334,7 @@ def _same_group(a, b, lut):
     """Per row, the group of accounts ``a[i]`` and ``b[i]`` when both are in the same one
     (``lut``: group of each account code, −1 for none; codes < 0: no account), −1 else."""
     n = len(a)
-    lab = np.empty(n, np.int64)
+    lab = np.empty(n, np.int32)  # (group numbers: half the memory of int64 on large tables)
     for i in range(n):
         x = a[i]
         y = b[i]
@@ -459,13 +466,17 @@ class Links:
         return Incident(sel, *_incident(self.indptr, self.indices, self.data, sel))
 
     def count_exceed(self, picks: np.ndarray, col_off: np.ndarray, allpool: np.ndarray, top: np.ndarray,
-                     obs: float) -> int:
-        """How many random groups (:func:`_count_exceed`) have a pair sum ≥ ``obs``."""
+                     obs: float, need: int = 0, flags: np.ndarray | None = None) -> tuple[int, int]:
+        """How many random groups (:func:`_count_exceed`, rows in order) have a pair sum
+        ≥ ``obs``, stopping at ``need`` of them (0: never), and how many rows were read;
+        ``flags``: marks each group that does (one per row)."""
         # the bound is compared with a little slack, so that no group reaching ``obs`` is
         # left out by a rounding of the bound's sum (the exact sums decide)
         slack = 1e-9 * abs(obs)  # (as detect._slack)
-        return int(_count_exceed(picks, col_off, allpool, top[allpool], float(obs), slack,
-                                 self.indptr, self.indices, self.data))
+        n, r = _count_exceed(picks, col_off, allpool, top[allpool], float(obs), slack, self.indptr,
+                             self.indices, self.data, int(need),
+                             np.zeros(0, bool) if flags is None else flags)
+        return int(n), int(r)
 
 
 class Incident:

@@ -57,7 +57,7 @@ political astroturfing across the world. *Scientific Reports*, 12, 4572.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -705,6 +705,7 @@ def validate_clusters(
     *,
     n_null: int,
     seed: int,
+    stop_at: int = 0,
     progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
     """Compare each cluster's synchrony with activity-matched random groups.
@@ -726,6 +727,13 @@ def validate_clusters(
         Seeds the activity ties (the deciles) and, with each cluster's id, that cluster's own
         random stream: a cluster's p-value does not depend on the other clusters tested
         (clusters run on parallel threads, ``COORDNET_THREADS``).
+    stop_at : int, default 0
+        Sequential Monte Carlo (Besag & Clifford 1991): a cluster's drawing stops at the
+        random group where ``stop_at`` of them have reached its observed sum (0: all
+        ``n_null`` are drawn). Its p-value is then ``stop_at / L`` (``L`` groups drawn),
+        a valid p-value of at least ``stop_at / n_null``: with ``stop_at`` above
+        ``threshold × n_null``, a cluster that stops could not have passed a p-value
+        threshold (say a Bonferroni one) had all groups been drawn, and cannot pass it now.
     progress : callable, optional
         ``progress("random groups", clusters done, clusters)`` as clusters finish.
 
@@ -733,8 +741,9 @@ def validate_clusters(
     -------
     pandas.DataFrame
         ``cluster, sync_observed, sync_null_mean`` (the exact expectation of a random
-        group's sum), ``lift, p_value``;
-        ``p_value = (1 + #null ≥ observed) / (1 + n_null)``.
+        group's sum), ``lift, p_value, n_null``;
+        ``p_value = (1 + #null ≥ observed) / (1 + n_null)``, or ``stop_at / L`` for a
+        cluster that stopped early (``n_null``: the random groups drawn, ``L``).
 
     Examples
     --------
@@ -802,10 +811,10 @@ def validate_clusters(
 
     lock, finished = threading.Lock(), [0]
 
-    def exceedances(job: tuple[Any, ...]) -> int:
+    def exceedances(job: tuple[Any, ...]) -> tuple[int, int]:
         _, cid, obs, top, slots, pool_of = job
         c = _count_null_exceed(k, obs, top, slots, pool_of, n_null,
-                               np.random.default_rng([seed, _stream_key(cid)]))
+                               np.random.default_rng([seed, _stream_key(cid)]), stop_at=stop_at)
         if progress:
             with lock:
                 finished[0] += 1
@@ -825,8 +834,11 @@ def validate_clusters(
             counts = list(pool.map(exceedances, jobs))
     else:
         counts = [exceedances(j) for j in jobs]
-    for (i, *_), exceed in zip(jobs, counts):
-        rows[i] = (*rows[i][:4], (1 + exceed) / (1 + n_null), n_null)
+    for (i, *_), (exceed, drawn) in zip(jobs, counts):
+        if stop_at and exceed >= stop_at:  # stopped early (Besag & Clifford): h / L
+            rows[i] = (*rows[i][:4], exceed / drawn, drawn)
+        else:
+            rows[i] = (*rows[i][:4], (1 + exceed) / (1 + n_null), n_null)
     return pd.DataFrame(rows, columns=["cluster", "sync_observed", "sync_null_mean", "lift", "p_value",
                                        "n_null"])
 
@@ -843,11 +855,14 @@ def _stream_key(cid: Any) -> int:
 
 
 def _count_null_exceed(k: Links, obs: float, top: np.ndarray, slots: dict[Any, int],
-                       pool_of: dict[Any, np.ndarray], n_null: int, rng: np.random.Generator) -> int:
+                       pool_of: dict[Any, np.ndarray], n_null: int, rng: np.random.Generator,
+                       stop_at: int = 0) -> tuple[int, int]:
     """How many of ``n_null`` random groups (``slots[d]`` accounts from ``pool_of[d]`` for
-    each activity decile ``d``, distinct) have a pair sum ≥ ``obs``; drawn from ``rng`` in
-    batches of bounded memory. (numpy's generators and the compiled sums release the GIL:
-    clusters run on parallel threads.)
+    each activity decile ``d``, distinct) have a pair sum ≥ ``obs``, and how many groups
+    that took: the groups are drawn in sequence from ``rng`` (in batches of bounded memory)
+    and, with ``stop_at`` > 0, the drawing stops at the group where ``stop_at`` of them
+    reached ``obs`` (Besag & Clifford 1991). (numpy's generators and the compiled sums
+    release the GIL: clusters run on parallel threads.)
 
     A group's sum is at most half the sum of its members' ``top`` (each one's ``size − 1``
     largest links). When few accounts have a large ``top`` ("heavy" accounts), only groups
@@ -859,25 +874,40 @@ def _count_null_exceed(k: Links, obs: float, top: np.ndarray, slots: dict[Any, i
     if all(len(pool_of[d]) >= c for d, c in slots.items()):
         plan = _split_plan([top[pool_of[d]] for d in slots], list(slots.values()), obs)
         if plan is not None:
-            return _count_split(k, obs, top, slots, pool_of, n_null, rng, plan)
+            return _count_split(k, obs, top, slots, pool_of, n_null, rng, plan, stop_at)
     # the slots' pools one after the other; column c of a batch draws in pool col_off[c]
     allpool = np.concatenate([pool_of[d] for d in slots]).astype(np.int64)
     starts = np.cumsum([0] + [len(pool_of[d]) for d in slots])[:-1]
     col_off = np.repeat(starts, list(slots.values())).astype(np.int64)
     exceed = 0
-    batch = max(1, int(4_000_000 // size))  # bounded memory per batch
-    picks = np.empty((min(batch, n_null), size), dtype=np.int64)
+    picks = np.empty((min(max(1, int(4_000_000 // size)), n_null), size), dtype=np.int64)
     seen: dict[str, Any] = {}
     done = 0
-    while done < n_null:
-        b = min(batch, n_null - done)
+    for b in _batches(n_null, size, growing=stop_at > 0):
         col = 0
         for d, cnt in slots.items():
             _draw_distinct(rng, len(pool_of[d]), b, cnt, seen, out=picks[:b, col:col + cnt])
             col += cnt
-        exceed += k.count_exceed(picks[:b], col_off, allpool, top, obs)
-        done += b
-    return exceed
+        n, read = k.count_exceed(picks[:b], col_off, allpool, top, obs, need=stop_at - exceed if stop_at else 0)
+        exceed += n
+        done += read
+        if stop_at and exceed >= stop_at:
+            break
+    return exceed, done
+
+
+def _batches(n: int, size: int, growing: bool = False) -> Iterator[int]:
+    """The sizes of the batches in which ``n`` random groups of ``size`` are drawn: at most
+    4 million accounts each; ``growing``: from 1 024 groups, doubling (a drawing that may
+    stop early does not draw a whole batch ahead)."""
+    cap = max(1, int(4_000_000 // size))
+    b = min(cap, 1024) if growing else cap
+    done = 0
+    while done < n:
+        step = min(b, n - done)
+        yield step
+        done += step
+        b = min(cap, 2 * b)
 
 
 def _slack(obs: float) -> float:
@@ -962,7 +992,7 @@ def _split_plan(tops: list[np.ndarray], counts: list[int], obs: float) -> dict[s
 
 def _count_split(k: Links, obs: float, top: np.ndarray, slots: dict[Any, int],
                  pool_of: dict[Any, np.ndarray], n_null: int, rng: np.random.Generator,
-                 plan: dict[str, Any]) -> int:
+                 plan: dict[str, Any], stop_at: int = 0) -> tuple[int, int]:
     """:func:`_count_null_exceed` by the groups' heavy accounts (:func:`_split_plan`).
 
     Of ``n_null`` independent groups, the number holding at least ``h_star`` heavy
@@ -971,14 +1001,14 @@ def _count_split(k: Links, obs: float, top: np.ndarray, slots: dict[Any, int],
     accounts is drawn from its law given ``≥ h_star``, split among the slots (slot by slot,
     given the heavy accounts still to place), and its members drawn uniformly among each
     slot's heavy and other accounts. Each group is thus a uniform draw of ``slots[d]``
-    distinct accounts from each pool, as in full."""
+    distinct accounts from each pool, as in full. With ``stop_at``, the places of those
+    groups in the sequence of ``n_null`` are drawn too (uniformly), so that the drawing
+    stops where the sequence of groups in full would."""
     ds = list(slots)
     tau, h_star, size = plan["tau"], plan["h_star"], int(sum(slots.values()))
     if h_star > size:
-        return 0  # no group can reach obs
-    n_full = int(rng.binomial(n_null, min(plan["share"], 1.0)))
-    if not n_full:
-        return 0
+        return 0, n_null  # no group can reach obs
+    share = min(plan["share"], 1.0)
     parts = []
     for d in ds:
         pool = pool_of[d]
@@ -994,11 +1024,7 @@ def _count_split(k: Links, obs: float, top: np.ndarray, slots: dict[Any, int],
     cdf_h = np.cumsum(plan["law"][h_star:])
     exceed = 0
     seen: dict[str, Any] = {}
-    batch = max(1, int(4_000_000 // size))  # bounded memory per batch
-    done = 0
-    while done < n_full:
-        b = min(batch, n_full - done)
-        done += b
+    for b, places in _full_groups(rng, n_null, share, size, stop_at > 0):
         left = h_star + np.minimum(np.searchsorted(cdf_h, rng.random(b) * cdf_h[-1], side="right"),
                                    len(cdf_h) - 1)
         split = np.zeros((b, len(ds)), np.int64)
@@ -1012,19 +1038,44 @@ def _count_split(k: Links, obs: float, top: np.ndarray, slots: dict[Any, int],
             split[:, i] = np.minimum(x, len(pmf) - 1)
             left -= split[:, i]
         pats, inv = np.unique(split, axis=0, return_inverse=True)
-        n_pat = np.bincount(np.ravel(inv), minlength=len(pats))
-        for pat, nb in zip(pats, n_pat.tolist()):
-            picks = np.empty((nb, size), np.int64)
+        inv = np.ravel(inv)
+        reach = np.zeros(b, dtype=bool)  # the groups (in sequence) that reach obs
+        for p_i, pat in enumerate(pats):
+            rows = np.flatnonzero(inv == p_i)
+            picks = np.empty((len(rows), size), np.int64)
             col_off = np.empty(size, np.int64)
             col = 0
             for i, d in enumerate(ds):
                 for part, cnt in ((2 * i, int(pat[i])), (2 * i + 1, slots[d] - int(pat[i]))):
                     if cnt:
-                        _draw_distinct(rng, len(parts[part]), nb, cnt, seen, out=picks[:, col:col + cnt])
+                        _draw_distinct(rng, len(parts[part]), len(rows), cnt, seen, out=picks[:, col:col + cnt])
                         col_off[col:col + cnt] = starts[part]
                         col += cnt
-            exceed += k.count_exceed(picks, col_off, allpool, top, obs)
-    return exceed
+            flags = np.zeros(len(rows), dtype=bool)
+            k.count_exceed(picks, col_off, allpool, top, obs, flags=flags)
+            reach[rows[flags]] = True
+        hits = np.flatnonzero(reach)
+        if stop_at and exceed + len(hits) >= stop_at:
+            assert places is not None
+            return stop_at, int(places[hits[stop_at - exceed - 1]])
+        exceed += len(hits)
+    return exceed, n_null
+
+
+def _full_groups(rng: np.random.Generator, n: int, share: float, size: int, placed: bool
+                 ) -> Iterator[tuple[int, np.ndarray | None]]:
+    """Batches of the groups (of ``n``, each independently with probability ``share``) to
+    draw in full, as ``(count, places)``: their number is binomial; when ``placed``, their
+    places in the sequence (1-based, increasing: a uniform subset of that size), else
+    None."""
+    total = int(rng.binomial(n, share)) if share > 0 else 0
+    if not total:
+        return
+    places = np.sort(rng.choice(n, total, replace=False)) + 1 if placed else None
+    done = 0
+    for b in _batches(total, size, growing=placed):
+        yield b, (places[done:done + b] if places is not None else None)
+        done += b
 
 
 def _draw_distinct(rng: np.random.Generator, pool: int, b: int, cnt: int,

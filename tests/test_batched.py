@@ -4,6 +4,8 @@ functions (`cluster_statistics`, `block_amplification`, the null mean of
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -230,7 +232,7 @@ def test_links_top_of_accounts_with_one_value_and_with_several():
     assert k.top(5).tolist() == [3.0, 8.0, 1.0, 1.0, 1.0, 5.0, 1.0, 2.0, 0.0]
 
 
-def _validate_by_brute_force(members, sync, activity, n_null, seed):
+def _validate_by_brute_force(members, sync, activity, n_null, seed, stop_at=0):
     """validate_clusters written plainly: the same random streams (the deciles' ties from
     the seed; each cluster's batches of draws, decile by decile, from its own stream seeded
     by the seed and the cluster id), every random group summed pair by pair
@@ -271,17 +273,25 @@ def _validate_by_brute_force(members, sync, activity, n_null, seed):
         pool_of = {d: (pools[d][~is_member[pools[d]]] if (~is_member[pools[d]]).any() else pools[d])
                    for d in slots}
         mean = _null_mean(k, deciles, is_member, pools, pool_of, slots)
-        batch = max(1, int(4_000_000 // size))
         exceed = done = 0
         own = np.random.default_rng([seed, 2 * cid])  # the cluster's own stream (ids ≥ 0)
-        while done < n_null:
-            b = min(batch, n_null - done)
+        stopped = 0
+        for b in detect._batches(n_null, size, growing=stop_at > 0):  # (the same batches)
+            if stopped:
+                break
             cols = [pool_of[d][detect._draw_distinct(own, len(pool_of[d]), b, cnt)] for d, cnt in slots.items()]
             groups = np.concatenate(cols, axis=1)
-            exceed += sum(total(list(g)) >= obs for g in groups)
-            done += b
+            for g in groups:  # in sequence, up to the stop
+                done += 1
+                exceed += total(list(g)) >= obs
+                if stop_at and exceed == stop_at:
+                    stopped = done
+                    break
         lift = obs / mean if mean > 0 else (np.inf if obs > 0 else np.nan)
-        rows.append((cid, obs, mean, lift, (1 + exceed) / (1 + n_null), n_null))
+        if stopped:
+            rows.append((cid, obs, mean, lift, stop_at / stopped, stopped))
+        else:
+            rows.append((cid, obs, mean, lift, (1 + exceed) / (1 + n_null), n_null))
     return pd.DataFrame(rows, columns=["cluster", "sync_observed", "sync_null_mean", "lift", "p_value", "n_null"])
 
 
@@ -301,6 +311,12 @@ def test_validate_clusters_equals_brute_force(seed):
     ref = _validate_by_brute_force(members, sync, activity, 400, seed)
     pd.testing.assert_frame_equal(got, ref, check_exact=True)
     assert got["p_value"].iloc[0] == 1 / 401
+    # stopping at the 5th random group that reaches a cluster's sum (Besag & Clifford):
+    # the same groups, in sequence, up to that one; p = 5 / L
+    got = detect.validate_clusters(members, sync, activity, n_null=400, seed=seed, stop_at=5)
+    ref = _validate_by_brute_force(members, sync, activity, 400, seed, stop_at=5)
+    pd.testing.assert_frame_equal(got, ref, check_exact=True)
+    assert (got["n_null"] < 400).any() and got["p_value"].iloc[0] == 1 / 401
 
 
 @pytest.mark.parametrize("pool,cnt", [(30, 12), (1000, 20), (5, 8), (10, 7), (50, 1)])
@@ -352,6 +368,17 @@ def _every_group(k: Links, pools: list[np.ndarray], counts: list[int]) -> tuple[
     return groups, k.group_sums(groups)
 
 
+def _hub_case(seed: int) -> tuple[Links, list[np.ndarray], list[int], np.ndarray, np.ndarray, list[Any]]:
+    """:func:`_hub_links` with two slots (3 of accounts 0–19, 2 of 20–39): the links, pools,
+    counts, bounds, every group's sum, and the plan at each reachable sum (None: not kept)."""
+    k = _hub_links(seed)
+    pools, counts = [np.arange(0, 20), np.arange(20, 40)], [3, 2]
+    top = k.top(sum(counts) - 1)
+    _, sums = _every_group(k, pools, counts)
+    plans = [(float(o), detect._split_plan([top[p_] for p_ in pools], counts, float(o))) for o in np.unique(sums)]
+    return k, pools, counts, top, sums, plans
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_split_plan_never_rules_out_a_group_that_reaches_the_observed_sum(seed):
     # every group of two slots, enumerated: those with fewer than h_star heavy accounts
@@ -379,21 +406,22 @@ def test_null_count_by_heavy_accounts_has_the_exact_probability(seed, monkeypatc
     # counted by their heavy accounts, and drawn in full, both within 5 standard
     # deviations of it (obs: the smallest sum where counting by heavy accounts pays, with
     # at least two heavy accounts needed when there is one)
-    k = _hub_links(seed)
-    pools, counts = [np.arange(0, 20), np.arange(20, 40)], [3, 2]
-    top = k.top(sum(counts) - 1)
-    _, sums = _every_group(k, pools, counts)
-    plans = [(float(o), detect._split_plan([top[p_] for p_ in pools], counts, float(o))) for o in np.unique(sums)]
+    k, pools, counts, top, sums, plans = _hub_case(seed)
     plans = [(o, pl) for o, pl in plans if pl is not None]
     obs, plan = next(((o, pl) for o, pl in plans if pl["h_star"] >= 2), plans[0])
     p = float((sums >= obs).mean())
     assert 0 < p < plan["share"] < 0.5
     slots, pool_of = {0: counts[0], 1: counts[1]}, {0: pools[0], 1: pools[1]}
     n = 1_000_000
-    split = detect._count_null_exceed(k, obs, top, slots, pool_of, n, np.random.default_rng(seed))
+    split, n_split = detect._count_null_exceed(k, obs, top, slots, pool_of, n, np.random.default_rng(seed))
+    # placed in sequence (for a stop never reached): the same law
+    placed, n_placed = detect._count_null_exceed(k, obs, top, slots, pool_of, n, np.random.default_rng(seed),
+                                                 stop_at=n)
     monkeypatch.setattr(detect, "_split_plan", lambda *a: None)
-    full = detect._count_null_exceed(k, obs, top, slots, pool_of, n, np.random.default_rng(seed))
+    full, n_full = detect._count_null_exceed(k, obs, top, slots, pool_of, n, np.random.default_rng(seed))
+    assert n_split == n_full == n_placed == n
     sd = np.sqrt(n * p * (1 - p))
+    assert abs(placed - n * p) <= 5 * sd, (placed, n * p, sd)
     assert abs(split - n * p) <= 5 * sd, (split, n * p, sd)
     assert abs(full - n * p) <= 5 * sd, (full, n * p, sd)
 
@@ -408,10 +436,54 @@ def test_no_random_group_can_reach_a_dense_ring():
     activity = pd.Series(rng.integers(1, 40, len(acc)), index=acc)
     calls = []
     real = detect._count_split
-    detect._count_split = lambda *a: calls.append(a[-1]) or real(*a)
+    detect._count_split = lambda *a: calls.append(a[7]) or real(*a)
     try:
         v = detect.validate_clusters({1: acc[:12]}, sync, activity, n_null=10**6, seed=0)
     finally:
         detect._count_split = real
     assert calls and calls[0]["share"] < 1e-6
     assert v["p_value"].iloc[0] == 1 / (1 + 10**6)
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_stopped_drawing_has_the_law_of_sequential_draws(seed, monkeypatch):
+    # drawing until h random groups reach obs takes L groups, L negative binomial:
+    # E[L] = h / p, sd(L) = sqrt(h (1 − p)) / p (p exact, from every group). Over 60
+    # drawings, counted by heavy accounts and drawn in full: mean L within 5 standard errors
+    k, pools, counts, top, sums, plans = _hub_case(seed)
+    obs = next(o for o, pl in plans if pl is not None)
+    p = float((sums >= obs).mean())
+    slots, pool_of = {0: counts[0], 1: counts[1]}, {0: pools[0], 1: pools[1]}
+    h, runs, n = 20, 60, 10**6
+    se = np.sqrt(h * (1 - p)) / p / np.sqrt(runs)
+
+    def mean_draws():
+        got = [detect._count_null_exceed(k, obs, top, slots, pool_of, n, np.random.default_rng([seed, r]),
+                                         stop_at=h) for r in range(runs)]
+        assert all(e == h and drawn < n for e, drawn in got)
+        return np.mean([drawn for _, drawn in got])
+
+    split = mean_draws()
+    monkeypatch.setattr(detect, "_split_plan", lambda *a: None)
+    full = mean_draws()
+    assert abs(split - h / p) <= 5 * se, (split, h / p, se)
+    assert abs(full - h / p) <= 5 * se, (full, h / p, se)
+
+
+def test_stopped_split_stops_at_the_group_where_h_reach_obs():
+    # two hubs linked by 100, nobody else linked; groups of 3 among 50 reach 100 exactly
+    # when they hold both hubs (share = 48 / C(50, 3)): every group drawn in full reaches
+    # obs, so the drawing stops at the place of the h-th one (their places: a uniform
+    # subset of the sequence, the first random numbers of the stream)
+    k = Links.from_pairs(np.array([0]), np.array([1]), np.array([100.0]), 50)
+    top = k.top(2)
+    pool = np.arange(50)
+    plan = detect._split_plan([top[pool]], [3], 100.0)
+    share = 48 / (50 * 49 * 48 / 6)
+    assert plan["h_star"] == 2 and plan["share"] == pytest.approx(share, rel=1e-12)
+    for h in (1, 3, 7):
+        got = detect._count_null_exceed(k, 100.0, top, {0: 3}, {0: pool}, 10**7, np.random.default_rng(h),
+                                        stop_at=h)
+        rng = np.random.default_rng(h)  # (the stream's first draws: how many, then where)
+        places = np.sort(rng.choice(10**7, rng.binomial(10**7, share), replace=False)) + 1
+        assert got == (h, int(places[h - 1]))
