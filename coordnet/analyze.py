@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .detect import (_account_codes, _amplification_degrees, _block_amplification_many, _cluster_statistics_many,
+from .detect import (_account_codes, _block_amplification_many, _cluster_statistics_many,
                      _Clusterings, _encoded, _Groups, _ms, _positions, _run_starts, _seg_sum, _sorted_unique, _text,
                      amplification_pairs, cluster_core, synchrony_pairs, validate_clusters)
 from .graphs import Graphs, _shared_index, build_graphs
@@ -344,7 +344,7 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
     recv = [sorted(set(targets_of[c]) | set(top_names[i])) for i, c in enumerate(cand_ids)]
     amp_all = graphs.amplification
     stats = _cluster_statistics_many(acts, amp_all, union, k60, groups, recv)
-    block = _block_amplification_many(amp_all, groups, recv, _amplification_degrees(amp_all))
+    block = _block_amplification_many(amp_all, groups, recv)
     # median co-action gap of member pairs
     gap_lab = np.zeros(0, dtype=np.int64)
     med_gap = np.full(nc, np.nan)

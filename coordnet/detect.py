@@ -1681,18 +1681,26 @@ def _cluster_statistics_many(acts: pd.DataFrame, amplification: pd.DataFrame, li
 
 
 def _block_amplification_many(amplification: pd.DataFrame, groups: _Groups, receivers: list[list[str]],
-                              degrees: tuple[pd.Series, pd.Series]) -> pd.DataFrame:
+                              degrees: tuple[pd.Series, pd.Series] | None = None) -> pd.DataFrame:
     """:func:`block_amplification` of many disjoint clusters at once: ``observed, expected,
-    p`` per group, the same values, each edge labelled once."""
+    p`` per group, the same values, each edge labelled once. ``degrees``: the accounts'
+    weighted out- and in-degrees (:func:`_amplification_degrees`), when already known;
+    else summed here (on the account codes when the weights are whole numbers)."""
     from scipy.stats import poisson
 
     g, nc = groups, groups.size
     if amplification.empty:
         return pd.DataFrame({"observed": np.zeros(nc), "expected": np.zeros(nc), "p": np.ones(nc)})
     m = float(amplification["weight"].sum())
-    out_deg, in_deg = degrees
-    od = out_deg.reindex(g.names).fillna(0).to_numpy()
-    idg = in_deg.reindex(g.names).fillna(0).to_numpy()
+    s, t = g.codes(amplification["source"]), g.codes(amplification["target"])
+    w = amplification["weight"].to_numpy()
+    if degrees is None and w.dtype.kind in "iub":  # exact sums, no look-up of names
+        od = np.bincount(s[s >= 0], weights=w[s >= 0], minlength=len(g.names))
+        idg = np.bincount(t[t >= 0], weights=w[t >= 0], minlength=len(g.names))
+    else:
+        out_deg, in_deg = degrees if degrees is not None else _amplification_degrees(amplification)
+        od = out_deg.reindex(g.names).fillna(0).to_numpy()
+        idg = in_deg.reindex(g.names).fillna(0).to_numpy()
     mc = g.member_codes
     bm = np.r_[0, np.cumsum(g.n)]
     # receivers outside the members (each once per cluster)
@@ -1701,9 +1709,8 @@ def _block_amplification_many(amplification: pd.DataFrame, groups: _Groups, rece
     outside = g.lut[rc] != rl
     rl, rc = rl[outside], rc[outside]
     br = g.bounds_of(rl)
-    s, t = g.codes(amplification["source"]), g.codes(amplification["target"])
     ls = g.label(s)
-    observed = g.sums(ls, amplification["weight"].to_numpy(), g.receives(ls, t, rk))
+    observed = g.sums(ls, w, g.receives(ls, t, rk))
     rows = []
     for i in range(nc):
         o = od[mc[bm[i]:bm[i + 1]]]

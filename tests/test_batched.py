@@ -74,7 +74,10 @@ def test_batched_statistics_equal_cluster_statistics(name):
     members, receivers = _groups_of(res, np.random.default_rng(0))
     groups = _Groups(acts, members)
     many = _cluster_statistics_many(acts, amp, links, k60, groups, receivers)
-    blocks = _block_amplification_many(amp, groups, receivers, _amplification_degrees(amp))
+    blocks = _block_amplification_many(amp, groups, receivers)  # degrees summed on codes
+    # the same with the degrees by name (as block_amplification sums them)
+    pd.testing.assert_frame_equal(blocks, _block_amplification_many(amp, groups, receivers, _amplification_degrees(amp)),
+                                  check_exact=True)
     assert len(many) == len(blocks) == len(members)
     seen_nan_delay = seen_no_edges = False
     for i, (mem, recv) in enumerate(zip(members, receivers)):
