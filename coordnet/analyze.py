@@ -86,12 +86,6 @@ def _empty_clusters() -> pd.DataFrame:
         {"flagged": "bool", "size": "int64"})
 
 
-#: Random groups that reach a cluster's synchrony after which its drawing stops (at
-#: least; Besag & Clifford 1991): its p-value, ``NULL_STOP / L`` (``L`` groups drawn),
-#: keeps about a third of relative precision, and it could not be flagged anyway.
-NULL_STOP = 10
-
-
 def _cluster_sync_p(st: dict[str, float], q: dict[float, float], window: float) -> float:
     """P(Binomial(co_shared, q(window)) ≥ co_actions): are the members' co-shared posts
     co-timed within the window more often than the data's own rate? NaN without post ids."""
@@ -311,8 +305,10 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
                   for c in cand_ids}
     to_test = [c for c in cand_ids if layer_t_of[c]]
     # a cluster whose random groups reach its sum often stops drawing (Besag & Clifford
-    # 1991) once it could no longer pass the Bonferroni threshold with every group drawn
-    stop_at = max(NULL_STOP, int(np.floor(config.alpha_cluster * n_null / max(len(cand_ids), 1))) + 1)
+    # 1991), at null_stop of them (10: about a third of relative precision on its p-value)
+    # or more: enough that it could not pass the Bonferroni threshold with every group drawn
+    stop_at = max(config.null_stop, int(np.floor(config.alpha_cluster * n_null / max(len(cand_ids), 1))) + 1
+                  ) if config.null_stop else 0
     val = validate_clusters({c: amplifiers[c] for c in to_test}, k60, activity, n_null=n_null,
                             seed=config.seed, stop_at=stop_at, progress=step) if to_test else None
     val_of = {} if val is None else val.set_index("cluster").to_dict("index")

@@ -69,6 +69,11 @@ class Config:
         Spark master URL used with ``engine="spark"``.
     n_null : int
         Activity-matched random groups per cluster.
+    null_stop : int
+        A cluster stops drawing random groups once this many reached its synchrony (its
+        p-value is then this number over the groups drawn: Besag & Clifford 1991); raised
+        where needed so that a stopped cluster could not have been flagged with all groups
+        drawn; 0: always draw all of them.
     speed_null : bool
         Re-test significant pairs against the accounts' own timing habits.
     gephi_max_edges : int
@@ -119,6 +124,11 @@ class Config:
                              "machine), spark://HOST:7077, yarn, k8s://…", metavar="URL")
     n_null: int = _opt(500, "Activity-matched random groups drawn per candidate cluster.",
                        stage="detect")
+    null_stop: int = _opt(10, "A cluster stops drawing random groups once this many of them reached "
+                          "its synchrony (its p-value is then this number / the groups drawn; "
+                          "raised where needed so that such a cluster could not have been "
+                          "flagged with all of them drawn); 0 = always draw --n-null.",
+                          stage="detect")
     speed_null: bool = _opt(True, "Also test each significant pair against the two accounts' own "
                             "timing habits (their delays on posts outside their suspected group), "
                             "so that accounts are not linked merely for both being fast.",
@@ -190,7 +200,7 @@ class Config:
                 raise ConfigError(f"{name} must be in ({lo}, {hi}], got {v!r}.")
             object.__setattr__(self, name, v)
         for name, lo in (("min_repeat", 1), ("max_object_accounts", 2), ("min_cluster_size", 2),
-                         ("n_null", 10), ("gephi_max_edges", 0)):
+                         ("n_null", 10), ("null_stop", 0), ("gephi_max_edges", 0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
                 raise ConfigError(f"{name} must be a whole number ≥ {lo}, got {v!r}.")
