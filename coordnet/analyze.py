@@ -17,7 +17,7 @@ from .config import Config
 from .detect import (_account_codes, _block_amplification_many, _cluster_statistics_many,
                      _Clusterings, _encoded, _Groups, _ms, _positions, _run_starts, _seg_sum, _sorted_unique, _text,
                      amplification_pairs, cluster_core, synchrony_pairs, validate_clusters)
-from .graphs import Graphs, _shared_index, build_graphs
+from .graphs import Graphs, _check_actions, _shared_index, build_graphs
 from ._memory import heavy
 
 __all__ = ["Result", "analyze", "SWEEP"]
@@ -212,6 +212,7 @@ def analyze(
         if progress:
             progress(name, i, n)
 
+    _check_actions(actions)
     step("graphs", 0)
     # the actions sorted once for both pair sweeps (co-action network, synchrony test)
     shared = _shared_index(_encoded(actions), config)

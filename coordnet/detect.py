@@ -180,9 +180,12 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
     >>> int(pairs["significant"].sum()), sorted(info["q"])
     (0, [10.0, 60.0, 300.0, 1800.0])
     """
+    from .graphs import _check_actions
+
     config = config or Config()
     if isinstance(_index, list):  # handed over: released here once the counts are done
         _index = _index.pop() if _index else None
+    _check_actions(actions, ("source", "target", "timestamp", "type", "object_id"))
     windows = sorted(config.windows)
     actions = _encoded(actions)
     names = actions["source"].cat.categories

@@ -66,10 +66,25 @@ ProgressCallback = Callable[[str, int, int], None]
 
 
 
-def _check_actions(actions: pd.DataFrame) -> None:
+#: The columns of the canonical actions table that the graphs and detection read.
+ACTION_COLUMNS = ("source", "target", "timestamp", "type", "object_id", "weight")
+
+
+def _check_actions(actions: pd.DataFrame, needs: tuple[str, ...] = ACTION_COLUMNS) -> None:
+    """An :class:`InputError` naming what is missing, unless ``actions`` is a DataFrame
+    with the columns ``needs`` (of the canonical table)."""
     if not isinstance(actions, pd.DataFrame) or "source" not in actions.columns:
         raise InputError("expected the canonical actions table (from coordnet.read_actions).",
-                         hint="read your data with coordnet.read_actions(path).actions")
+                         hint="read your data with coordnet.read_actions(path).actions, or convert a "
+                              "DataFrame with coordnet.from_dataframe(df).actions")
+    missing = [c for c in needs if c not in actions.columns]
+    if missing:
+        raise InputError(f"the actions table has no {', '.join(repr(c) for c in missing)} column"
+                         f"{'s' if len(missing) > 1 else ''}: it is not coordnet's canonical actions "
+                         f"table (columns {', '.join(ACTION_COLUMNS)}).",
+                         hint="convert a DataFrame with coordnet.from_dataframe(df).actions (it maps "
+                              "your column names and fills the defaults), or read a file with "
+                              "coordnet.read_actions(path).actions")
 
 
 _I64_MAX = np.iinfo(np.int64).max

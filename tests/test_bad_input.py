@@ -283,3 +283,24 @@ def test_a_failed_read_leaves_no_empty_output_folder(tmp_path, command):
     out.mkdir()
     r = CliRunner().invoke(cli, [command, str(tmp_path / "missing.csv"), "-o", str(out)])
     assert r.exit_code == 1 and out.is_dir()
+
+
+@pytest.mark.parametrize("fn", ["analyze", "build_graphs", "coaction", "amplification_edges",
+                                "account_table", "synchrony_pairs"])
+def test_library_functions_name_the_missing_columns_of_a_raw_table(fn):
+    # a DataFrame as simulate() returns it (no type, no weight): not the canonical table;
+    # the library says which columns are missing and how to convert, instead of a KeyError
+    import pandas as pd
+
+    from coordnet import detect
+
+    raw = coordnet.simulate(n_accounts=60, n_posts=30, n_actions=300, seed=1).actions
+    assert {"type", "weight"}.isdisjoint(raw.columns)
+    call = getattr(detect, fn) if fn == "synchrony_pairs" else getattr(coordnet, fn)
+    with pytest.raises(coordnet.InputError, match="has no 'type'") as e:
+        call(raw)
+    assert "from_dataframe" in str(e.value.hint)
+    # converted, it runs
+    call(coordnet.from_dataframe(raw).actions)
+    with pytest.raises(coordnet.InputError, match="canonical actions table"):
+        call(pd.DataFrame({"a": [1]}))
