@@ -86,6 +86,27 @@ log = logging.getLogger("coordnet")
 ProgressCallback = Callable[[str, int, int], None]
 
 
+#: The tables the detection functions take: their columns, and what they are.
+_AMPLIFICATION = (("source", "target", "weight"), "the amplification graph (coordnet.amplification_edges)")
+_PAIRS = (("account_a", "account_b"), "an edge list of account pairs")
+_K_PAIRS = (("account_a", "account_b", "k"),
+            "co-timed objects per account pair (the co-action edges, n_objects as k)")
+_ACTIONS = "the canonical actions table (coordnet.from_dataframe(df).actions)"
+
+
+def _require(df: Any, name: str, columns: tuple[str, ...], what: str) -> None:
+    """An :class:`InputError` naming the columns ``df`` (the argument ``name``: ``what``)
+    lacks, instead of a KeyError further in."""
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{name} must be a pandas DataFrame ({what}), got {type(df).__name__}.")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(f"{name} has no {', '.join(repr(c) for c in missing)} column"
+                         f"{'s' if len(missing) > 1 else ''}: expected {what}, with columns "
+                         f"{', '.join(columns)}.",
+                         hint=f"pass a table with the columns {', '.join(columns)}")
+
+
 def bh_adjust(p: np.ndarray, m: int | None = None) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (q-values).
 
@@ -463,6 +484,7 @@ def amplification_pairs(amplification: pd.DataFrame, config: Config | None = Non
     >>> e.loc[e.significant, ["source", "target"]].shape[0]
     0
     """
+    _require(amplification, "amplification", *_AMPLIFICATION)
     from scipy.stats import poisson
 
     config = config or Config()
@@ -527,6 +549,7 @@ def cluster_core(edges: pd.DataFrame, *, resolution: float, min_size: int) -> pd
     269–287 (k-cores). Traag, V. A., Waltman, L., & van Eck, N. J. (2019). From Louvain to
     Leiden: guaranteeing well-connected communities. *Scientific Reports*, 9, 5233.
     """
+    _require(edges, "edges", *_PAIRS)
     k = int(np.ceil(resolution * (min_size - 1) - 1e-9))
     if edges.empty or k <= 1:  # every account with a link is in the 1-core
         return edges
@@ -606,6 +629,7 @@ def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.Da
     >>> find_clusters(e, resolution=0.5, seed=1).groupby("community")["account"].apply(list).tolist()
     [['a', 'b', 'c'], ['d', 'e', 'f']]
     """
+    _require(edges, "edges", *_PAIRS)
     with _Clusterings(edges, [resolution], seed) as runs:
         return runs.get(resolution)
 
@@ -761,6 +785,7 @@ def validate_clusters(
     >>> v[["sync_observed", "p_value"]].values.tolist()  # 10 pairs × 3; no random group comes close
     [[30.0, 0.01]]
     """
+    _require(sync, "sync", *_K_PAIRS)
     rng = np.random.default_rng(seed)
     acts = activity.sort_index()
     n = len(acts)
@@ -1215,6 +1240,7 @@ def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targ
     >>> obs, round(exp, 2), p < 1e-4
     (20.0, 6.0, True)
     """
+    _require(amplification, "amplification", *_AMPLIFICATION)
     from scipy.stats import poisson
 
     if amplification.empty:
@@ -1274,6 +1300,7 @@ def time_to_amplify(actions: pd.DataFrame) -> pd.Series:
     >>> time_to_amplify(acts).tolist()
     [0.0, 60.0, 0.0, nan]
     """
+    _require(actions, "actions", ("object_id", "timestamp"), _ACTIONS)
     has_obj = actions["object_id"].notna()
     out = pd.Series(np.nan, index=actions.index, dtype="float64")
     if has_obj.any():
@@ -1347,6 +1374,10 @@ def cluster_statistics(
     >>> st["reciprocity"], st["density"], st["share_within_60s"], st["internal_actions"]
     (1.0, 1.0, 0.5, 4.0)
     """
+    _require(actions, "actions", ("source", "target", "timestamp", "object_id", "weight"), _ACTIONS)
+    _require(amplification, "amplification", *_AMPLIFICATION)
+    _require(links, "links", *_PAIRS)
+    _require(coaction_k, "coaction_k", *_K_PAIRS)
     mset = pd.Index(list(dict.fromkeys(members)))
     recv = mset.union(pd.Index(list(receivers)))
     n = len(mset)

@@ -304,3 +304,28 @@ def test_library_functions_name_the_missing_columns_of_a_raw_table(fn):
     call(coordnet.from_dataframe(raw).actions)
     with pytest.raises(coordnet.InputError, match="canonical actions table"):
         call(pd.DataFrame({"a": [1]}))
+
+
+@pytest.mark.parametrize("fn", ["amplification_pairs", "cluster_core", "find_clusters", "validate_clusters",
+                                "block_amplification", "time_to_amplify", "cluster_statistics"])
+def test_detection_functions_name_the_columns_a_table_lacks(fn):
+    import pandas as pd
+
+    from coordnet import detect
+
+    bad = pd.DataFrame({"x": [1, 2]})
+    acc = pd.Series([1, 1], index=["a", "b"])
+    calls = {
+        "amplification_pairs": lambda: detect.amplification_pairs(bad),
+        "cluster_core": lambda: detect.cluster_core(bad, resolution=0.5, min_size=4),
+        "find_clusters": lambda: detect.find_clusters(bad, resolution=0.5, seed=1),
+        "validate_clusters": lambda: detect.validate_clusters({1: ["a", "b"]}, bad, acc, n_null=10, seed=1),
+        "block_amplification": lambda: detect.block_amplification(bad, ["a"], ["b"]),
+        "time_to_amplify": lambda: detect.time_to_amplify(bad),
+        "cluster_statistics": lambda: detect.cluster_statistics(bad, bad, bad, bad, ["a"], ["b"]),
+    }
+    with pytest.raises(coordnet.InputError, match="has no '") as e:
+        calls[fn]()
+    assert "column" in str(e.value)
+    with pytest.raises(coordnet.InputError, match="must be a pandas DataFrame"):
+        detect.find_clusters([("a", "b")], resolution=0.5, seed=1)
