@@ -371,6 +371,12 @@ def member_pairs(a: np.ndarray, b: np.ndarray, lut: np.ndarray, codes: bool = Tr
     return _members_only(a, lut), _members_only(b, lut), lab
 
 
+def slack(obs: float) -> float:
+    """The margin kept below ``obs`` when a bound rules a random group out: a rounding of
+    the bound's sum never rules out a group that reaches ``obs`` (the exact sums decide)."""
+    return 1e-9 * abs(obs)
+
+
 class Links:
     """Symmetric pair values among ``n`` accounts: each unordered pair ``a < b`` once, as an
     upper-triangular CSR with sorted rows (``indptr, indices, data``).
@@ -470,10 +476,7 @@ class Links:
         """How many random groups (:func:`_count_exceed`, rows in order) have a pair sum
         ≥ ``obs``, stopping at ``need`` of them (0: never), and how many rows were read;
         ``flags``: marks each group that does (one per row)."""
-        # the bound is compared with a little slack, so that no group reaching ``obs`` is
-        # left out by a rounding of the bound's sum (the exact sums decide)
-        slack = 1e-9 * abs(obs)  # (as detect._slack)
-        n, r = _count_exceed(picks, col_off, allpool, top[allpool], float(obs), slack, self.indptr,
+        n, r = _count_exceed(picks, col_off, allpool, top[allpool], float(obs), slack(obs), self.indptr,
                              self.indices, self.data, int(need),
                              np.zeros(0, bool) if flags is None else flags)
         return int(n), int(r)

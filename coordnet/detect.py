@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from ._leiden import LeidenRuns
-from ._links import Links, lookup, member_pairs, min_by, rows_with_repeats
+from ._links import Links, lookup, member_pairs, min_by, rows_with_repeats, slack
 from .config import Config
 from .errors import InputError, MissingDependencyError
 from .io import ensure_encoded as _encoded
@@ -938,12 +938,6 @@ def _batches(n: int, size: int, growing: bool = False) -> Iterator[int]:
         b = min(cap, 2 * b)
 
 
-def _slack(obs: float) -> float:
-    """The margin kept below ``obs`` when a bound rules a group out (a rounding of the
-    bound's sum never rules out a group that reaches ``obs``; the exact sums decide)."""
-    return 1e-9 * abs(obs)
-
-
 def _hypergeom_pmf(pool: int, heavy: int, draws: int) -> np.ndarray:
     """``P(x heavy)`` for ``x = 0 … min(draws, heavy)`` among ``draws`` distinct accounts
     drawn uniformly from ``pool``, ``heavy`` of them heavy (normalised)."""
@@ -986,7 +980,7 @@ def _split_plan(tops: list[np.ndarray], counts: list[int], obs: float) -> dict[s
     (1.0, 1, 0.01)
     """
     size = int(sum(counts))
-    slack = _slack(obs)
+    margin = slack(obs)
     allt = np.sort(np.concatenate(tops))[::-1] if tops else np.zeros(0)
     if size < 2 or not len(allt):
         return None
@@ -999,7 +993,7 @@ def _split_plan(tops: list[np.ndarray], counts: list[int], obs: float) -> dict[s
         heavy = [len(t) - int(np.searchsorted(t, tau, side="right")) for t in tops_sorted]
         hmax = min(size, sum(heavy))
         h = np.arange(hmax + 1)
-        reach = np.flatnonzero((prefix[h] + (size - h) * tau) / 2 >= obs - slack)
+        reach = np.flatnonzero((prefix[h] + (size - h) * tau) / 2 >= obs - margin)
         h_star = int(reach[0]) if len(reach) else size + 1
         if h_star == 0:
             continue  # groups without heavy accounts may reach obs: nothing saved
