@@ -65,7 +65,7 @@ import pandas as pd
 from ._leiden import LeidenRuns
 from ._links import Links, lookup, member_pairs, min_by, rows_with_repeats, slack
 from .config import Config
-from .errors import InputError, MissingDependencyError
+from .errors import InputError, MissingDependencyError, require_columns
 from .io import ensure_encoded as _encoded
 from .io import time_ms as _ms
 from ._memory import heavy
@@ -92,19 +92,6 @@ _PAIRS = (("account_a", "account_b"), "an edge list of account pairs")
 _K_PAIRS = (("account_a", "account_b", "k"),
             "co-timed objects per account pair (the co-action edges, n_objects as k)")
 _ACTIONS = "the canonical actions table (coordnet.from_dataframe(df).actions)"
-
-
-def _require(df: Any, name: str, columns: tuple[str, ...], what: str) -> None:
-    """An :class:`InputError` naming the columns ``df`` (the argument ``name``: ``what``)
-    lacks, instead of a KeyError further in."""
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"{name} must be a pandas DataFrame ({what}), got {type(df).__name__}.")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(f"{name} has no {', '.join(repr(c) for c in missing)} column"
-                         f"{'s' if len(missing) > 1 else ''}: expected {what}, with columns "
-                         f"{', '.join(columns)}.",
-                         hint=f"pass a table with the columns {', '.join(columns)}")
 
 
 def bh_adjust(p: np.ndarray, m: int | None = None) -> np.ndarray:
@@ -484,7 +471,7 @@ def amplification_pairs(amplification: pd.DataFrame, config: Config | None = Non
     >>> e.loc[e.significant, ["source", "target"]].shape[0]
     0
     """
-    _require(amplification, "amplification", *_AMPLIFICATION)
+    require_columns(amplification, "amplification", *_AMPLIFICATION)
     from scipy.stats import poisson
 
     config = config or Config()
@@ -549,7 +536,7 @@ def cluster_core(edges: pd.DataFrame, *, resolution: float, min_size: int) -> pd
     269–287 (k-cores). Traag, V. A., Waltman, L., & van Eck, N. J. (2019). From Louvain to
     Leiden: guaranteeing well-connected communities. *Scientific Reports*, 9, 5233.
     """
-    _require(edges, "edges", *_PAIRS)
+    require_columns(edges, "edges", *_PAIRS)
     k = int(np.ceil(resolution * (min_size - 1) - 1e-9))
     if edges.empty or k <= 1:  # every account with a link is in the 1-core
         return edges
@@ -629,7 +616,7 @@ def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.Da
     >>> find_clusters(e, resolution=0.5, seed=1).groupby("community")["account"].apply(list).tolist()
     [['a', 'b', 'c'], ['d', 'e', 'f']]
     """
-    _require(edges, "edges", *_PAIRS)
+    require_columns(edges, "edges", *_PAIRS)
     with _Clusterings(edges, [resolution], seed) as runs:
         return runs.get(resolution)
 
@@ -785,7 +772,7 @@ def validate_clusters(
     >>> v[["sync_observed", "p_value"]].values.tolist()  # 10 pairs × 3; no random group comes close
     [[30.0, 0.01]]
     """
-    _require(sync, "sync", *_K_PAIRS)
+    require_columns(sync, "sync", *_K_PAIRS)
     rng = np.random.default_rng(seed)
     acts = activity.sort_index()
     n = len(acts)
@@ -904,8 +891,7 @@ def _count_null_exceed(k: Links, obs: float, top: np.ndarray, slots: dict[Any, i
         if plan is not None:
             return _count_split(k, obs, top, slots, pool_of, n_null, rng, plan, stop_at)
     # the slots' pools one after the other; column c of a batch draws in pool col_off[c]
-    allpool = np.concatenate([pool_of[d] for d in slots]).astype(np.int64)
-    starts = np.cumsum([0] + [len(pool_of[d]) for d in slots])[:-1]
+    allpool, starts = _one_after_another([pool_of[d] for d in slots])
     col_off = np.repeat(starts, list(slots.values())).astype(np.int64)
     exceed = 0
     picks = np.empty((min(max(1, int(4_000_000 // size)), n_null), size), dtype=np.int64)
@@ -922,6 +908,12 @@ def _count_null_exceed(k: Links, obs: float, top: np.ndarray, slots: dict[Any, i
         if stop_at and exceed >= stop_at:
             break
     return exceed, done
+
+
+def _one_after_another(pools: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The pools concatenated (int64) and where each starts."""
+    return (np.concatenate(pools).astype(np.int64),
+            np.cumsum([0] + [len(p) for p in pools])[:-1].astype(np.int64))
 
 
 def _batches(n: int, size: int, growing: bool = False) -> Iterator[int]:
@@ -1036,8 +1028,7 @@ def _count_split(k: Links, obs: float, top: np.ndarray, slots: dict[Any, int],
         pool = pool_of[d]
         is_heavy = top[pool] > tau
         parts += [pool[is_heavy], pool[~is_heavy]]
-    allpool = np.concatenate(parts).astype(np.int64)
-    starts = np.cumsum([0] + [len(x) for x in parts])[:-1]
+    allpool, starts = _one_after_another(parts)
     pmfs = plan["pmf"]
     suffix = [np.ones(1)]  # the law of the heavy accounts of slots i, i + 1, …
     for pmf in pmfs[::-1]:
@@ -1234,7 +1225,7 @@ def block_amplification(amplification: pd.DataFrame, amplifiers: list[str], targ
     >>> obs, round(exp, 2), p < 1e-4
     (20.0, 6.0, True)
     """
-    _require(amplification, "amplification", *_AMPLIFICATION)
+    require_columns(amplification, "amplification", *_AMPLIFICATION)
     from scipy.stats import poisson
 
     if amplification.empty:
@@ -1294,7 +1285,7 @@ def time_to_amplify(actions: pd.DataFrame) -> pd.Series:
     >>> time_to_amplify(acts).tolist()
     [0.0, 60.0, 0.0, nan]
     """
-    _require(actions, "actions", ("object_id", "timestamp"), _ACTIONS)
+    require_columns(actions, "actions", ("object_id", "timestamp"), _ACTIONS)
     has_obj = actions["object_id"].notna()
     out = pd.Series(np.nan, index=actions.index, dtype="float64")
     if has_obj.any():
@@ -1368,10 +1359,10 @@ def cluster_statistics(
     >>> st["reciprocity"], st["density"], st["share_within_60s"], st["internal_actions"]
     (1.0, 1.0, 0.5, 4.0)
     """
-    _require(actions, "actions", ("source", "target", "timestamp", "object_id", "weight"), _ACTIONS)
-    _require(amplification, "amplification", *_AMPLIFICATION)
-    _require(links, "links", *_PAIRS)
-    _require(coaction_k, "coaction_k", *_K_PAIRS)
+    require_columns(actions, "actions", ("source", "target", "timestamp", "object_id", "weight"), _ACTIONS)
+    require_columns(amplification, "amplification", *_AMPLIFICATION)
+    require_columns(links, "links", *_PAIRS)
+    require_columns(coaction_k, "coaction_k", *_K_PAIRS)
     mset = pd.Index(list(dict.fromkeys(members)))
     recv = mset.union(pd.Index(list(receivers)))
     n = len(mset)

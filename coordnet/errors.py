@@ -57,3 +57,21 @@ class OutputError(CoordnetError, OSError):
 
 class CoordnetWarning(UserWarning):
     """A result that is valid but worth a second look (no clusters, very few rows …)."""
+
+
+def require_columns(df: object, name: str, columns: tuple[str, ...], what: str,
+                    hint: str | None = None) -> None:
+    """Raise an :class:`InputError` unless ``df`` is a pandas DataFrame with ``columns``:
+    the message names the argument (``name``: ``what``) and the columns it lacks, instead
+    of a KeyError further in. ``hint``: the fix (default: the columns to pass)."""
+    import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{name} must be a pandas DataFrame ({what}), got {type(df).__name__}.",
+                         hint=hint)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(f"{name} has no {', '.join(repr(c) for c in missing)} column"
+                         f"{'s' if len(missing) > 1 else ''}: expected {what}, with columns "
+                         f"{', '.join(columns)}.",
+                         hint=hint or f"pass a table with the columns {', '.join(columns)}")

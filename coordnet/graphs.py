@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ACTION_TYPES, Config
-from .errors import ConfigError, InputError, MissingDependencyError
+from .errors import ConfigError, InputError, MissingDependencyError, require_columns
 from .io import _sorted_text_categorical, ensure_encoded
 from .io import time_ms as _ms
 from ._memory import heavy
@@ -73,18 +73,10 @@ ACTION_COLUMNS = ("source", "target", "timestamp", "type", "object_id", "weight"
 def _check_actions(actions: pd.DataFrame, needs: tuple[str, ...] = ACTION_COLUMNS) -> None:
     """An :class:`InputError` naming what is missing, unless ``actions`` is a DataFrame
     with the columns ``needs`` (of the canonical table)."""
-    if not isinstance(actions, pd.DataFrame) or "source" not in actions.columns:
-        raise InputError("expected the canonical actions table (from coordnet.read_actions).",
-                         hint="read your data with coordnet.read_actions(path).actions, or convert a "
-                              "DataFrame with coordnet.from_dataframe(df).actions")
-    missing = [c for c in needs if c not in actions.columns]
-    if missing:
-        raise InputError(f"the actions table has no {', '.join(repr(c) for c in missing)} column"
-                         f"{'s' if len(missing) > 1 else ''}: it is not coordnet's canonical actions "
-                         f"table (columns {', '.join(ACTION_COLUMNS)}).",
-                         hint="convert a DataFrame with coordnet.from_dataframe(df).actions (it maps "
-                              "your column names and fills the defaults), or read a file with "
-                              "coordnet.read_actions(path).actions")
+    require_columns(actions, "the actions table", needs, "coordnet's canonical actions table",
+                    hint="convert a DataFrame with coordnet.from_dataframe(df).actions (it maps your "
+                         "column names and fills the defaults), or read a file with "
+                         "coordnet.read_actions(path).actions")
 
 
 _I64_MAX = np.iinfo(np.int64).max
