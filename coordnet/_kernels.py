@@ -21,6 +21,7 @@ transposition. *ACM Transactions on Mathematical Software*, 4(3), 250–269.
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._memory import spill_empty, spill_wanted
 from .errors import MissingDependencyError
 
 try:
@@ -133,6 +135,13 @@ def index_actions(acc: np.ndarray, obj: np.ndarray, t: np.ndarray, n_acc: int, n
         return ActionIndex(z, t64, z, np.zeros(n_obj + 1, np.int64), np.zeros(n_acc + 1, np.int64),
                            z, z, t64, z, z, np.zeros(0, bool), np.zeros(n_obj, bool))
     pdt = np.int32 if n < 2**31 else np.int64
+    adt, odt = (np.int32 if n_acc < 2**31 else np.int64), (np.int32 if n_obj < 2**31 else np.int64)
+    alloc: Callable[[int, Any], np.ndarray] = np.empty
+    nbytes = n * (2 * np.dtype(adt).itemsize + 2 * np.dtype(odt).itemsize + 16
+                  + 3 * np.dtype(pdt).itemsize + 1)
+    if spill_wanted(nbytes):  # too large to hold beside the analysis: on disk (_memory.py)
+        logging.getLogger("coordnet").info("index of %d actions (%.1f GB) spilled to disk", n, nbytes / 1e9)
+        alloc = lambda k, dt: spill_empty(k, dt, "the index of the actions")  # noqa: E731
     # by object (a counting sort on the codes), then by time within each object (ties, one
     # object at one time, in any order: same results)
     obj_ptr = np.zeros(n_obj + 1, dtype=np.int64)
@@ -140,22 +149,22 @@ def index_actions(acc: np.ndarray, obj: np.ndarray, t: np.ndarray, n_acc: int, n
     order = np.empty(n, dtype=np.int64)
     _bucket(obj, obj_ptr, order)
     _sort_segments_by(order, obj_ptr, t)
-    os_acc = _take(acc, order, np.int32 if n_acc < 2**31 else np.int64)
-    os_o = _take(obj, order, np.int32 if n_obj < 2**31 else np.int64)
-    os_t = _take(t, order, np.int64)
+    os_acc = _take(acc, order, adt, alloc)
+    os_o = _take(obj, order, odt, alloc)
+    os_t = _take(t, order, np.int64, alloc)
     del order
     acc_ptr = np.zeros(n_acc + 1, dtype=np.int64)
     np.cumsum(np.bincount(os_acc, minlength=n_acc), out=acc_ptr[1:])
     # positions by account, stably (in object order within an account): a counting sort
-    ao_pos = np.empty(n, dtype=pdt)
+    ao_pos = alloc(n, pdt)
     _bucket(os_acc, acc_ptr, ao_pos)
     # what the kernels read for each action in account order, gathered once (in parallel)
-    ao_o, ao_t = np.empty(n, os_o.dtype), np.empty(n, np.int64)
-    ao_s0, ao_s1 = np.empty(n, pdt), np.empty(n, pdt)
+    ao_o, ao_t = alloc(n, os_o.dtype), alloc(n, np.int64)
+    ao_s0, ao_s1 = alloc(n, pdt), alloc(n, pdt)
     obj_dup = np.zeros(n_obj, dtype=bool)
     _on_chunks(n, lambda lo, hi: _account_order(lo, hi, ao_pos, os_o, os_t, obj_ptr, acc_ptr, ao_o,
                                                 ao_t, ao_s0, ao_s1, obj_dup))
-    ao_dup = _take(obj_dup, ao_o, bool)
+    ao_dup = _take(obj_dup, ao_o, bool, alloc)
     return ActionIndex(os_acc, os_t, os_o, obj_ptr, acc_ptr, ao_pos, ao_o, ao_t, ao_s0, ao_s1,
                        ao_dup, obj_dup)
 
@@ -238,9 +247,10 @@ def _take_range(src, idx, out, lo, hi):
         out[i] = src[idx[i]]
 
 
-def _take(src: np.ndarray, idx: np.ndarray, dtype: Any) -> np.ndarray:
-    """``src[idx]`` as ``dtype``, gathered on the thread pool."""
-    out = np.empty(len(idx), dtype=dtype)
+def _take(src: np.ndarray, idx: np.ndarray, dtype: Any,
+          alloc: Callable[[int, Any], np.ndarray] = np.empty) -> np.ndarray:
+    """``src[idx]`` as ``dtype``, gathered on the thread pool (into ``alloc(n, dtype)``)."""
+    out = alloc(len(idx), dtype)
     src = np.asarray(src)
     if src.dtype != out.dtype:
         src = src.astype(dtype)
@@ -575,8 +585,16 @@ def coaction_sweep(ix: ActionIndex, window_ms: int, n_acc: int, *, partners: np.
     off = np.zeros(n_acc + 1, dtype=np.int64)
     np.cumsum(rows, out=off[1:])
     m = int(off[-1])
-    ev = {c: np.empty(m, dtypes[d] if isinstance(d, str) else d) for c, d in _EV}
-    ed = {c: np.empty(m, dtypes[d] if isinstance(d, str) else d) for c, d in _ED}
+    ev_dt = {c: np.dtype(dtypes[d] if isinstance(d, str) else d) for c, d in _EV}
+    ed_dt = {c: np.dtype(dtypes[d] if isinstance(d, str) else d) for c, d in _ED}
+    alloc: Callable[[int, Any], np.ndarray] = np.empty
+    nbytes = m * sum(d.itemsize for d in (*ev_dt.values(), *ed_dt.values()))
+    if spill_wanted(nbytes):  # too large to hold beside the analysis: on disk (_memory.py)
+        logging.getLogger("coordnet").info(
+            "co-action network of %d evidence rows (%.1f GB) spilled to disk", m, nbytes / 1e9)
+        alloc = lambda k, dt: spill_empty(k, dt, "the co-action network")  # noqa: E731
+    ev = {c: alloc(m, dt) for c, dt in ev_dt.items()}
+    ed = {c: alloc(m, dt) for c, dt in ed_dt.items()}
     ed_cnt = np.zeros(n_acc, dtype=np.int64)
 
     def fill(k: int) -> None:

@@ -11,14 +11,27 @@ restored afterwards). ``COORDNET_HUGEPAGES=1`` keeps numpy's default.
 Arrow's allocator (mimalloc or jemalloc) keeps the memory of freed buffers for reuse and
 gives it back to the system only when asked: after reading 10M actions, about 700 MB more
 resident memory than the tables alive. Each heavy stage asks it on the way out.
+
+Tables too large to keep in memory beside the rest of an analysis (the co-action network
+and its evidence of 100 million actions: about 15 GB) are *spilled*: their columns are
+arrays mapped on files in a temporary folder (:func:`spill_empty`), written once (by the
+compiled sweeps, or copied: :func:`spill_frame`) and paged in and out by the operating
+system as they are read, so that only the pages in use take memory. An analysis whose
+actions would need more than the memory (:func:`analysis_spills`) runs inside
+:func:`spilling`, where every large table that can be spilled is. The files are unlinked as soon as they are mapped
+(they vanish with the arrays, even if the process is killed) and their disk space is
+reserved up front (a full disk is an error naming the folder, never a crash halfway).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
+import mmap
 import os
 import sys
+import tempfile
 from typing import Any, Callable, Iterator, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,3 +95,182 @@ def heavy(fn: F) -> F:
         finally:
             release_memory()
     return wrapper  # type: ignore[return-value]
+
+
+def memory_bytes() -> int:
+    """The memory this process may use, in bytes: the machine's physical memory, or the
+    limit of its control group when lower (a container, a Slurm job); 16 GiB when neither
+    can be read."""
+    try:
+        total = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        total = 16 * 2**30
+    limit = _cgroup_limit()
+    return min(total, limit) if limit else total
+
+
+def _cgroup_limit(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> int | None:
+    """The memory limit of this process's control group (v2 ``memory.max`` or v1
+    ``memory.limit_in_bytes``), or ``None`` (no limit, or none readable)."""
+    try:
+        with open(proc) as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    found = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        if parts[0] == "0" and parts[1] == "":
+            found.append(f"{root}{parts[2].rstrip('/')}/memory.max")
+        elif "memory" in parts[1].split(","):
+            found.append(f"{root}/memory{parts[2].rstrip('/')}/memory.limit_in_bytes")
+    limits = []
+    for f in found:
+        try:
+            with open(f) as fh:
+                v = fh.read().strip()
+        except OSError:
+            continue
+        if v.isdigit() and 0 < int(v) < 2**60:  # "max" or a huge number: no limit
+            limits.append(int(v))
+    return min(limits) if limits else None
+
+
+def spill_dir() -> str:
+    """Where spilled tables (and DuckDB's temporary files) go: ``COORDNET_TMPDIR`` if set,
+    else the system's temporary folder (``TMPDIR``)."""
+    return os.environ.get("COORDNET_TMPDIR", "").strip() or tempfile.gettempdir()
+
+
+#: Share of :func:`memory_bytes` above which a table is spilled (:func:`spill_wanted`).
+SPILL_SHARE = 0.25
+
+
+#: Resident bytes per action an analysis needs at its peak when nothing is spilled
+#: (measured: 370-390 on the 10M and 30M benchmarks, docs/scaling.md). An analysis whose
+#: actions need more than the memory runs with :func:`spilling` on.
+BYTES_PER_ACTION = 400
+
+_SPILLING: contextvars.ContextVar[bool] = contextvars.ContextVar("coordnet_spilling", default=False)
+
+
+@contextlib.contextmanager
+def spilling(on: bool = True) -> Iterator[None]:
+    """Within the block, every table that can be spilled and holds at least 64 MiB is (an
+    analysis too large for the memory); the block ends, the setting is restored."""
+    token = _SPILLING.set(bool(on))
+    try:
+        yield
+    finally:
+        _SPILLING.reset(token)
+
+
+def analysis_spills(n_actions: int) -> bool:
+    """Whether an analysis of ``n_actions`` actions should run with :func:`spilling` on
+    (already on, or the actions need more than the memory)."""
+    return _SPILLING.get() or n_actions * BYTES_PER_ACTION > memory_bytes()
+
+
+def spill_wanted(nbytes: int) -> bool:
+    """Whether a table of ``nbytes`` should live on disk: inside :func:`spilling` when it
+    holds 64 MiB or more, else when it exceeds :data:`SPILL_SHARE` of
+    :func:`memory_bytes`. ``COORDNET_SPILL=1`` spills every table that can be,
+    ``COORDNET_SPILL=0`` none."""
+    force = os.environ.get("COORDNET_SPILL", "").strip()
+    if force in ("0", "1"):
+        return force == "1"
+    if _SPILLING.get():
+        return nbytes >= 2**26
+    return nbytes > SPILL_SHARE * memory_bytes()
+
+
+def spill_frame(df: Any, what: str = "a table") -> Any:
+    """``df`` with its columns (numbers, times, categorical codes, Arrow text) copied to
+    :func:`spill_empty` arrays when :func:`spill_wanted` says so of its size; ``df`` itself
+    otherwise. Values, dtypes and index are unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"x": [1, 2], "s": ["a", None]})
+    >>> spill_frame(df) is df  # small: kept in memory
+    True
+    """
+    import pandas as pd
+
+    if not spill_wanted(int(df.memory_usage(index=False, deep=False).sum())):
+        return df
+    return pd.DataFrame({c: _spill_column(df[c], what) for c in df.columns}, index=df.index,
+                        copy=False)
+
+
+def _spill_column(s: Any, what: str) -> Any:
+    """One column of :func:`spill_frame` (the column itself when it cannot be spilled)."""
+    import numpy as np
+    import pandas as pd
+
+    def moved(a: Any) -> Any:
+        out = spill_empty(len(a), a.dtype, what)
+        out[:] = a
+        return out
+
+    arr = s.array
+    if isinstance(arr, pd.Categorical):
+        return pd.Categorical.from_codes(moved(arr.codes), dtype=s.dtype, validate=False)
+    if isinstance(arr, pd.arrays.DatetimeArray):
+        return pd.arrays.DatetimeArray._simple_new(moved(arr._ndarray), dtype=s.dtype)
+    if hasattr(arr, "_pa_array"):  # Arrow-backed (text): its buffers copied
+        import pyarrow as pa
+
+        c = arr._pa_array.combine_chunks()
+        bufs = [None if b is None else pa.py_buffer(moved(np.frombuffer(b, np.uint8)))
+                for b in c.buffers()]
+        return pd.array(pa.Array.from_buffers(c.type, len(c), bufs, c.null_count, c.offset),
+                        dtype=s.dtype)
+    if isinstance(arr, pd.arrays.NumpyExtensionArray) and s.dtype.kind in "biuf":
+        return moved(arr.to_numpy())
+    return s
+
+
+def spill_empty(n: int, dtype: Any, what: str = "a table") -> Any:
+    """An uninitialised writable array of ``n`` items mapped on an unlinked file of
+    :func:`spill_dir`, its disk space reserved.
+
+    Raises
+    ------
+    coordnet.errors.OutputError
+        The folder cannot hold it (no space, not writable).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = spill_empty(3, np.int32)
+    >>> a[:] = [1, 2, 3]; int(a.sum())
+    6
+    """
+    import numpy as np
+
+    from .errors import OutputError
+
+    dt = np.dtype(dtype)
+    size = max(int(n) * dt.itemsize, 1)
+    folder = spill_dir()
+    try:
+        fd, path = tempfile.mkstemp(prefix="coordnet-spill-", suffix=".bin", dir=folder)
+    except OSError as e:
+        raise OutputError(f"cannot write the temporary files of {what} in {folder} ({e.strerror}).",
+                            hint="set COORDNET_TMPDIR to a writable folder with free space") from None
+    try:
+        os.unlink(path)
+        try:
+            os.posix_fallocate(fd, 0, size)
+        except OSError as e:
+            raise OutputError(
+                f"not enough disk space in {folder} for {what} ({size / 1e9:.1f} GB needed: {e.strerror}).",
+                hint="free disk space there, or set COORDNET_TMPDIR to a folder with more") from None
+        buf = mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    finally:
+        os.close(fd)
+    return np.frombuffer(buf, dtype=dt, count=int(n))

@@ -18,7 +18,7 @@ from .detect import (_account_codes, _block_amplification_many, _cluster_statist
                      _Clusterings, _encoded, _Groups, _ms, _positions, _run_starts, _seg_sum, _sorted_unique, _text,
                      amplification_pairs, cluster_core, synchrony_pairs, validate_clusters)
 from .graphs import Graphs, _check_actions, _shared_index, build_graphs
-from ._memory import heavy
+from ._memory import analysis_spills, heavy, spilling
 
 __all__ = ["Result", "analyze", "SWEEP"]
 
@@ -213,6 +213,13 @@ def analyze(
             progress(name, i, n)
 
     _check_actions(actions)
+    # too large for the memory: the largest tables live on disk (coordnet/_memory.py)
+    with spilling(analysis_spills(len(actions))):
+        return _analyze(actions, config, step, progress)
+
+
+def _analyze(actions: pd.DataFrame, config: Config, step: Callable[..., None],
+             progress: ProgressCallback | None) -> Result:
     step("graphs", 0)
     # the actions sorted once for both pair sweeps (co-action network, synchrony test)
     shared = _shared_index(_encoded(actions), config)

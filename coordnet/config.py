@@ -117,8 +117,9 @@ class Config:
                                 "against activity-matched random groups for a cluster to be "
                                 "flagged.", metavar="P", stage="detect")
     engine: str = _opt("duckdb", "Engine of the heavy relational steps (the windowed co-action "
-                       "join and its aggregations): duckdb (embedded, spills to disk), numpy "
-                       "(in memory) or spark (Apache Spark; see --spark-master).",
+                       "join and its aggregations): duckdb (embedded; tables too large for the "
+                       "memory spill to disk), numpy (the compiled sweep only, never DuckDB) or "
+                       "spark (Apache Spark; see --spark-master).",
                        choices=ENGINES)
     spark_master: str = _opt("local[*]", "Spark master URL for --engine spark: local[*] (this "
                              "machine), spark://HOST:7077, yarn, k8s://…", metavar="URL")

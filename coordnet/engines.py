@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
+from ._memory import memory_bytes, spill_dir
 from .errors import ConfigError, MissingDependencyError
 
 __all__ = ["ENGINES", "aggregates_sql", "coaction_sql", "run_coaction_sql", "synchrony_sql",
@@ -221,7 +222,7 @@ def run_synchrony_sql(s: np.ndarray, o: np.ndarray, t: np.ndarray, levels_ms: li
         return run_sql_spark(acts, q, master=spark_master)
     if engine != "duckdb":
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
-    tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-")
+    tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-", dir=spill_dir())
     try:
         con = duckdb_connect(os.environ.get("COORDNET_DUCKDB_MEMORY") or default_duckdb_memory(), tmp)
         con.register("acts", acts)
@@ -241,14 +242,6 @@ def _duckdb() -> Any:
         raise MissingDependencyError("the DuckDB engine needs the duckdb package.",
                                      hint="pip install duckdb (or use engine='numpy')") from None
     return duckdb
-
-
-def memory_bytes() -> int:
-    """The machine's physical memory in bytes (16 GiB when it cannot be read)."""
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return 16 * 2**30
 
 
 def default_duckdb_memory() -> str:
@@ -495,7 +488,7 @@ def run_coaction_sql(s: Any, o: Any, t: np.ndarray, window_ms: int, *,
         return run_coaction_spark(s, o, t, window_ms, master=spark_master)
     if engine != "duckdb":
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}.")
-    tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-")
+    tmp = tempfile.mkdtemp(prefix="coordnet-duckdb-", dir=spill_dir())
     try:
         con = duckdb_connect(memory_limit or os.environ.get("COORDNET_DUCKDB_MEMORY") or default_duckdb_memory(), tmp)
         con.register("acts", arrow_actions(s, o, t))

@@ -52,7 +52,8 @@ class MissingDependencyError(CoordnetError, ImportError):
 
 
 class OutputError(CoordnetError, OSError):
-    """The output folder or file cannot be written."""
+    """The output folder or file cannot be written (nor the temporary files of tables
+    spilled to disk)."""
 
 
 class CoordnetWarning(UserWarning):

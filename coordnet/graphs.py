@@ -48,7 +48,7 @@ from .config import ACTION_TYPES, Config
 from .errors import ConfigError, InputError, MissingDependencyError, require_columns
 from .io import _sorted_text_categorical, ensure_encoded
 from .io import time_ms as _ms
-from ._memory import heavy
+from ._memory import heavy, spill_frame
 
 __all__ = [
     "amplification_edges",
@@ -239,7 +239,8 @@ def _amp_frame(src: np.ndarray, tgt: np.ndarray, acc: pd.CategoricalDtype,
         **{c: (_integral(sums[c]) if c in sums else np.zeros(len(src), np.int64)) for c in n_types},
         "first_time": _ms_utc(np.where(lo == _I64_MAX, _NAT, lo)),
         "last_time": _ms_utc(hi)}
-    return pd.DataFrame(_unshared(out), copy=False)  # no copy into one block
+    # no copy into one block; on disk when too large to hold beside the analysis
+    return spill_frame(pd.DataFrame(_unshared(out), copy=False), "the amplification graph")
 
 
 def _empty_amplification() -> pd.DataFrame:
@@ -409,9 +410,10 @@ def coaction(
         ``progress(stage, done, total)``, called as chunks of pairs are processed.
     engine : {"duckdb", "numpy", "spark"}, optional
         Where the windowed join runs (default ``Config.engine``): ``"duckdb"`` sweeps
-        in memory (compiled, :mod:`coordnet._kernels`) while the pairs within the window
-        fit :data:`SWEEP_MAX_PAIRS` and joins in embedded DuckDB beyond (multi-threaded,
-        spills to disk); ``"numpy"`` always sweeps in memory; ``"spark"`` joins on Apache
+        in memory (compiled, :mod:`coordnet._kernels`; tables too large for the memory
+        are written to files mapped in memory, :mod:`coordnet._memory`), and joins in
+        embedded DuckDB (multi-threaded, spills to disk) beyond :data:`SWEEP_MAX_PAIRS`
+        pairs when that is set; ``"numpy"`` always sweeps; ``"spark"`` joins on Apache
         Spark (:mod:`coordnet.engines`). All give identical tables.
     spark_master : str, optional
         Spark master URL for ``engine="spark"`` (default ``Config.spark_master``).
@@ -536,21 +538,26 @@ def _shared_index(actions: pd.DataFrame, config: Config) -> Any:
 
 #: Most action pairs within the window that ``engine="duckdb"`` sweeps in memory (the
 #: compiled sweep of :mod:`coordnet._kernels`, several times faster than the SQL join);
-#: beyond, DuckDB runs the join and spills to disk past its memory limit. ``None``: as
-#: many as 40 % of the machine's memory holds, at about 120 bytes per evidence row (at
-#: most one per pair) at the peak of the sweep (24 GB: 80 million).
+#: beyond, DuckDB runs the join and spills to disk past its memory limit. ``None``: any
+#: number, the sweep's tables going to disk beyond a quarter of the memory
+#: (:mod:`coordnet._memory`); with spilling off (``COORDNET_SPILL=0``), as many as 40 % of
+#: the machine's memory holds at about 120 bytes per evidence row (24 GB: 80 million).
 SWEEP_MAX_PAIRS: int | None = None
 _SWEEP_BYTES = 120
 _SWEEP_SHARE = 0.4
 
 
 def _sweep_budget() -> int:
-    """:data:`SWEEP_MAX_PAIRS` (or what 40 % of the memory holds), lowered to fit
-    ``COORDNET_DUCKDB_MEMORY`` when it is set."""
-    from .engines import memory_bytes
+    """:data:`SWEEP_MAX_PAIRS` (or its default), lowered to fit ``COORDNET_DUCKDB_MEMORY``
+    when it is set."""
+    from ._memory import memory_bytes
 
-    cap = SWEEP_MAX_PAIRS if SWEEP_MAX_PAIRS is not None else \
-        int(_SWEEP_SHARE * memory_bytes()) // _SWEEP_BYTES
+    if SWEEP_MAX_PAIRS is not None:
+        cap = SWEEP_MAX_PAIRS
+    elif os.environ.get("COORDNET_SPILL", "").strip() == "0":
+        cap = int(_SWEEP_SHARE * memory_bytes()) // _SWEEP_BYTES
+    else:
+        cap = 2**62
     limit = os.environ.get("COORDNET_DUCKDB_MEMORY", "").strip().upper().replace(" ", "")
     for unit, size in (("KIB", 2**10), ("MIB", 2**20), ("GIB", 2**30), ("TIB", 2**40),
                        ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1)):

@@ -12,6 +12,7 @@ import logging
 import os
 import platform
 import time
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -25,7 +26,7 @@ from .errors import InputError
 from .graphs import Graphs, build_graphs
 from .io import ReadResult, read_actions
 from .output import prepare_output_dir, write_csv, write_gexf, write_graphml, write_json
-from ._memory import heavy, release_memory
+from ._memory import analysis_spills, heavy, release_memory, spill_frame, spilling
 
 __all__ = ["GraphRun", "run_graph", "AnalyzeRun", "run_analyze", "load_result", "TABLES_DIR"]
 
@@ -482,11 +483,15 @@ def run_analyze(
     read = _read_or_report(input, out, created, format=format, columns=columns,
                            delimiter=delimiter, encoding=encoding, config=config)
     t_read = time.perf_counter()
-    result = analyze(read.actions, config, progress=progress)
-    t_detect = time.perf_counter()
-    if progress:
-        progress("write outputs", 0, 1)
-    files, gephi = _write_analysis(read, result, out, config, all_evidence=all_evidence)
+    # too large for the memory: the actions table and the largest tables made from it
+    # live on disk, paged in as they are read (coordnet/_memory.py)
+    with spilling(analysis_spills(len(read.actions))):
+        read = dataclasses.replace(read, actions=spill_frame(read.actions, "the actions table"))
+        result = analyze(read.actions, config, progress=progress)
+        t_detect = time.perf_counter()
+        if progress:
+            progress("write outputs", 0, 1)
+        files, gephi = _write_analysis(read, result, out, config, all_evidence=all_evidence)
     t_write = time.perf_counter()
     if figures:
         from .plot import write_figures

@@ -235,8 +235,11 @@ def test_duckdb_engine_sweeps_in_memory_within_the_budget(monkeypatch):
     assert "co-action join (duckdb)" in stages
     assert_frame_equal(swept.edges, joined.edges)
     assert_frame_equal(swept.evidence, joined.evidence)
-    monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", None)  # from the machine's memory
+    monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", None)  # any size: the tables spill to disk
+    assert graphs._sweep_budget() == 2**62
+    monkeypatch.setenv("COORDNET_SPILL", "0")  # no spilling: what memory holds
     assert graphs._sweep_budget() == int(0.4 * engines.memory_bytes()) // 120 > 1_000_000
+    monkeypatch.delenv("COORDNET_SPILL")
     assert engines.default_duckdb_memory() == f"{engines.memory_bytes() // 2 // 2**20}MiB"
     monkeypatch.setattr(graphs, "SWEEP_MAX_PAIRS", 10**9)
     for limit, pairs in (("2KB", 16), ("1.2 gb", 10_000_000), ("6GiB", 53_687_091), ("lots", 10**9)):
