@@ -42,7 +42,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -1059,35 +1059,57 @@ def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: _Background
             ignored: tuple[str, ...]) -> ReadResult:
     """Normalise ``raw`` (a DataFrame, or a pyarrow table of strings read from CSV/TSV);
     ``sha256`` computes the input's hash (started here, if not yet, once the columns are
-    normalised: the rest is mostly on one core)."""
-    arrow = not isinstance(raw, pd.DataFrame)
-    if arrow:
-        n_raw = raw.num_rows
-        cols, why = _normalise_arrow(raw, mapping, default_type, notes)
-    else:
-        raw = raw.reset_index(drop=True)
-        n_raw = len(raw)
-        actions, why = _normalise(raw, mapping, default_type, notes)
-    if sha256 is not None:
-        sha256.start()
-    bad = why.bad
+    normalised: the rest is mostly on one core). ``raw`` may come in a list, its only
+    reference: then a pyarrow table is freed as soon as the rows to reject are copied out
+    (at scale, its text is most of the read's peak memory)."""
+    if isinstance(raw, list):
+        raw = raw.pop()
     rej_cols = list(dict.fromkeys(mapping.values()))
-    # platform exports (platforms.py) give each action its line or message number in "row"
-    rows = raw["row"].to_numpy()[bad] if fmt in PLATFORM_FORMATS else np.flatnonzero(bad) + 1
-    rejected = pd.DataFrame({"row": rows, "reason": why.reasons()})
-    for c in rej_cols:
-        if not bad.any():
-            rejected[c] = []
-        elif arrow:
-            import pyarrow as pa
-            rejected[c] = raw.column(c).filter(pa.array(bad)).to_pandas().astype("str").to_numpy()
+    if isinstance(raw, _CsvParts):  # a large file, normalised part by part
+        got = raw.normalise(mapping, default_type, notes, rej_cols)
+        if got is None:
+            return _finish([raw.whole()], mapping, path=path, sha256=sha256, fmt=fmt,
+                           compression=compression, malformed=malformed, default_type=default_type,
+                           max_rejected=max_rejected, notes=notes, ignored=ignored)
+        cols, why, rejected, n_raw = got
+        if n_raw == 0 and malformed:
+            raise _none_readable(path, malformed)
+        arrow, raw = True, None
+        if sha256 is not None:
+            sha256.start()
+        bad = why.bad
+    else:
+        arrow = not isinstance(raw, pd.DataFrame)
+        if arrow:
+            n_raw = raw.num_rows
+            cols, why = _normalise_arrow(raw, mapping, default_type, notes)
         else:
-            rejected[c] = raw.loc[bad, c].astype("str").to_numpy()
+            raw = raw.reset_index(drop=True)
+            n_raw = len(raw)
+            actions, why = _normalise(raw, mapping, default_type, notes)
+        if sha256 is not None:
+            sha256.start()
+        bad = why.bad
+        # platform exports (platforms.py) give each action its line or message number in "row"
+        rows = raw["row"].to_numpy()[bad] if fmt in PLATFORM_FORMATS else np.flatnonzero(bad) + 1
+        rejected = pd.DataFrame({"row": rows, "reason": why.reasons()})
+        for c in rej_cols:
+            if not bad.any():
+                rejected[c] = []
+            elif arrow:
+                import pyarrow as pa
+                rejected[c] = raw.column(c).filter(pa.array(bad)).to_pandas().astype("str").to_numpy()
+            else:
+                rejected[c] = raw.loc[bad, c].astype("str").to_numpy()
     if malformed:
         mal = pd.DataFrame(malformed)
         rejected = pd.concat([mal, rejected], ignore_index=True)
     n_dup = 0
     if arrow:
+        if not ("id" in mapping and cols["id"][1]):  # the text is not looked at again
+            del raw
+            cols["text"] = None
+            release_memory()
         kept, n_dup = _kept_arrow(cols, bad, "id" in mapping, notes)
         del cols
     else:
@@ -1129,6 +1151,18 @@ def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: _Background
         mapping=dict(mapping), ignored_columns=ignored, rows_read=rows_read,
         rows_kept=len(kept), rows_rejected=n_rej, rows_duplicate=n_dup,
         rejected=rejected.reset_index(drop=True), notes=tuple(notes))
+
+
+def _none_readable(where: str, malformed: list[dict[str, Any]]) -> InputError:
+    """The error of a file none of whose records could be read."""
+    first = malformed[0]
+    err = InputError(
+        f"{where}: none of the {len(malformed)} records could be read (line {first['row']}: "
+        f"{first['reason']}).",
+        hint="check the format: one JSON object per line for JSON Lines, or a header line and "
+             "rows with the same number of fields for CSV (see --format, --delimiter)")
+    err.rejected = pd.DataFrame(malformed)  # type: ignore[attr-defined]
+    return err
 
 
 # ------------------------------------------------------------------------ file access
@@ -1270,9 +1304,20 @@ def _sniff_delimiter(text: str, where: str) -> str:
 # ---------------------------------------------------------------------------- readers
 
 
+#: Bytes of text pyarrow's CSV reader parses at a time (one block, one chunk of each column).
+_BLOCK_SIZE = 1 << 24
+#: Files of at least this many bytes (uncompressed; a fifth of it compressed) are read
+#: part by part (:class:`_CsvParts`): at most :data:`_PART_ROWS` rows of text in memory.
+_STREAM_BYTES = 1 << 30
+_PART_ROWS = 4_000_000
+
+
 def _read_csv(path: Path | None, data: bytes | None, compression: str | None, where: str,
-              delimiter: str | None, encoding: str, head_text: str,
+              delimiter: str | None, encoding: str, head_text: str, stream: bool = False,
               ) -> tuple[Any, list[dict[str, Any]], str]:
+    """The file as a pyarrow table of text columns (``""`` stands for a missing value), its
+    malformed lines and the delimiter. With ``stream`` and a large file, a
+    :class:`_CsvParts` that reads it part by part instead."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -1301,18 +1346,56 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
         })
         return "skip"
 
-    read_opts = pacsv.ReadOptions(encoding=encoding, block_size=1 << 24)
+    read_opts = pacsv.ReadOptions(encoding=encoding, block_size=_BLOCK_SIZE)
     parse_opts = pacsv.ParseOptions(delimiter=delimiter,
                                     newlines_in_values=_may_quote(path, data, compression, encoding),
                                     invalid_row_handler=on_invalid)
     convert_opts = pacsv.ConvertOptions(
         column_types={h: pa.string() for h in header}, strings_can_be_null=False,
         quoted_strings_can_be_null=False)
-    try:
-        stream = (pa.input_stream(str(path), compression=compression) if path is not None
-                  else pa.input_stream(pa.py_buffer(data or b""), compression=compression))
-        table = pacsv.read_csv(stream, read_options=read_opts, parse_options=parse_opts,
+
+    def source() -> Any:
+        return (pa.input_stream(str(path), compression=compression) if path is not None
+                else pa.input_stream(pa.py_buffer(data or b""), compression=compression))
+
+    if stream and path is not None and _large(path, compression):
+        with _csv_errors(where, encoding, compression):
+            reader = pacsv.open_csv(source(), read_options=read_opts, parse_options=parse_opts,
+                                    convert_options=convert_opts)
+        names = _column_names(reader.schema.names, where, encoding, delimiter)
+
+        def finish() -> None:
+            _number_lines(path, data, compression, encoding, malformed)
+
+        def whole() -> Any:  # the file read again at once (the cases parts cannot decide)
+            table, again, _ = _read_csv(path, data, compression, where, delimiter, encoding, head_text)
+            malformed[:] = again
+            return table
+
+        return _CsvParts(reader, names, where, encoding, compression, finish, whole), malformed, delimiter
+    with _csv_errors(where, encoding, compression):
+        table = pacsv.read_csv(source(), read_options=read_opts, parse_options=parse_opts,
                                convert_options=convert_opts)
+    _number_lines(path, data, compression, encoding, malformed)
+    return table.rename_columns(_column_names(table.column_names, where, encoding, delimiter)), \
+        malformed, delimiter
+
+
+def _large(path: Path, compression: str | None) -> bool:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return size * (5 if compression else 1) >= _STREAM_BYTES
+
+
+@contextlib.contextmanager
+def _csv_errors(where: str, encoding: str, compression: str | None) -> Iterator[None]:
+    """pyarrow's errors while parsing delimited text, as :class:`InputError`."""
+    import pyarrow as pa
+
+    try:
+        yield
     except pa.ArrowInvalid as e:
         msg = str(e)
         if "UTF8" in msg or "utf8" in msg.lower() or "decode" in msg.lower():
@@ -1327,22 +1410,151 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     except (OSError, EOFError) as e:
         raise InputError(f"{where}: the {compression or ''} file is truncated or corrupt ({e}).",
                          hint="download or export the file again") from None
-    _number_lines(path, data, compression, encoding, malformed)
+
+
+def _column_names(raw_names: list[str], where: str, encoding: str, delimiter: str) -> list[str]:
+    """The header's column names (without a byte-order mark), checked: undecodable bytes,
+    or one column whose name holds another delimiter, are errors."""
     try:
-        names = [n.lstrip("\ufeff") for n in table.column_names]
+        names = [n.lstrip("\ufeff") for n in raw_names]
     except UnicodeDecodeError as e:  # pyarrow leaves undecodable header bytes to Python
         raise InputError(f"{where}: the header line is not valid {encoding} text ({e.reason}).",
                          hint="re-save the file as UTF-8, or name its encoding with --encoding "
                               "(e.g. --encoding latin-1 or cp1252)") from None
-    table = table.rename_columns(names)
     seps = [d for d in ",;\t| " if d != delimiter and d in names[0]] if len(names) == 1 else []
     if seps:
         cand = {"\t": "tab", " ": "' '"}.get(seps[0], f"'{seps[0]}'")
         raise InputError(
             f"{where}: only one column was found ({names[0][:80]!r}); the delimiter looks wrong.",
             hint=f"name the delimiter with --delimiter {cand} (or ',', ';', 'tab', '|')")
-    # pyarrow reads every column as string; "" stands for a missing value
-    return table, malformed, delimiter
+    return names
+
+
+class _CsvParts:
+    """A large delimited file read part by part (:data:`_PART_ROWS` rows at a time), each
+    part normalised as a whole file is (:func:`_normalise_arrow`) and only its canonical
+    columns kept: the text of 100 million rows is never in memory at once. ``whole()``
+    reads the file at once, for the two cases parts cannot decide alone: ids that may
+    repeat (the repeats are compared on every column's text) and a type column whose parts
+    disagree on holding Gephi edge directions."""
+
+    def __init__(self, reader: Any, names: list[str], where: str, encoding: str,
+                 compression: str | None, finish: Callable[[], None], whole: Callable[[], Any]) -> None:
+        self._reader, self.column_names = reader, names
+        self._where, self._encoding, self._compression = where, encoding, compression
+        self._finish, self.whole = finish, whole
+
+    def _parts(self) -> Iterator[Any]:
+        import pyarrow as pa
+
+        batches: list[Any] = []
+        rows, parts = 0, 0
+        with _csv_errors(self._where, self._encoding, self._compression):
+            for b in self._reader:
+                batches.append(b)
+                rows += b.num_rows
+                if rows >= _PART_ROWS:
+                    yield pa.Table.from_batches(batches, self._reader.schema).rename_columns(self.column_names)
+                    batches, rows, parts = [], 0, parts + 1
+        if batches or not parts:  # (a file without data rows: one empty part)
+            yield pa.Table.from_batches(batches, self._reader.schema).rename_columns(self.column_names)
+
+    def normalise(self, mapping: dict[str, str], default_type: str, notes: list[str],
+                  rej_cols: list[str]) -> tuple[dict[str, Any], _Reasons, pd.DataFrame, int] | None:
+        """:func:`_normalise_arrow` of the whole file, and its rejected rows (with their
+        text) and number of rows; ``None`` when the parts cannot decide (read ``whole()``)."""
+        import pyarrow as pa
+
+        got: list[dict[str, Any]] = []
+        bads: list[np.ndarray] = []
+        rejected: list[pd.DataFrame] = []
+        gephi: set[bool] = set()
+        part_notes: list[str] = []
+        n = 0
+        for part in self._parts():
+            m, pn = dict(mapping), []
+            cols, why = _normalise_arrow(part, m, default_type, pn)
+            cols.pop("text")
+            got.append(cols)
+            gephi.add("type" in mapping and "type" not in m)
+            part_notes.extend(x for x in pn if x not in part_notes)
+            bad = why.bad
+            bads.append(bad)
+            if bad.any():
+                r = pd.DataFrame({"row": np.flatnonzero(bad) + 1 + n, "reason": why.reasons()})
+                for c in rej_cols:
+                    r[c] = part.column(c).filter(pa.array(bad)).to_pandas().astype("str").to_numpy()
+                rejected.append(r)
+            n += part.num_rows
+            del part, cols, why
+        self._finish()
+        if len(gephi) > 1:
+            return None
+        out = _merge_parts(got, n, "id" in mapping)
+        if "id" in mapping and out["id"][1]:
+            return None
+        if True in gephi:  # (as _action_types decides for a whole column)
+            del mapping["type"]
+        notes.extend(part_notes)
+        why = _Reasons(0)
+        why.bad = np.concatenate(bads) if bads else np.zeros(0, dtype=bool)
+        if rejected:
+            rej = pd.concat(rejected, ignore_index=True)
+        else:
+            rej = pd.DataFrame({"row": np.zeros(0, dtype=np.int64), "reason": np.empty(0, dtype=object)})
+            for c in rej_cols:
+                rej[c] = []
+        return out, why, rej, n
+
+
+def _merge_codes(parts: list[tuple[Any, ...]]) -> tuple[np.ndarray, Any]:
+    """One (codes, values) dictionary encoding of the rows of several parts, each encoded
+    alone (:func:`_dict_codes`): the parts' values are encoded once more, every row's code
+    looked up. Values come in order of first use, as one encoding of all rows gives."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    offs = np.cumsum([0] + [len(p[1]) for p in parts])
+    if not offs[-1]:
+        return np.concatenate([p[0] for p in parts]), pa.array([], type=pa.large_string())
+    both = pc.dictionary_encode(pa.chunked_array([p[1] for p in parts], type=pa.large_string())
+                                .combine_chunks())
+    remap = both.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    idx = np.empty(sum(len(p[0]) for p in parts), dtype=np.int32)
+    k = 0
+    for (i, _, *rest), off in zip(parts, offs[:-1]):
+        seg = idx[k: k + len(i)]
+        np.copyto(seg, i)
+        has = seg >= 0
+        seg[has] = remap[seg[has] + off]
+        k += len(i)
+    return idx, both.dictionary
+
+
+def _merge_parts(got: list[dict[str, Any]], n: int, has_id: bool) -> dict[str, Any]:
+    """The canonical columns of :func:`_normalise_arrow` for all the rows of the parts."""
+    import pyarrow as pa
+
+    out: dict[str, Any] = {}
+    for f in ("source", "target", "object_id"):
+        out[f] = _merge_codes([g.pop(f) for g in got])
+    out["object_id"] = (*out["object_id"], _sort_order(out["object_id"][1]))
+    out["timestamp"] = np.concatenate([g.pop("timestamp") for g in got])
+    out["type"] = pd.Categorical.from_codes(np.concatenate([np.asarray(g.pop("type").codes) for g in got]),
+                                            categories=list(ACTION_TYPES))
+    w = [g.pop("weight") for g in got]
+    out["weight"] = np.concatenate(w if len({x.dtype for x in w}) < 2 else
+                                   [x.astype("float64") for x in w])
+    if has_id:
+        chunks = [c for g in got for c in _chunks(g.pop("id")[0])]
+        ids = pa.chunked_array(chunks, type=chunks[0].type if chunks else pa.string())
+        if pa.types.is_string(ids.type) and ids.nbytes > 2**31 - 2**24:
+            ids = ids.cast(pa.large_string())
+        out["id"] = (ids, _may_repeat(ids))
+    else:
+        out["id"] = (pa.nulls(n, pa.string()), False)
+    out["text"] = None
+    return out
 
 
 def _may_quote(path: Path | None, data: bytes | None, compression: str | None,
@@ -1633,7 +1845,7 @@ def read_actions(
         head_text = head_text.lstrip("\ufeff")
         delim = "\t" if fmt == "tsv" and delimiter is None else delimiter
         raw, malformed, used_delim = _read_csv(path, data, compression, where, delim, encoding,
-                                               head_text)
+                                               head_text, stream=fmt != "twarc-csv")
         if fmt == "twarc-csv":  # platform export (coordnet/platforms.py)
             raw = from_twarc_csv(raw.to_pandas())
             notes.extend(raw.attrs.pop("notes", []))
@@ -1650,15 +1862,8 @@ def read_actions(
     else:
         raw = _read_parquet(path, data if not compression else _read_all(path, data, compression, where),
                             where)
-    if len(raw) == 0 and malformed:
-        first = malformed[0]
-        err = InputError(
-            f"{where}: none of the {len(malformed)} records could be read (line {first['row']}: "
-            f"{first['reason']}).",
-            hint="check the format: one JSON object per line for JSON Lines, or a header line and "
-                 "rows with the same number of fields for CSV (see --format, --delimiter)")
-        err.rejected = pd.DataFrame(malformed)  # type: ignore[attr-defined]
-        raise err
+    if not isinstance(raw, _CsvParts) and len(raw) == 0 and malformed:
+        raise _none_readable(where, malformed)
     if fmt in PLATFORM_FORMATS:
         if len(raw) == 0 and not malformed:
             raise InputError(f"{where}: no retweets, quotes, replies or mentions found in this "
@@ -1669,14 +1874,17 @@ def read_actions(
         return _finish(raw, mapping, path=where, sha256=hashing, fmt=fmt, compression=compression,
                        malformed=malformed, default_type=default_type, max_rejected=max_rej,
                        notes=notes, ignored=())
-    if raw.shape[1] == 0 and not malformed:
+    if not isinstance(raw, _CsvParts) and raw.shape[1] == 0 and not malformed:
         raise InputError(f"{where}: no columns found.",
                          hint="the file needs named columns (a header line, or keys in each JSON object)")
     names = [str(c) for c in (raw.columns if isinstance(raw, pd.DataFrame) else raw.column_names)]
     mapping = detect_columns(names, columns, where=where)
     ignored = tuple(c for c in names if c not in mapping.values())
-    log.info("read %s (%s): %d rows; mapping %s", where, fmt, len(raw), mapping)
-    return _finish(raw, mapping, path=where, sha256=hashing, fmt=fmt, compression=compression,
+    log.info("read %s (%s): %s rows; mapping %s", where, fmt,
+             "streamed" if isinstance(raw, _CsvParts) else len(raw), mapping)
+    box = [raw]  # _finish's only reference: it frees the text once used
+    del raw
+    return _finish(box, mapping, path=where, sha256=hashing, fmt=fmt, compression=compression,
                    malformed=malformed, default_type=default_type, max_rejected=max_rej,
                    notes=notes, ignored=ignored)
 

@@ -322,7 +322,10 @@ def _csv(tmp_path, header, rows):
     return p
 
 
-def test_arrow_path_equals_pandas_path_on_tricky_values(tmp_path):
+@pytest.mark.parametrize("block", [None, 200])
+def test_arrow_path_equals_pandas_path_on_tricky_values(tmp_path, monkeypatch, block):
+    if block:  # many blocks: the key columns' dictionaries differ from block to block
+        monkeypatch.setattr(coordnet.io, "_BLOCK_SIZE", block)
     rows = [[str(i % 7), TEXT[i % len(TEXT)], TEXT[(3 * i) % len(TEXT)],
              ["p1", " p2", "", "p3 "][i % 4], TS_FORMS[i % len(TS_FORMS)],
              ["retweet", "RT", " quote ", "", "boost", "foo", "MENTION"][i % 7],
@@ -479,3 +482,91 @@ def test_sort_order_is_pyarrows(values, large):
     assert _sort_order(arr).tolist() == pc.array_sort_indices(arr).to_numpy().tolist()
     short = pa.array([v[:8] for v in values], type=pa.string())
     assert _sort_order(short).tolist() == pc.array_sort_indices(short).to_numpy().tolist()
+
+
+# -------------------------------------------------- large files, read part by part
+
+
+def _streamed(monkeypatch, path, rows=7, **kw):
+    """(read_actions of ``path`` part by part, ``rows`` rows at a time; read at once)."""
+    whole = coordnet.read_actions(path, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(coordnet.io, "_STREAM_BYTES", 0)
+        m.setattr(coordnet.io, "_PART_ROWS", rows)
+        m.setattr(coordnet.io, "_BLOCK_SIZE", 64)  # batches of a few rows: parts cut anywhere
+        parts = coordnet.read_actions(path, **kw)
+    return parts, whole
+
+
+def _assert_identical(a, b):
+    _assert_same(a, b)
+    assert (a.sha256, a.format, a.ignored_columns) == (b.sha256, b.format, b.ignored_columns)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 10**6])
+def test_parts_read_like_the_whole_file(tmp_path, monkeypatch, rows):
+    """Cleaning, codes, times, types, weights, rejected rows (with their text and row
+    numbers) and malformed lines: a file read part by part gives what it gives at once."""
+    lines = [[str(i), TEXT[i % len(TEXT)], TEXT[(3 * i) % len(TEXT)],
+              ["p1", " p2", "", "p3 "][i % 4], TS_FORMS[i % len(TS_FORMS)],
+              ["retweet", "RT", " quote ", "", "boost", "foo", "MENTION"][i % 7],
+              ["1", "2", " 3", "0", "-1", "x", "1.5"][(i // 2) % 7]] for i in range(300)]
+    p = _csv(tmp_path, ["id", "source", "target", "object_id", "timestamp", "type", "weight"], lines)
+    with open(p, "a", encoding="utf-8") as fh:
+        fh.write("301,a,b\n999,x,y,p1,2021-10-20T21:13:56Z,retweet,1\n")  # a short line
+    parts, whole = _streamed(monkeypatch, p, rows, max_rejected=1)
+    _assert_identical(parts, whole)
+    assert whole.rows_rejected > 100 and any("malformed" in r for r in whole.rejected["reason"])
+
+
+def test_parts_fall_back_to_the_whole_file_when_they_cannot_decide(tmp_path, monkeypatch):
+    # an id repeated in two parts (an exact repeat, counted once)
+    rows = [[str(i % 15), f"u{i % 5}", f"u{(i + 1) % 5}", f"p{i}", f"{1634764436 + i}"] for i in range(15)]
+    rows.append(rows[0])
+    p = _csv(tmp_path, ["id", "source", "target", "object_id", "timestamp"], rows)
+    parts, whole = _streamed(monkeypatch, p, 4)
+    _assert_identical(parts, whole)
+    assert whole.rows_duplicate == 1
+    # a type column of Gephi directions in one part and action types in another: not
+    # directions (the unknown values are rejected), as read at once
+    rows = [[f"u{i}", f"u{i + 1}", f"{1634764436 + i}", "Directed" if i < 8 else "retweet"]
+            for i in range(16)]
+    p = _csv(tmp_path, ["source", "target", "timestamp", "type"], rows)
+    parts, whole = _streamed(monkeypatch, p, 8, max_rejected=1)
+    _assert_identical(parts, whole)
+    assert whole.rows_rejected == 8 and "type" in whole.mapping
+    # directions in every part: ignored, noted once (and with an id repeated across parts)
+    for ids in (range(16), [i % 12 for i in range(16)]):
+        rows = [[str(k), f"u{i}", f"u{i + 1}", f"{1634764436 + i}", "Directed"]
+                for k, i in zip(ids, range(16))]
+        p = _csv(tmp_path, ["id", "source", "target", "timestamp", "type"], rows)
+        parts, whole = _streamed(monkeypatch, p, 4)
+        _assert_identical(parts, whole)
+        assert "type" not in whole.mapping and sum("Gephi" in n for n in parts.notes) == 1
+
+
+@pytest.mark.parametrize("data, match", [
+    ("source,target,timestamp\n", "header but no data rows"),
+    ('source,target,timestamp\n"a,b,1634764436\n', "none of the 1 records could be read"),
+    ("source,target,timestamp\n,,\n,,\n", "no usable rows|cannot be used"),
+])
+def test_parts_report_bad_files_as_the_whole_file(tmp_path, monkeypatch, data, match):
+    p = tmp_path / "bad.csv"
+    p.write_text(data, encoding="utf-8")
+    with pytest.raises(coordnet.InputError, match=match) as whole:
+        coordnet.read_actions(p)
+    monkeypatch.setattr(coordnet.io, "_STREAM_BYTES", 0)
+    monkeypatch.setattr(coordnet.io, "_PART_ROWS", 1)
+    with pytest.raises(coordnet.InputError) as parts:
+        coordnet.read_actions(p)
+    assert str(parts.value) == str(whole.value)
+
+
+def test_merged_codes_are_one_encoding_of_all_rows():
+    from coordnet.io import _dict_codes, _merge_codes
+
+    parts = [["b", None, "a", "b"], [], ["c", "a", None], [None]]
+    got = _merge_codes([_dict_codes(pa.array(p, type=pa.string())) for p in parts])
+    want = _dict_codes(pa.array(sum(parts, []), type=pa.string()))
+    assert got[0].tolist() == want[0].tolist() == [0, -1, 1, 0, 2, 1, -1, -1]
+    assert got[1].to_pylist() == want[1].to_pylist() == ["b", "a", "c"]

@@ -105,12 +105,14 @@ def test_cgroup_limits(tmp_path):
 
 
 def test_out_of_core_analysis_writes_the_same_files(monkeypatch, tmp_path, assert_same_outputs):
-    """The whole pipeline with every table spilled to disk writes the same bytes as in
-    memory (the run times aside)."""
+    """The whole pipeline with the input read in parts and every table spilled to disk
+    writes the same bytes as in memory (the run times aside)."""
     path = coordnet.datasets.campaign_path()
     monkeypatch.setenv("COORDNET_SPILL", "0")
     coordnet.run_analyze(path, tmp_path / "mem", figures=False)
     monkeypatch.setenv("COORDNET_SPILL", "1")
+    monkeypatch.setattr(coordnet.io, "_STREAM_BYTES", 0)
+    monkeypatch.setattr(coordnet.io, "_PART_ROWS", 100)
     coordnet.run_analyze(path, tmp_path / "disk", figures=False)
     assert len(assert_same_outputs(tmp_path / "mem", tmp_path / "disk")) > 10
 
