@@ -8,10 +8,11 @@ accounts, and 20 planted coordinated groups of 30 accounts (60 bursts each, one 
 a day). Beyond 10M actions the file is written in independent blocks of at most 10M
 (bounded memory), as many as it takes to reach 99 % of the actions asked for (a block
 gives about, not exactly, its share): block ``i`` is simulated with seed ``seed + i`` and
-its ids, accounts and posts are prefixed ``b<i>`` so that blocks do not mix.
+its ids, accounts and posts are prefixed ``b<i>`` so that blocks do not mix (block sizes vary:
+the 100M file has eleven blocks, one of 4.5M).
 
-``python benchmarks/gen.py N FILE`` writes one (and its ground truth beside it for
-``N ≤ 10M``).
+``python benchmarks/gen.py N FILE`` writes one, and its ground truth beside it (the blocks'
+planted accounts, prefixed as in the file).
 """
 
 from __future__ import annotations
@@ -58,13 +59,20 @@ def write(n: int, path: str, seed: int = 0) -> str:
         pacsv.write_csv(tab, path, opts)
         sim.truth.to_csv(truth_path(path), index=False)
         return path
+    truths = []
     with pacsv.CSVWriter(path, generate(1000, seed)[0].schema, write_options=opts) as w:
         done, i = 0, 0
         while done < 0.99 * n:  # a block gives about (not exactly) the actions asked for
-            tab = generate(min(CHUNK, n - done), seed + i, prefix=f"b{i}")[0]
+            tab, sim = generate(min(CHUNK, n - done), seed + i, prefix=f"b{i}")
             w.write_table(tab)
+            t = sim.truth.copy()
+            t["account"] = f"b{i}" + t["account"].astype(str)
+            truths.append(t)
             done += tab.num_rows
             i += 1
+    import pandas as pd
+
+    pd.concat(truths, ignore_index=True).to_csv(truth_path(path), index=False)
     return path
 
 
