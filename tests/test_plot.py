@@ -87,9 +87,30 @@ def test_closeup_draws_every_member_and_every_internal_edge(res):
     fig = plot.cluster_closeup(res, 1)
     amp = res.graphs.amplification
     inside = amp[amp["source"].str.startswith("squad_") & amp["target"].str.startswith("squad_")]
-    assert fig._coordnet == {"members": 8, "edges": len(inside)}
+    got = fig._coordnet
+    assert (got["members"], got["edges"], got["arrows"]) == (8, len(inside), len(inside))
     names = {t.get_text() for t in fig.axes[0].texts}
     assert {f"squad_{i}" for i in range(1, 9)} <= names
+
+
+def test_closeup_arrows_stop_six_points_from_their_nodes_in_the_saved_figure(res, tmp_path):
+    # the arrows' ends are placed on the layout computed before saving: the layout the saved
+    # figure gets must be the same one, or the arrows would miss their nodes
+    fig = plot.cluster_closeup(res, 1)
+    fig.savefig(tmp_path / "c.png", dpi=200)
+    ax, meta = fig.axes[0], fig._coordnet
+    arrows = ax.patches
+    assert len(arrows) == meta["arrows"] > 0
+    px = ax.transData.transform
+    for arrow, (a, b) in zip(arrows, meta["ends"]):
+        start, end = (px(np.asarray(q, dtype=float)) for q in arrow._posA_posB)
+        node_a, node_b = px(meta["xy"][a]), px(meta["xy"][b])
+        six_points = 6 * fig.dpi / 72
+        assert np.hypot(*(start - node_a)) == pytest.approx(six_points, abs=1e-6)
+        assert np.hypot(*(end - node_b)) == pytest.approx(six_points, abs=1e-6)
+        # on the segment between the nodes
+        u, v = end - start, node_b - node_a
+        assert u[0] * v[1] - u[1] * v[0] == pytest.approx(0, abs=1e-6 * (v @ v))
 
 
 def test_delays_compare_the_cluster_with_everyone_else(res):
