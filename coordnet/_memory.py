@@ -18,9 +18,10 @@ arrays mapped on files in a temporary folder (:func:`spill_empty`), written once
 compiled sweeps, or copied: :func:`spill_frame`) and paged in and out by the operating
 system as they are read, so that only the pages in use take memory. An analysis whose
 actions would need more than the memory (:func:`analysis_spills`) runs inside
-:func:`spilling`, where every large table that can be spilled is. The files are unlinked as soon as they are mapped
+:func:`spilling`, where every large table that can be spilled is. The files are unlinked as soon as they are created
 (they vanish with the arrays, even if the process is killed) and their disk space is
-reserved up front (a full disk is an error naming the folder, never a crash halfway).
+reserved up front where the system can (Linux: a full disk is an error naming the folder,
+never a crash halfway; on macOS and Windows the files are sparse).
 """
 
 from __future__ import annotations
@@ -258,19 +259,31 @@ def spill_empty(n: int, dtype: Any, what: str = "a table") -> Any:
     size = max(int(n) * dt.itemsize, 1)
     folder = spill_dir()
     try:
-        fd, path = tempfile.mkstemp(prefix="coordnet-spill-", suffix=".bin", dir=folder)
+        # unlinked at once on POSIX (its name stays visible in /proc/PID/maps, lsof:
+        # "coordnet-spill-… (deleted)"), deleted with its last handle on Windows; the mapping
+        # keeps its own handle, so the file lives exactly as long as the array
+        if os.name == "nt":  # pragma: no cover - Windows cannot unlink an open file
+            fh = tempfile.TemporaryFile(prefix="coordnet-spill-", suffix=".bin", dir=folder)
+        else:
+            fd, path = tempfile.mkstemp(prefix="coordnet-spill-", suffix=".bin", dir=folder)
+            fh = os.fdopen(fd, "r+b")
+            try:
+                os.unlink(path)
+            except OSError:
+                fh.close()
+                raise
     except OSError as e:
         raise OutputError(f"cannot write the temporary files of {what} in {folder} ({e.strerror}).",
                             hint="set COORDNET_TMPDIR to a writable folder with free space") from None
-    try:
-        os.unlink(path)
+    with fh:
         try:
-            os.posix_fallocate(fd, 0, size)
+            if hasattr(os, "posix_fallocate"):  # the space reserved (Linux, BSD)
+                os.posix_fallocate(fh.fileno(), 0, size)
+            else:  # macOS, Windows: a sparse file, its space taken as it is written
+                os.ftruncate(fh.fileno(), size)
         except OSError as e:
             raise OutputError(
                 f"not enough disk space in {folder} for {what} ({size / 1e9:.1f} GB needed: {e.strerror}).",
                 hint="free disk space there, or set COORDNET_TMPDIR to a folder with more") from None
-        buf = mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
-    finally:
-        os.close(fd)
+        buf = mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_WRITE)
     return np.frombuffer(buf, dtype=dt, count=int(n))

@@ -85,6 +85,16 @@ def test_spill_errors_name_the_folder_and_the_fix(monkeypatch, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_spill_without_posix_fallocate(monkeypatch, tmp_path):
+    # macOS and Windows have no posix_fallocate: the file is sized (sparse) instead
+    monkeypatch.setenv("COORDNET_TMPDIR", str(tmp_path))
+    monkeypatch.delattr(os, "posix_fallocate", raising=False)
+    a = _memory.spill_empty(1000, np.float64)
+    a[:] = np.arange(1000)
+    assert a.sum() == 499500.0 and a.flags.writeable
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
 def test_cgroup_limits(tmp_path):
     """The memory limit of a container or a Slurm job: cgroup v2 and v1 files."""
     proc = tmp_path / "cgroup"
