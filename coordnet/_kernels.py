@@ -21,7 +21,6 @@ transposition. *ACM Transactions on Mathematical Software*, 4(3), 250–269.
 
 from __future__ import annotations
 
-import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._memory import spill_empty, spill_wanted
+from ._memory import allocator
 from .errors import MissingDependencyError
 
 try:
@@ -136,12 +135,9 @@ def index_actions(acc: np.ndarray, obj: np.ndarray, t: np.ndarray, n_acc: int, n
                            z, z, t64, z, z, np.zeros(0, bool), np.zeros(n_obj, bool))
     pdt = np.int32 if n < 2**31 else np.int64
     adt, odt = (np.int32 if n_acc < 2**31 else np.int64), (np.int32 if n_obj < 2**31 else np.int64)
-    alloc: Callable[[int, Any], np.ndarray] = np.empty
-    nbytes = n * (2 * np.dtype(adt).itemsize + 2 * np.dtype(odt).itemsize + 16
-                  + 3 * np.dtype(pdt).itemsize + 1)
-    if spill_wanted(nbytes):  # too large to hold beside the analysis: on disk (_memory.py)
-        logging.getLogger("coordnet").info("index of %d actions (%.1f GB) spilled to disk", n, nbytes / 1e9)
-        alloc = lambda k, dt: spill_empty(k, dt, "the index of the actions")  # noqa: E731
+    # too large to hold beside the analysis: on disk (_memory.py)
+    alloc = allocator(n * (2 * np.dtype(adt).itemsize + 2 * np.dtype(odt).itemsize + 16
+                           + 3 * np.dtype(pdt).itemsize + 1), "the index of the actions")
     # by object (a counting sort on the codes), then by time within each object (ties, one
     # object at one time, in any order: same results)
     obj_ptr = np.zeros(n_obj + 1, dtype=np.int64)
@@ -587,12 +583,8 @@ def coaction_sweep(ix: ActionIndex, window_ms: int, n_acc: int, *, partners: np.
     m = int(off[-1])
     ev_dt = {c: np.dtype(dtypes[d] if isinstance(d, str) else d) for c, d in _EV}
     ed_dt = {c: np.dtype(dtypes[d] if isinstance(d, str) else d) for c, d in _ED}
-    alloc: Callable[[int, Any], np.ndarray] = np.empty
-    nbytes = m * sum(d.itemsize for d in (*ev_dt.values(), *ed_dt.values()))
-    if spill_wanted(nbytes):  # too large to hold beside the analysis: on disk (_memory.py)
-        logging.getLogger("coordnet").info(
-            "co-action network of %d evidence rows (%.1f GB) spilled to disk", m, nbytes / 1e9)
-        alloc = lambda k, dt: spill_empty(k, dt, "the co-action network")  # noqa: E731
+    alloc = allocator(m * sum(d.itemsize for d in (*ev_dt.values(), *ed_dt.values())),
+                      "the co-action network")
     ev = {c: alloc(m, dt) for c, dt in ev_dt.items()}
     ed = {c: alloc(m, dt) for c, dt in ed_dt.items()}
     ed_cnt = np.zeros(n_acc, dtype=np.int64)

@@ -187,6 +187,26 @@ def spill_wanted(nbytes: int) -> bool:
     return nbytes > SPILL_SHARE * memory_bytes()
 
 
+def allocator(nbytes: int, what: str) -> Callable[[int, Any], Any]:
+    """How to allocate the arrays of a table of ``nbytes`` in all: :func:`spill_empty`
+    (named ``what`` in errors) when :func:`spill_wanted` says so, else ``numpy.empty``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> allocator(100, "a table") is np.empty
+    True
+    """
+    import numpy as np
+
+    if not spill_wanted(nbytes):
+        return np.empty
+    import logging
+
+    logging.getLogger("coordnet").info("%s (%.1f GB) spilled to disk", what, nbytes / 1e9)
+    return lambda n, dtype: spill_empty(n, dtype, what)
+
+
 def spill_frame(df: Any, what: str = "a table") -> Any:
     """``df`` with its columns (numbers, times, categorical codes, Arrow text) copied to
     :func:`spill_empty` arrays when :func:`spill_wanted` says so of its size; ``df`` itself
