@@ -407,6 +407,33 @@ def test_csv_neutralising_by_first_byte_matches_neutralise_cells(large):
     assert _neutralise_arrow(plain) is plain  # nothing to neutralise: no copy
 
 
+def test_csv_written_in_slices_is_the_file_written_in_one_piece(tmp_path, monkeypatch):
+    """A CSV converted to text a few rows at a time has the bytes of one piece: the header
+    once, categories and hostile text in every slice, and times with milliseconds in every
+    row when a single time of the column (here in the last slice) is off a whole second."""
+    import coordnet.output as out
+
+    t = np.arange(10, dtype=np.int64) * 1000
+    t[-1] += 500
+    df = pd.DataFrame({
+        "account": pd.Categorical(["=a", "b", None, "c,d", 'e"f', "b", "=a", "g", "h", "b"]),
+        "text": pd.array(["+1", "ok", None, "-2", "x", "y", "@z", "w", "v", "u"], dtype="str"),
+        "time": pd.to_datetime(t, unit="ms", utc=True),
+        "whole": pd.to_datetime(t // 1000 * 1000, unit="ms", utc=True),
+        "n": np.arange(10), "ok": np.arange(10) % 2 == 0})
+    out.write_csv(df, tmp_path / "one.csv")
+    monkeypatch.setattr(out, "_CSV_ROWS", 3)
+    out.write_csv(df, tmp_path / "sliced.csv")
+    out.write_csv(df.iloc[:0], tmp_path / "empty.csv")
+    one = (tmp_path / "one.csv").read_bytes()
+    assert (tmp_path / "sliced.csv").read_bytes() == one
+    lines = one.decode().splitlines()
+    assert len(lines) == 11 and lines[0].count('"account"') == 1
+    assert lines[1].startswith('"\'=a","\'+1","1970-01-01T00:00:00.000Z","1970-01-01T00:00:00Z"')
+    assert lines[10].split(",")[2] == '"1970-01-01T00:00:09.500Z"'
+    assert (tmp_path / "empty.csv").read_text() == lines[0] + "\n"
+
+
 def test_categorical_and_text_columns_write_the_same_bytes(tmp_path):
     """The dictionary fast path (categorical account columns) and plain text give the same files,
     hostile names included (escaped in XML, neutralised in CSV)."""
