@@ -209,8 +209,9 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
            & actions["timestamp"].notna().to_numpy())
     if key == "target":
         sel &= s_all != o_all
-    s = s_all[sel].astype(np.int64)
-    o = o_all[sel].astype(np.int64)
+    cdt = np.int32 if max(n_acc, n_obj) < 2**31 else np.int64  # (codes: half the memory of int64)
+    s = s_all[sel].astype(cdt)
+    o = o_all[sel].astype(cdt)
     t = _ms(actions["timestamp"])[sel]
     del s_all, o_all, sel
     from ._kernels import index_actions, index_object_accounts, object_accounts, synchrony_counts
@@ -248,7 +249,7 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
     levels = [int(round(w * 1000)) for w in all_w]
     if config.engine == "spark":
         pk_a, pk_b, s_ab, counts, k_obj, n_coacting, n_tested = _spark_counts(
-            s, o, t, levels, n_obj, config)
+            s.astype(np.int64), o.astype(np.int64), t, levels, n_obj, config)
     else:
         if ix is None:
             ix = index_actions(s, o, t, n_acc, n_obj)
@@ -402,7 +403,7 @@ def _speed_q_codes(s: np.ndarray, o: np.ndarray, t: np.ndarray, n_acc_o: np.ndar
     in_pairs = np.zeros(max(int(s.max(initial=-1)), int(pa.max()), int(pb.max())) + 1, dtype=bool)
     in_pairs[pa] = in_pairs[pb] = True  # (a look-up table on the codes, not a hashed isin)
     m = in_pairs[s] & (n_acc_o[o] >= MIN_OBJECT_ACCOUNTS)
-    first = (pd.DataFrame({"s": s[m], "o": o[m], "t": t[m]})
+    first = (pd.DataFrame({"s": s[m].astype(np.int64), "o": o[m].astype(np.int64), "t": t[m]})
              .groupby(["s", "o"], sort=True)["t"].min().reset_index())
     fs, fo = first["s"].to_numpy(), first["o"].to_numpy()
     delay = pd.TimedeltaIndex((first["t"].to_numpy() - t0_o[fo]).astype("timedelta64[ms]"))
