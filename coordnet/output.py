@@ -153,12 +153,11 @@ def _per_value(col: Any, fn: Any) -> Any:
     """``fn`` applied to a column; a dictionary column (a pandas Categorical) has ``fn``
     applied to its distinct values only, then expanded: same values, far less work."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
     if pa.types.is_dictionary(col.type):
-        return pc.take(fn(col.dictionary), col.indices)
+        return _dictionary_slices(col, fn)(0, len(col))
     return fn(col)
 
 
@@ -249,7 +248,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 def _dictionary_slices(col: Any, fn: Any) -> Callable[[int, int], Any]:
     """For a dictionary column: ``fn`` of its distinct values, once, then a function of
-    ``(start, length)`` giving the values of that slice of rows (as :func:`_per_value`)."""
+    ``(start, length)`` giving the values of that slice of rows."""
     import pyarrow.compute as pc
 
     values = fn(col.dictionary)
