@@ -369,7 +369,9 @@ def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.Da
     t_ok = ts.notna().to_numpy()
     t_ms = _ms(ts)
     times_all = t_ms[t_ok] if not t_ok.all() else t_ms.copy()
-    times_all.sort()  # (in place: no second copy of every time)
+    from ._kernels import sort_inplace
+
+    sort_inplace(times_all)  # (in place: no second copy of every time)
     raw = ts.array.asi8 if isinstance(ts.array, pd.arrays.DatetimeArray) else t_ms
     # persistence over the resolution sweep: best Jaccard with any community of each run
     sweep = {g: runs.get(g) for g in SWEEP if g != config.resolution}

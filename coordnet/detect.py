@@ -57,6 +57,7 @@ political astroturfing across the world. *Scientific Reports*, 12, 4572.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -130,15 +131,22 @@ def bh_adjust(p: np.ndarray, m: int | None = None) -> np.ndarray:
 
 def _binom_sf(k: np.ndarray, n: np.ndarray, q: Any) -> np.ndarray:
     """``P(Binomial(n, q) ≥ k)``, in slices of a million (scipy's ``sf`` makes about ten
-    temporary arrays of its input's size)."""
+    temporary arrays of its input's size), on the thread pool (its special functions
+    release the GIL)."""
     from scipy.stats import binom
+
+    from ._kernels import _threads
 
     step = 1 << 20
     if len(k) <= step:
         return binom.sf(k - 1, n, q)
     out = np.empty(len(k))
-    for i in range(0, len(k), step):
+
+    def one(i: int) -> None:
         out[i:i + step] = binom.sf(k[i:i + step] - 1, n[i:i + step], q[i:i + step] if np.ndim(q) else q)
+
+    with ThreadPoolExecutor(_threads()) as pool:
+        list(pool.map(one, range(0, len(k), step)))
     return out
 
 
@@ -844,8 +852,6 @@ def validate_clusters(
     # each cluster draws from its own stream (seeded by the seed and the cluster id), so its
     # p-value depends neither on the other candidates nor on the order or thread it runs in
     if len(jobs) > 1 and _threads() > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(min(_threads(), len(jobs)), thread_name_prefix="coordnet-null") as pool:
             counts = list(pool.map(exceedances, jobs))
     else:

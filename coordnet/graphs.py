@@ -114,18 +114,20 @@ def _sort_keys(key: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
     in two packed passes, by their low bits and then stably by their high bits."""
     if not len(key):
         return key, rows
+    from ._kernels import sort_inplace
+
     rbits = max(int(rows.max()).bit_length(), 1)
     kbits = int(key.max()).bit_length()
     if kbits + rbits <= 63:
-        packed = np.sort((key << rbits) | rows)
+        packed = sort_inplace((key << rbits) | rows)
         return packed >> rbits, packed & ((1 << rbits) - 1)
     ibits = max((len(key) - 1).bit_length(), 1)
     room = 63 - ibits
     if key.min() >= 0 and kbits <= 2 * room:
         idx = np.arange(len(key), dtype=np.int64)
         mask = (1 << ibits) - 1
-        order = np.sort(((key & ((1 << room) - 1)) << ibits) | idx) & mask
-        order = order.take(np.sort((key.take(order) >> room << ibits) | idx) & mask)
+        order = sort_inplace(((key & ((1 << room) - 1)) << ibits) | idx) & mask
+        order = order.take(sort_inplace((key.take(order) >> room << ibits) | idx) & mask)
         return key.take(order), rows.take(order)
     order = np.argsort(key, kind="stable")
     return key[order], rows[order]

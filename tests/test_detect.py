@@ -492,3 +492,15 @@ def test_synchrony_counts_equal_the_sql_and_brute_force(seed):
     assert list(zip(c.a.tolist(), c.b.tolist())) == cands
     assert c.k.tolist() == [k[p] for p in cands] and c.s.tolist() == [len(shared[p]) for p in cands]
     assert c.n_coacting == len(k) and n_tested == sum(len(v) >= 2 for v in shared.values())
+
+
+def test_binomial_tail_in_threaded_slices_is_scipys():
+    """Past a million pairs the binomial tails are computed in slices on the thread pool:
+    every value is scipy's, in its place (a common q and a q per pair)."""
+    rng = np.random.default_rng(5)
+    n = (1 << 21) + 12_345  # three slices, the last one short
+    s = rng.integers(1, 400, n)
+    k = rng.integers(0, 400, n) % (s + 1)
+    q = rng.uniform(1e-4, 0.5, n)
+    assert np.array_equal(detect._binom_sf(k, s, 0.03), binom.sf(k - 1, s, 0.03))
+    assert np.array_equal(detect._binom_sf(k, s, q), binom.sf(k - 1, s, q))

@@ -425,6 +425,29 @@ def test_code_sort_fallback_when_keys_do_not_pack(monkeypatch):
     assert two[0].tolist() == wide[order].tolist() and two[1].tolist() == rows[order].tolist()
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32", "datetime64[ms]"])
+def test_two_thread_sort_is_numpys_sort(dtype, monkeypatch):
+    """sort_inplace (halves sorted on two threads, then merged) gives numpy's order, with
+    ties, negatives, odd lengths and arrays too small to split; _sort_keys on it still
+    orders ties by row."""
+    from coordnet import _kernels
+
+    monkeypatch.setattr(_kernels, "_MIN_PARALLEL_SORT", 8)
+    monkeypatch.setattr(_kernels, "_threads", lambda: 2)
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 7, 8, 9, 1001, 40_000):
+        for hi in (3, 2**30):  # many ties; few ties
+            x = rng.integers(-hi, hi, n).astype(dtype)
+            got = x.copy()
+            assert _kernels.sort_inplace(got) is got
+            assert got.tobytes() == np.sort(x).tobytes(), (n, hi)
+    rows = np.flatnonzero(rng.random(80_000) < 0.5)  # ascending row numbers, gaps
+    keys = rng.integers(0, 50, len(rows)).astype(np.int64)
+    k, r = G._sort_keys(keys, rows)
+    order = np.argsort(keys, kind="stable")
+    assert k.tolist() == keys[order].tolist() and r.tolist() == rows[order].tolist()
+
+
 def test_account_table_from_edges_equals_row_sums_with_huge_weights():
     """build_graphs sums the account table over the amplification edges (integer weights);
     weights too large for exact float sums take the integer path: same table."""
