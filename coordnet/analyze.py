@@ -7,6 +7,7 @@ The stages are pure: :func:`analyze` takes a DataFrame and returns a :class:`Res
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -221,9 +222,13 @@ def analyze(
 def _analyze(actions: pd.DataFrame, config: Config, step: Callable[..., None],
              progress: ProgressCallback | None) -> Result:
     step("graphs", 0)
-    # the actions sorted once for both pair sweeps (co-action network, synchrony test)
-    shared = _shared_index(_encoded(actions), config)
-    graphs = build_graphs(actions, config, progress=progress, _index=shared)
+    # the actions sorted once for both pair sweeps (co-action network, synchrony test), on a
+    # second thread while the amplification graph is summed (each keeps about one core
+    # busy); the co-action sweep waits for it
+    with ThreadPoolExecutor(1, thread_name_prefix="coordnet-index") as pool:
+        pending = pool.submit(_shared_index, _encoded(actions), config)
+        graphs = build_graphs(actions, config, progress=progress, _index=pending)
+        shared = pending.result()
     step("synchrony tests", 1)
     holder, shared = [shared], None  # (freed by synchrony_pairs after its counts)
     sync, info = synchrony_pairs(actions, config, progress=progress, _index=holder)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Callable, Literal, Sequence
 
@@ -456,6 +457,8 @@ def coaction(
     engine = cfg.engine if engine is None else Config(engine=engine).engine
     spark_master = cfg.spark_master if spark_master is None else spark_master
     acc_code, obj_code, t, acc, obj, key, n = _coaction_selection(actions, window, types, key)
+    if isinstance(_index, Future):  # (being built on another thread)
+        _index = _index.result()
     if n < 2:
         return _empty_coaction(window, key, types, n)
 
