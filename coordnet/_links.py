@@ -542,3 +542,69 @@ def rows_with_repeats(pick: np.ndarray, rows: np.ndarray, pool: int, state: dict
     dest = out if copy else np.zeros((0, 0), pick.dtype)
     bad, state["stamp"] = _rows_with_repeats(pick, rows, seen, state["stamp"], dest, copy)
     return bad
+
+
+@_njit
+def _peel(ptr, nbr, k, alive):
+    """Remove, repeatedly, the nodes with fewer than ``k`` neighbours left (``ptr, nbr``:
+    distinct neighbours of each node, both directions); ``alive`` ends as the k-core."""
+    n = len(ptr) - 1
+    deg = np.empty(n, np.int64)
+    stack = np.empty(n, np.int64)
+    top = 0
+    for v in range(n):
+        deg[v] = ptr[v + 1] - ptr[v]
+        if deg[v] < k:
+            alive[v] = False
+            stack[top] = v
+            top += 1
+    while top > 0:
+        top -= 1
+        v = stack[top]
+        for p in range(ptr[v], ptr[v + 1]):
+            u = nbr[p]
+            if alive[u]:
+                deg[u] -= 1
+                if deg[u] < k:  # (crosses below k once: pushed once)
+                    alive[u] = False
+                    stack[top] = u
+                    top += 1
+
+
+def k_core(a: np.ndarray, b: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Whether each of the nodes ``0..n-1`` is in the ``k``-core of the simple undirected
+    graph of the edges ``a[i]–b[i]`` (repeated edges count once, self-loops not at all):
+    the nodes left after those with fewer than ``k`` neighbours are removed, repeatedly
+    (Batagelj & Zaveršnik 2003; ``igraph``'s ``coreness() >= k``).
+
+    >>> k_core(np.array([0, 0, 1, 2, 3, 3]), np.array([1, 2, 2, 3, 4, 3]), 5, 2).tolist()
+    [True, True, True, False, False]
+    """
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ok = a != b
+    key = np.minimum(a[ok], b[ok]) * n + np.maximum(a[ok], b[ok])
+    key.sort()
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key  # each edge once
+    alive = np.ones(n, dtype=bool)
+    _k_core(key // n, key % n, n, int(k), alive)
+    return alive
+
+
+@_njit
+def _k_core(lo, hi, n, k, alive):
+    """:func:`_peel` of the graph of the distinct edges ``lo[i]–hi[i]``."""
+    ptr = np.zeros(n + 1, np.int64)
+    for i in range(len(lo)):
+        ptr[lo[i] + 1] += 1
+        ptr[hi[i] + 1] += 1
+    for v in range(n):
+        ptr[v + 1] += ptr[v]
+    pos = ptr[:-1].copy()
+    nbr = np.empty(ptr[n], np.int64)
+    for i in range(len(lo)):
+        nbr[pos[lo[i]]] = hi[i]
+        pos[lo[i]] += 1
+        nbr[pos[hi[i]]] = lo[i]
+        pos[hi[i]] += 1
+    _peel(ptr, nbr, k, alive)

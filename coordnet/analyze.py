@@ -230,6 +230,7 @@ def _analyze(actions: pd.DataFrame, config: Config, step: Callable[..., None],
         graphs = build_graphs(actions, config, progress=progress, _index=pending)
         shared = pending.result()
     step("synchrony tests", 1)
+    _import_in_background("igraph")  # (needed by the clustering; imported while the counts run)
     holder, shared = [shared], None  # (freed by synchrony_pairs after its counts)
     sync, info = synchrony_pairs(actions, config, progress=progress, _index=holder)
     step("amplification tests", 2)
@@ -246,6 +247,25 @@ def _analyze(actions: pd.DataFrame, config: Config, step: Callable[..., None],
     # the sweep's partitions are waited for only when the persistence needs them
     with _Clusterings(core, [config.resolution, *SWEEP], config.seed) as runs:
         return _clusters(actions, config, graphs, sync, info, amp, sig_t, sig_r, union, t_codes, runs, step)
+
+
+def _import_in_background(name: str) -> None:
+    """Import a module on a daemon thread (an import that fails is left to the code that
+    needs it, which says what to install)."""
+    import importlib
+    import sys
+    import threading
+
+    if name in sys.modules:
+        return
+
+    def load() -> None:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - reported where the module is used
+            pass
+
+    threading.Thread(target=load, name="coordnet-import", daemon=True).start()
 
 
 def _clusters(actions: pd.DataFrame, config: Config, graphs: Graphs, sync: pd.DataFrame, info: dict[str, Any],

@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from ._leiden import LeidenRuns
-from ._links import Links, lookup, member_pairs, min_by, rows_with_repeats, slack
+from ._links import Links, k_core, lookup, member_pairs, min_by, rows_with_repeats, slack
 from .config import Config
 from .errors import InputError, MissingDependencyError, require_columns
 from .io import ensure_encoded as _encoded
@@ -550,8 +550,7 @@ def cluster_core(edges: pd.DataFrame, *, resolution: float, min_size: int) -> pd
     if edges.empty or k <= 1:  # every account with a link is in the 1-core
         return edges
     a, b, names = _node_codes(edges)
-    g = _graph(a, b, len(names))
-    core = np.asarray(g.coreness()) >= k
+    core = k_core(a, b, len(names), k)
     return edges.loc[core[a] & core[b]]
 
 

@@ -504,3 +504,22 @@ def test_binomial_tail_in_threaded_slices_is_scipys():
     q = rng.uniform(1e-4, 0.5, n)
     assert np.array_equal(detect._binom_sf(k, s, 0.03), binom.sf(k - 1, s, 0.03))
     assert np.array_equal(detect._binom_sf(k, s, q), binom.sf(k - 1, s, q))
+
+
+def test_k_core_is_igraphs_coreness():
+    """The compiled k-core (peeling) keeps exactly the nodes of igraph's coreness ≥ k on
+    random multigraphs with repeated edges, both orientations and self-loops."""
+    import igraph as ig
+
+    from coordnet._links import k_core
+
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(1, 50))
+        m = int(rng.integers(0, 160))
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        g = ig.Graph(n=n, edges=list(zip(a.tolist(), b.tolist())))
+        g.simplify()
+        core = np.asarray(g.coreness())
+        for k in range(6):
+            assert k_core(a, b, n, k).tolist() == (core >= k).tolist()
