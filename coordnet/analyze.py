@@ -229,6 +229,7 @@ def _analyze(actions: pd.DataFrame, config: Config, step: Callable[..., None],
         pending = pool.submit(_shared_index, _encoded(actions), config)
         graphs = build_graphs(actions, config, progress=progress, _index=pending)
         shared = pending.result()
+    del pending  # (the future holds the index too: it is freed after the synchrony counts)
     step("synchrony tests", 1)
     _import_in_background("igraph")  # (needed by the clustering; imported while the counts run)
     holder, shared = [shared], None  # (freed by synchrony_pairs after its counts)
