@@ -774,12 +774,14 @@ def _clean_codes(col: Any, sort: bool = False) -> tuple[Any, ...]:
 
 
 def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
-                     notes: list[str]) -> tuple[dict[str, Any], _Reasons]:
+                     notes: list[str], then: Callable[[], Any] | None = None
+                     ) -> tuple[dict[str, Any], _Reasons]:
     """:func:`_normalise` of a pyarrow table of string columns: canonical columns (source,
     target and object_id as (codes, dictionary), id as (pyarrow text, may repeat),
     timestamp as unix ms, ``text``: a function giving a field's clean text again) and
     reject reasons. The columns are worked on in parallel
-    (pyarrow and numpy release the GIL)."""
+    (pyarrow and numpy release the GIL); ``then`` (the input's hash, say) is started by the
+    first worker that has no column left."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -799,6 +801,8 @@ def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
             elif f in ("source", "target", "object_id"):
                 jobs[f] = pool.submit(_clean_codes, table.column(mapping[f]) if f in mapping
                                       else none, f == "object_id")
+        if then is not None:  # run by the first worker left without a column
+            pool.submit(then)
         got = {f: job.result() for f, job in jobs.items()}
 
     out["source"] = got["source"]
@@ -1082,7 +1086,8 @@ def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: _Background
         arrow = not isinstance(raw, pd.DataFrame)
         if arrow:
             n_raw = raw.num_rows
-            cols, why = _normalise_arrow(raw, mapping, default_type, notes)
+            cols, why = _normalise_arrow(raw, mapping, default_type, notes,
+                                         then=sha256.start if sha256 is not None else None)
         else:
             raw = raw.reset_index(drop=True)
             n_raw = len(raw)
