@@ -1542,11 +1542,12 @@ class _Groups:
         self.member_codes = codes
         self.member_index = flat
         # the members' own actions, grouped, in row order inside each group
-        self.src = _codes(acts["source"]).astype(np.int64)
-        lab = self.lut[self.src]
+        src = _codes(acts["source"])
+        lab = self.lut[src]  # (code −1 → the last slot, −1)
         pos = np.flatnonzero(lab >= 0)
         self.rows = pos[np.argsort(lab[pos], kind="stable")]
         self.row_lab = lab[self.rows]
+        self.row_src = src[self.rows].astype(np.int64)  # the members' codes, row by row
         self.bounds = self.bounds_of(self.row_lab)
 
     def bounds_of(self, lab: np.ndarray) -> np.ndarray:
@@ -1671,9 +1672,9 @@ def _cluster_statistics_many(acts: pd.DataFrame, amplification: pd.DataFrame, li
     dl, dv = dl[o], dv[o]
     db = g.bounds_of(dl)
     # member pairs co-sharing an object: distinct (cluster, object, member), m per object
-    obj = _codes(acts["object_id"]).astype(np.int64)[rows]
+    obj = _codes(acts["object_id"])[rows].astype(np.int64)
     has = obj >= 0
-    lo, oo, so = lab[has], obj[has], g.src[rows][has]
+    lo, oo, so = lab[has], obj[has], g.row_src[has]
     o = np.lexsort((so, oo, lo))
     lo, oo, so = lo[o], oo[o], so[o]
     new = _run_starts(lo, oo, so)
