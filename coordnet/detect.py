@@ -196,7 +196,7 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
     >>> int(pairs["significant"].sum()), sorted(info["q"])
     (0, [10.0, 60.0, 300.0, 1800.0])
     """
-    from .graphs import _check_actions
+    from .graphs import _check_actions, _type_codes
 
     config = config or Config()
     if isinstance(_index, list):  # handed over: released here once the counts are done
@@ -206,15 +206,17 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
     actions = _encoded(actions)
     names = actions["source"].cat.categories
     n_acc = len(names)
-    o_all = actions["object_id"].cat.codes.to_numpy()
+    o_all = _codes(actions["object_id"])
     key = "object_id" if (o_all >= 0).any() else "target"
     if key == "target":  # no post ids: "the same object" is the same amplified account
-        o_all, n_obj = actions["target"].cat.codes.to_numpy(), n_acc
+        o_all, n_obj = _codes(actions["target"]), n_acc
     else:
         n_obj = len(actions["object_id"].cat.categories)
-    s_all = actions["source"].cat.codes.to_numpy()
-    sel = (actions["type"].isin(config.action_types).to_numpy() & (o_all >= 0)
-           & actions["timestamp"].notna().to_numpy())
+    s_all = _codes(actions["source"])
+    type_code, type_names = _type_codes(actions["type"])  # (on the codes: no string per row)
+    sel = (np.isin(type_code, [k for k, x in enumerate(type_names) if x in config.action_types])
+           & (o_all >= 0) & actions["timestamp"].notna().to_numpy())
+    del type_code
     if key == "target":
         sel &= s_all != o_all
     cdt = np.int32 if max(n_acc, n_obj) < 2**31 else np.int64  # (codes: half the memory of int64)
@@ -235,10 +237,12 @@ def synchrony_pairs(actions: pd.DataFrame, config: Config | None = None, *,
     info: dict[str, Any] = {"objects_skipped": int(viral.sum()), "n_objects": int((n_acc_o > 0).sum()),
                             "object_key": key}
     if viral.any():
-        keep = ~viral[o]
-        s, o, t = s[keep], o[keep], t[keep]
+        if ix is None:  # (the shared index skips them instead; what follows ignores the
+            # objects left without accounts)
+            keep = ~viral[o]
+            s, o, t = s[keep], o[keep], t[keep]
+            del keep
         n_acc_o = np.where(viral, 0, n_acc_o)
-        del keep
     total_coshares = float((n_acc_o * (n_acc_o - 1) / 2).sum())
     acc_dtype = actions["source"].dtype  # the accounts' categorical (all sorted names)
     empty = pd.DataFrame({"account_a": pd.Series(dtype=acc_dtype), "account_b": pd.Series(dtype=acc_dtype),
