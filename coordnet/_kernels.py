@@ -303,14 +303,14 @@ def sort_inplace(x: np.ndarray) -> np.ndarray:
     [1, 1, 2, 3]
     """
     n = len(x)
-    if n < _MIN_PARALLEL_SORT or _threads() < 2 or x.dtype.kind not in "iuM":
+    # integers only: numpy sorts NaN and NaT last, which a plain comparison would not
+    if n < _MIN_PARALLEL_SORT or _threads() < 2 or x.dtype.kind not in "iu":
         x.sort()
         return x
     mid = n // 2
     with ThreadPoolExecutor(2) as pool:  # (numpy's sort releases the GIL)
         list(pool.map(lambda part: part.sort(), (x[:mid], x[mid:])))
-    v = x.view(np.int64) if x.dtype.kind == "M" else x
-    _merge_halves(v, mid, np.empty(mid, v.dtype))
+    _merge_halves(x, mid, np.empty(mid, x.dtype))
     return x
 
 
