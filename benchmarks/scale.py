@@ -21,7 +21,9 @@ subprocess so that peak memory (``ru_maxrss`` of the child) is per run:
   precision and recall of the flagged accounts (written beside each file by gen.py),
   the highest resident memory sampled (every 50 ms) during each stage, and the highest
   anonymous memory (resident memory less the pages of files mapped in memory: the tables
-  that an analysis too large for the memory spills to disk). With ``--cgroup-limit`` the
+  that an analysis too large for the memory spills to disk), and where the CPU goes: user
+  and system seconds and page faults of the process ("CPU s" in the table: the process
+  alone), and the seconds of its worker processes (the Leiden runs). With ``--cgroup-limit`` the
   analysis runs in a memory control group of that size (page cache included), as in a
   container or a Slurm job.
 
@@ -95,7 +97,10 @@ print(json.dumps({"precision": pr[0], "recall": pr[1], "import": t1 - t0, "total
                   "flagged": run.summary["detection"]["flagged_clusters"], "stage_peak_mb": peak,
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "anon_mb": anon[0], "spilled": analysis_spills(run.read.rows_kept),
-                  "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}))
+                  "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
+                  "sys_s": resource.getrusage(resource.RUSAGE_SELF).ru_stime,
+                  "minflt": resource.getrusage(resource.RUSAGE_SELF).ru_minflt,
+                  "children_cpu_s": sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])}))
 """
 
 JOIN = r"""
@@ -412,7 +417,9 @@ def main(argv: list[str] | None = None) -> int:
             rec = {"actions": res["rows"], "csv_mb": round(mb, 1), "pyarrow_read_s": round(fl, 3),
                    "pyarrow_read_again_s": round(res["floor_again"], 3),
                    "stages_s": {k: round(v, 3) for k, v in st.items()}, "total_s": round(res["total"], 3),
-                   "cpu_s": round(res.get("cpu_s", 0), 1), "peak_mb": round(res["maxrss_mb"]),
+                   "cpu_s": round(res.get("cpu_s", 0), 1), "sys_s": round(res.get("sys_s", 0), 1),
+                   "page_faults": res.get("minflt"), "workers_cpu_s": round(res.get("children_cpu_s", 0), 1),
+                   "peak_mb": round(res["maxrss_mb"]),
                    "anon_peak_mb": round(res.get("anon_mb", 0)), "spilled": res.get("spilled"),
                    "cgroup": res.get("cgroup"),
                    "stage_peak_mb": {k: round(v) for k, v in stage_peaks(res.get("stage_peak_mb", {})).items()},
@@ -437,6 +444,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{res['total']:>7.2f} {res['total'] / fl:>7.1f} {res.get('cpu_s', 0):>7.1f} "
               f"{res['maxrss_mb']:>8.0f} "
               f"{res['coaction_edges']:>9,} {_pct(res.get('precision'))} {_pct(res.get('recall'))}")
+    for size, mb, fl, st, res in rows:  # where the CPU goes (the "CPU s" column: the process only)
+        if "sys_s" in res:
+            print(f"{res['rows']:>12,} actions: CPU {res['cpu_s'] - res['sys_s']:.1f} s user + "
+                  f"{res['sys_s']:.1f} s system in the process ({res['minflt'] / 1e6:.2f} million page "
+                  f"faults), {res['children_cpu_s']:.1f} s in its worker processes (Leiden): "
+                  f"{res['cpu_s'] + res['children_cpu_s']:.1f} CPU s in all, "
+                  f"{(res['cpu_s'] + res['children_cpu_s']) / res['total']:.2f} cores on average")
     for size, mb, fl, st, res in rows:
         cg = res.get("cgroup")
         print(f"{res['rows']:>12,} actions: peak anonymous memory {res.get('anon_mb', 0):.0f} MB "
