@@ -1,7 +1,7 @@
 """Draw docs/img/scaling.png from the figures ``scale.py --save`` wrote.
 
 ``python benchmarks/curve.py benchmarks/results/*.json`` (default: every JSON file in
-``benchmarks/results/``): total wall time of ``coordnet analyze --no-figures``, its
+``benchmarks/results/``, not its ``reruns/`` folder): total wall time of ``coordnet analyze --no-figures``, its
 stages, and the pyarrow read of the same CSV (the floor), against the number of
 actions, on log-log axes. Where a size was measured more than once, the last file wins.
 """
