@@ -246,7 +246,7 @@ def _analyze(actions: pd.DataFrame, config: Config, step: Callable[..., None],
     core = cluster_core(union, resolution=config.resolution, min_size=config.min_cluster_size)
     # every Leiden run (γ, then the sweep) starts now, in worker processes on a large core;
     # the sweep's partitions are waited for only when the persistence needs them
-    with _Clusterings(core, [config.resolution, *SWEEP], config.seed) as runs:
+    with _Clusterings(core, [config.resolution, *SWEEP], config.seed, config.leiden_runs) as runs:
         return _clusters(actions, config, graphs, sync, info, amp, sig_t, sig_r, union, t_codes, runs, step)
 
 

@@ -58,6 +58,9 @@ class Config:
         Objects with more distinct accounts than this are left out of layer T.
     resolution : float
         Leiden–CPM γ.
+    leiden_runs : int
+        Leiden runs to convergence per resolution, seeded ``seed``, ``seed`` + 1, …; the
+        partition of highest CPM quality is kept.
     min_cluster_size : int
         Least number of amplifiers in a flagged cluster.
     alpha_cluster : float
@@ -111,6 +114,11 @@ class Config:
                                     "virality) are left out of the synchrony test.", stage="detect")
     resolution: float = _opt(0.5, "Leiden-CPM resolution: least internal density of significant "
                              "links in a cluster (0 to 1).", metavar="GAMMA", stage="detect")
+    leiden_runs: int = _opt(3, "Leiden runs per resolution (seeds --seed, --seed + 1, ...); the "
+                            "partition of highest CPM quality is kept. One run is a local optimum "
+                            "that depends on the order accounts are visited in; more runs make "
+                            "the clusters less dependent on it, fewer are faster.", metavar="N",
+                            stage="detect")
     min_cluster_size: int = _opt(4, "Least number of amplifier accounts for a cluster to be "
                                  "flagged.", stage="detect")
     alpha_cluster: float = _opt(0.01, "Largest cluster p-value (Bonferroni over candidate clusters) "
@@ -200,7 +208,7 @@ class Config:
             if not lo < v <= hi:
                 raise ConfigError(f"{name} must be in ({lo}, {hi}], got {v!r}.")
             object.__setattr__(self, name, v)
-        for name, lo in (("min_repeat", 1), ("max_object_accounts", 2), ("min_cluster_size", 2),
+        for name, lo in (("min_repeat", 1), ("max_object_accounts", 2), ("leiden_runs", 1), ("min_cluster_size", 2),
                          ("n_null", 10), ("null_stop", 0), ("gephi_max_edges", 0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:

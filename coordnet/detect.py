@@ -66,7 +66,7 @@ import pandas as pd
 from ._leiden import LeidenRuns
 from ._links import Links, k_core, lookup, member_pairs, min_by, rows_with_repeats, slack
 from .config import Config
-from .errors import InputError, MissingDependencyError, require_columns
+from .errors import ConfigError, InputError, MissingDependencyError, require_columns
 from .io import ensure_encoded as _encoded
 from .io import time_ms as _ms
 from ._memory import heavy
@@ -591,18 +591,16 @@ def _graph(a: np.ndarray, b: np.ndarray, n: int) -> Any:
     return g
 
 
-_LEIDEN_RUNS = 3
-
-
-def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.DataFrame:
+def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int,
+                  n_runs: int | None = None) -> pd.DataFrame:
     """Leiden–CPM communities of an undirected, unweighted edge list.
 
-    Leiden (igraph's C implementation) is run to convergence three times, with the seeds
-    ``seed``, ``seed + 1`` and ``seed + 2``; the partition of highest CPM quality is kept
-    (the first one on a tie). One run is a local optimum that depends on the order in which
-    accounts are visited; the best of three is less sensitive to it. On a large graph the
-    runs are done at once in worker processes (the same partitions: each run is seeded on
-    its own).
+    Leiden (igraph's C implementation) is run to convergence ``n_runs`` times (three by
+    default), with the seeds ``seed``, ``seed + 1``, …; the partition of highest CPM
+    quality is kept (the first one on a tie). One run is a local optimum that depends on
+    the order in which accounts are visited; the best of several is less sensitive to it.
+    On a large graph the runs are done at once in worker processes (the same partitions:
+    each run is seeded on its own).
 
     Parameters
     ----------
@@ -612,6 +610,8 @@ def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.Da
         CPM γ: a community's internal density must exceed γ.
     seed : int
         Seed of the first run.
+    n_runs : int, optional
+        Runs to convergence; default :attr:`Config.leiden_runs <coordnet.Config>` (3).
 
     Returns
     -------
@@ -629,7 +629,7 @@ def find_clusters(edges: pd.DataFrame, *, resolution: float, seed: int) -> pd.Da
     [['a', 'b', 'c'], ['d', 'e', 'f']]
     """
     require_columns(edges, "edges", *_PAIRS)
-    with _Clusterings(edges, [resolution], seed) as runs:
+    with _Clusterings(edges, [resolution], seed, n_runs) as runs:
         return runs.get(resolution)
 
 
@@ -639,7 +639,13 @@ class _Clusterings:
     only, so that the work on one partition can start while the others are computed. Use
     as a context manager (workers still running are stopped on leaving)."""
 
-    def __init__(self, edges: pd.DataFrame, resolutions: list[float], seed: int) -> None:
+    def __init__(self, edges: pd.DataFrame, resolutions: list[float], seed: int,
+                 n_runs: int | None = None) -> None:
+        if n_runs is None:
+            n_runs = Config().leiden_runs
+        if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
+            raise ConfigError(f"n_runs (leiden_runs) must be a whole number ≥ 1, got {n_runs!r}.")
+        self.n_runs = int(n_runs)
         try:
             import igraph  # noqa: F401
         except ImportError:  # pragma: no cover - a dependency
@@ -653,7 +659,7 @@ class _Clusterings:
             return
         a, b, self.names, self._cats = _node_categories(edges)
         g = _graph(a, b, len(self.names))
-        self.runs = LeidenRuns(g, [(float(res), seed + r) for res in self.resolutions for r in range(_LEIDEN_RUNS)])
+        self.runs = LeidenRuns(g, [(float(res), seed + r) for res in self.resolutions for r in range(self.n_runs)])
 
     def get(self, resolution: float) -> pd.DataFrame:
         """The communities at ``resolution`` (one of those given)."""
@@ -664,9 +670,9 @@ class _Clusterings:
     def _membership(self, resolution: float) -> np.ndarray:
         if resolution not in self._best:
             assert self.runs is not None
-            j = self.resolutions.index(resolution) * _LEIDEN_RUNS
+            j = self.resolutions.index(resolution) * self.n_runs
             best = None
-            for r in range(_LEIDEN_RUNS):  # the highest quality, the first one on a tie
+            for r in range(self.n_runs):  # the highest quality, the first one on a tie
                 memb, q = self.runs.result(j + r)
                 if best is None or q > best[1]:
                     best = (memb, q)

@@ -124,6 +124,56 @@ def _planted_graph(seed, n=3000, groups=40):
     return pd.DataFrame({"account_a": [f"u{x:05d}" for x in e[:, 0]], "account_b": [f"u{x:05d}" for x in e[:, 1]]})
 
 
+def _cpm_quality_x2(edges, part, gamma):
+    """Twice the CPM quality of a partition, by hand: Σ over communities of 2·(links
+    inside) − γ·n(n − 1) (accounts alone in their community count 0)."""
+    c = dict(zip(part["account"], part["community"]))
+    a, b = edges["account_a"].map(c), edges["account_b"].map(c)
+    inside = int(((a == b) & a.notna()).sum())
+    n = part.groupby("community").size()
+    return 2 * inside - gamma * float((n * (n - 1)).sum())
+
+
+def test_find_clusters_keeps_the_best_of_n_runs():
+    # five single runs (seeds 10..14) end in five different local optima; the best of the
+    # first n is the one of highest CPM quality
+    df = _planted_graph(0, n=600, groups=15)
+    single = [detect.find_clusters(df, resolution=0.3, seed=10 + i, n_runs=1) for i in range(5)]
+    q = [_cpm_quality_x2(df, p, 0.3) for p in single]
+    assert len({p.to_csv() for p in single}) == 5
+    picked = set()
+    for n in (1, 2, 3, 5):
+        best = int(np.argmax(q[:n]))  # (the first one on a tie, as find_clusters)
+        picked.add(best)
+        pd.testing.assert_frame_equal(detect.find_clusters(df, resolution=0.3, seed=10, n_runs=n),
+                                      single[best], check_exact=True)
+    assert len(picked) >= 3  # the case tells the runs apart
+    pd.testing.assert_frame_equal(detect.find_clusters(df, resolution=0.3, seed=10),
+                                  detect.find_clusters(df, resolution=0.3, seed=10, n_runs=3))
+    with pytest.raises(coordnet.ConfigError, match="n_runs"):
+        detect.find_clusters(df, resolution=0.3, seed=10, n_runs=0)
+
+
+def test_analyze_runs_leiden_config_leiden_runs_times_per_resolution(monkeypatch):
+    started = []
+    real = detect.LeidenRuns
+
+    def spy(g, runs, *a, **k):
+        started.append(list(runs))
+        return real(g, runs, *a, **k)
+
+    monkeypatch.setattr(detect, "LeidenRuns", spy)
+    acts_ = coordnet.read_actions(coordnet.datasets.campaign_path()).actions
+    for k in (1, 2):
+        started.clear()
+        coordnet.analyze(acts_, coordnet.Config(leiden_runs=k, seed=5))
+        assert len(started) == 1
+        res = sorted({r for r, _ in started[0]})
+        assert sorted(started[0]) == sorted((r, 5 + i) for r in res for i in range(k))
+    with pytest.raises(coordnet.ConfigError, match="leiden_runs"):
+        coordnet.Config(leiden_runs=0)
+
+
 def test_leiden_runs_in_worker_processes_give_the_same_partitions(monkeypatch):
     from coordnet import _leiden
 
