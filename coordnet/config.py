@@ -27,6 +27,11 @@ def _opt(default: Any, help: str, *, cli: bool = True, metavar: str | None = Non
                                             "stage": stage, "choices": choices})
 
 
+def _default(name: str) -> Any:
+    """The default of the field ``name`` of :class:`Config`."""
+    return Config.__dataclass_fields__[name].default
+
+
 #: The engines of the heavy relational steps (all give identical results).
 ENGINES: tuple[str, ...] = ("duckdb", "numpy", "spark")
 
@@ -206,13 +211,17 @@ class Config:
             except (TypeError, ValueError):
                 raise ConfigError(f"{name} must be a number, got {v!r}.") from None
             if not lo < v <= hi:
-                raise ConfigError(f"{name} must be in ({lo}, {hi}], got {v!r}.")
+                raise ConfigError(f"{name} must be in ({lo}, {hi}], got {v!r}.",
+                                  hint=f"use --{name.replace('_', '-')} with a number above {lo}, at "
+                                       f"most {hi} (default {_default(name)})")
             object.__setattr__(self, name, v)
         for name, lo in (("min_repeat", 1), ("max_object_accounts", 2), ("leiden_runs", 1), ("min_cluster_size", 2),
                          ("n_null", 10), ("null_stop", 0), ("gephi_max_edges", 0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-                raise ConfigError(f"{name} must be a whole number ≥ {lo}, got {v!r}.")
+                raise ConfigError(f"{name} must be a whole number ≥ {lo}, got {v!r}.",
+                                  hint=f"use --{name.replace('_', '-')} with a whole number ≥ {lo} "
+                                       f"(default {_default(name)})")
             object.__setattr__(self, name, int(v))
 
     def replace(self, **changes: Any) -> "Config":

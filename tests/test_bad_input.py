@@ -329,3 +329,23 @@ def test_detection_functions_name_the_columns_a_table_lacks(fn):
     assert "column" in str(e.value)
     with pytest.raises(coordnet.InputError, match="must be a pandas DataFrame"):
         detect.find_clusters([("a", "b")], resolution=0.5, seed=1)
+
+
+@pytest.mark.parametrize("option, value, says", [
+    ("--leiden-runs", "0", "leiden_runs must be a whole number ≥ 1, got 0."),
+    ("--n-null", "3", "n_null must be a whole number ≥ 10, got 3."),
+    ("--alpha", "2", "alpha must be in (0, 1], got 2.0."),
+    ("--resolution", "0", "resolution must be in (0, 1], got 0.0."),
+])
+def test_out_of_range_parameter_names_its_option_and_default(tmp_path, option, value, says):
+    from coordnet.config import Config
+
+    p = make(tmp_path, "g.csv", GOOD)
+    r = run("analyze", p, "-o", tmp_path / "o", option, value)
+    assert r.exit_code == 1, r.output
+    field = option[2:].replace("-", "_")
+    default = getattr(Config(), field)
+    assert f"Error: {says}" in r.output
+    assert f"Fix: use {option} with a " in r.output and f"(default {default})" in r.output
+    assert "Traceback" not in r.output
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
