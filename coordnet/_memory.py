@@ -15,14 +15,14 @@ benchmark machine (a virtual machine whose memory is backed lazily by its host, 
 memory new to a process is slow to touch): the 10M analysis took 29.0-32.2 s (median 30.8)
 against 31.5-33.5 s (median 32.7) run alternately, with a quarter to a third less system
 time and lower peaks, although with more page faults (``docs/scaling.md``, *The
-allocator*). Arrow's default pool is restored when
-the outermost heavy stage ends (buffers are freed to the pool they came from); an
-``ARROW_DEFAULT_MEMORY_POOL`` set in the environment is the user's choice and is kept.
+allocator*). Arrow's default pool is restored when the outermost heavy stage ends (buffers
+are freed to the pool they came from); an ``ARROW_DEFAULT_MEMORY_POOL`` set in the
+environment is the user's choice and is kept.
 
 Arrow's allocator (mimalloc or jemalloc) keeps the memory of freed buffers for reuse and
 gives it back to the system only when asked (outside the heavy stages, or off Linux):
-after reading 10M actions, about 700 MB more
-resident memory than the tables alive. Each heavy stage asks it on the way out.
+after reading 10M actions, about 700 MB more resident memory than the tables alive. Each
+heavy stage asks it on the way out.
 
 Tables too large to keep in memory beside the rest of an analysis (the co-action network
 and its evidence of 100 million actions: about 15 GB) are *spilled*: their columns are

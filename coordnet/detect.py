@@ -66,7 +66,7 @@ import pandas as pd
 from ._leiden import LeidenRuns
 from ._links import Links, k_core, lookup, member_pairs, min_by, rows_with_repeats, slack
 from .config import Config
-from .errors import ConfigError, InputError, MissingDependencyError, require_columns
+from .errors import InputError, MissingDependencyError, require_columns
 from .io import ensure_encoded as _encoded
 from .io import time_ms as _ms
 from ._memory import heavy
@@ -641,11 +641,8 @@ class _Clusterings:
 
     def __init__(self, edges: pd.DataFrame, resolutions: list[float], seed: int,
                  n_runs: int | None = None) -> None:
-        if n_runs is None:
-            n_runs = Config().leiden_runs
-        if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
-            raise ConfigError(f"n_runs (leiden_runs) must be a whole number ≥ 1, got {n_runs!r}.")
-        self.n_runs = int(n_runs)
+        # (validated as the parameter it is)
+        self.n_runs = (Config() if n_runs is None else Config(leiden_runs=n_runs)).leiden_runs
         try:
             import igraph  # noqa: F401
         except ImportError:  # pragma: no cover - a dependency

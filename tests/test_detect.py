@@ -150,7 +150,7 @@ def test_find_clusters_keeps_the_best_of_n_runs():
     assert len(picked) >= 3  # the case tells the runs apart
     pd.testing.assert_frame_equal(detect.find_clusters(df, resolution=0.3, seed=10),
                                   detect.find_clusters(df, resolution=0.3, seed=10, n_runs=3))
-    with pytest.raises(coordnet.ConfigError, match="n_runs"):
+    with pytest.raises(coordnet.ConfigError, match="leiden_runs must be a whole number"):
         detect.find_clusters(df, resolution=0.3, seed=10, n_runs=0)
 
 
