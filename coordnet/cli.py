@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import signal
 import sys
 import traceback
 from typing import Any, Callable
@@ -71,40 +72,83 @@ class _Progress:
             sys.stderr.flush()
 
 
+_INTERRUPTED_MSG = ("\nInterrupted: no output file was left half-written; the output folder "
+                    "holds only the files finished before. Run again with --force to redo it.")
+#: Signals (SIGINT, SIGTERM) received during the current command, in order.
+_RECEIVED: list[int] = []
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    """Ctrl-C: remembered, then raised as Python does (KeyboardInterrupt)."""
+    _RECEIVED.append(signum)
+    raise KeyboardInterrupt
+
+
+class _SignalsNoted:
+    """For the length of a command (main thread only): Ctrl-C is remembered as well as raised,
+    so that a run that went on after its KeyboardInterrupt was caught and dropped (by code
+    it calls: a broad ``except``, or C code that clears Python errors) still ends as
+    interrupted, never with exit 0. A SIGINT handler other than Python's own (or SIGINT
+    ignored, as in a background job) is left as it is."""
+
+    def __enter__(self) -> list[int]:
+        import threading
+
+        _RECEIVED.clear()
+        self.saved: Any = None
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.saved = signal.signal(signal.SIGINT, _on_sigint)
+        return _RECEIVED
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.saved is not None:
+            signal.signal(signal.SIGINT, self.saved)
+
+
 def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Map library errors to a short message and exit 1; tracebacks only with --debug."""
+    """Map library errors to a short message and exit 1; tracebacks only with --debug;
+    an interrupt to its message and exit 130 (143: SIGTERM)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = click.get_current_context().find_root().params.get("debug", False)
-        try:
-            return fn(*args, **kwargs)
-        except click.exceptions.Exit:
-            raise
-        except (click.ClickException, click.Abort):
-            raise
-        except CoordnetError as e:
-            if debug:
-                traceback.print_exc()
-            raise click.ClickException(str(e)) from None
-        except KeyboardInterrupt as e:
-            click.echo("\nInterrupted: no output file was left half-written; the output folder "
-                       "holds only the files finished before. Run again with --force to redo it.",
-                       err=True)
-            sys.exit(getattr(e, "exit_code", 130))
-        except MemoryError:
-            raise click.ClickException(
-                "out of memory.\nFix: use a smaller window, or a machine with more memory.") from None
-        except Exception as e:  # a bug: say so, briefly
-            if debug:
-                traceback.print_exc()
-                sys.exit(1)
-            raise click.ClickException(
-                f"unexpected internal error ({type(e).__name__}: {e}).\n"
-                "This is a bug in coordnet: run again with --debug to see the details and "
-                "please report it.") from None
+        with _SignalsNoted() as received:
+            result = _run(fn, args, kwargs)
+            if received:  # interrupted, but its KeyboardInterrupt was swallowed on the way
+                click.echo(_INTERRUPTED_MSG, err=True)
+                sys.exit(_Terminated.exit_code if signal.SIGTERM in received else 130)
+            return result
 
     return wrapper
+
+
+def _run(fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, its errors mapped (see :func:`_handle_errors`)."""
+    debug = click.get_current_context().find_root().params.get("debug", False)
+    try:
+        return fn(*args, **kwargs)
+    except click.exceptions.Exit:
+        raise
+    except (click.ClickException, click.Abort):
+        raise
+    except CoordnetError as e:
+        if debug:
+            traceback.print_exc()
+        raise click.ClickException(str(e)) from None
+    except KeyboardInterrupt as e:
+        click.echo(_INTERRUPTED_MSG, err=True)
+        sys.exit(getattr(e, "exit_code", 130))
+    except MemoryError:
+        raise click.ClickException(
+            "out of memory.\nFix: use a smaller window, or a machine with more memory.") from None
+    except Exception as e:  # a bug: say so, briefly
+        if debug:
+            traceback.print_exc()
+            sys.exit(1)
+        raise click.ClickException(
+            f"unexpected internal error ({type(e).__name__}: {e}).\n"
+            "This is a bug in coordnet: run again with --debug to see the details and "
+            "please report it.") from None
 
 
 def _config_options(*stages: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -419,12 +463,11 @@ class _Terminated(KeyboardInterrupt):
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    _RECEIVED.append(signum)
     raise _Terminated()
 
 
 def main() -> None:  # pragma: no cover - console-script entry point
-    import signal
-
     # kill (SIGTERM) unwinds like Ctrl-C: atomic writes delete their temporary file
     signal.signal(signal.SIGTERM, _on_sigterm)
     cli(prog_name="coordnet")

@@ -191,3 +191,44 @@ def test_simulate_options_come_from_the_simulation_dataclasses():
                        ("targets", group.targets), ("jitter", group.jitter),
                        ("camouflage", group.camouflage), ("rotation", group.rotation)]:
         assert opts[opt] == value, opt
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="raises POSIX signals")
+@pytest.mark.parametrize("signame, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_an_interrupt_swallowed_on_the_way_still_ends_the_run_as_interrupted(tmp_path, monkeypatch,
+                                                                           signame, code):
+    """Ctrl-C (or kill) during a command whose KeyboardInterrupt some code catches and drops:
+    the run goes on and finishes its files, but ends as interrupted (never exit 0)."""
+    import signal
+    import time
+
+    import coordnet.cli as cl
+    import coordnet.pipeline as pl
+
+    sig = getattr(signal, signame)
+    real, swallowed = pl.run_graph, []
+
+    def careless(*a, **k):  # what a library with a broad `except BaseException` would do
+        try:
+            signal.raise_signal(sig)
+            for _ in range(2000):  # (the handler runs at the next bytecode boundary)
+                time.sleep(0.0005)
+        except KeyboardInterrupt as e:
+            swallowed.append(type(e).__name__)
+        return real(*a, **k)
+
+    monkeypatch.setattr(pl, "run_graph", careless)
+    if sig == signal.SIGTERM:  # installed by the console entry point, main()
+        old = signal.signal(signal.SIGTERM, cl._on_sigterm)
+    try:
+        out = tmp_path / "out"
+        r = run("graph", TOY, "-o", out)
+    finally:
+        if sig == signal.SIGTERM:
+            signal.signal(signal.SIGTERM, old)
+    assert swallowed == (["KeyboardInterrupt"] if sig == signal.SIGINT else ["_Terminated"])
+    assert r.exit_code == code, r.output
+    assert "Interrupted: no output file was left half-written" in r.stderr
+    assert "Traceback" not in r.output
+    assert json.loads((out / "summary.json").read_text())["rows_kept"] == 36  # the run finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
