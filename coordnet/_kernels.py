@@ -1073,3 +1073,89 @@ def synchrony_counts(ix: ActionIndex, levels_ms: list[int], n_acc: int, n_obj: i
     for k_obj in k_objs:  # one per thread
         per_obj += k_obj
     return SyncCounts(*cols, hist, n_co, per_obj)
+
+
+
+# ------------------------------------------------------------------------ delimited text
+
+
+@_njit
+def stray_quotes(buf, delim, max_bytes, out_line, out_lo, out_hi):
+    """The lines of delimited text where a quote opens a field that is never closed, or
+    that runs on for more than ``max_bytes``: a stray quote (an account name, an unescaped
+    text), whose field would otherwise swallow the lines after it. Each such line is taken
+    out (``out_line``: its 1-based number; ``out_lo:out_hi``: its bytes, line break
+    included) and the text after it read again from the start of a record. Returns how
+    many were found (at most ``len(out_line)``: the scan stops there).
+
+    The rules are pyarrow's CSV parser's (RFC 4180): a quote opens a quoted field only as
+    the field's first byte; inside, two quotes stand for one and a single quote closes it;
+    a line break ends a record only outside quotes.
+
+    Examples
+    --------
+    >>> b = np.frombuffer(b'a,b\\n"x,1\\ny,2\\n', dtype=np.uint8)
+    >>> line, lo, hi = (np.zeros(4, np.int64) for _ in range(3))
+    >>> k = stray_quotes(b, ord(","), 1 << 20, line, lo, hi)
+    >>> k, line[:k].tolist(), bytes(b[lo[0]:hi[0]])
+    (1, [2], b'"x,1\\n')
+    >>> ok = np.frombuffer(b'a,b\\n"x\\ny",1\\nO"Brien,2\\n', dtype=np.uint8)
+    >>> stray_quotes(ok, ord(","), 1 << 20, line, lo, hi)
+    0
+    """
+    quote = 34
+    nl = 10
+    n = len(buf)
+    cap = len(out_line)
+    k = 0
+    line = 1
+    line_lo = 0  # first byte of the current line
+    start = True  # at the first byte of a field
+    inside = False
+    open_line = 0
+    open_at = 0
+    open_lo = 0
+    i = 0
+    while i < n or inside:
+        if inside and (i >= n or i - open_at > max_bytes):  # a stray quote: its line out
+            j = open_at
+            while j < n and buf[j] != nl:
+                j += 1
+            j = min(j + 1, n)
+            out_line[k] = open_line
+            out_lo[k] = open_lo
+            out_hi[k] = j
+            k += 1
+            if k == cap:
+                return k
+            i = j  # read again after it, at the start of a record
+            line = open_line + 1
+            line_lo = j
+            inside = False
+            start = True
+            continue
+        c = buf[i]
+        if inside:
+            if c == quote:
+                if i + 1 < n and buf[i + 1] == quote:
+                    i += 2
+                    continue
+                inside = False
+            elif c == nl:
+                line += 1
+        elif c == quote and start:
+            inside = True
+            open_line = line
+            open_at = i
+            open_lo = line_lo
+            start = False
+        elif c == delim:
+            start = True
+        elif c == nl:
+            start = True
+            line += 1
+            line_lo = i + 1
+        else:
+            start = False
+        i += 1
+    return k

@@ -805,6 +805,11 @@ def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
             pool.submit(then)
         got = {f: job.result() for f, job in jobs.items()}
 
+    # an account or post id over several lines: a stray quote's field swallowed the rows on
+    # them (shorter than what the reader takes out, _MAX_QUOTED_BYTES)
+    for f in ("source", "target", "object_id"):
+        if f in mapping:
+            _flag_multiline(*got[f][:2], mapping[f], table.num_columns, why)
     out["source"] = got["source"]
     why.flag(got["source"][0] < 0, f"empty {mapping['source']!r} (source account)")
     out["target"], out["object_id"] = got["target"], got["object_id"]
@@ -842,6 +847,34 @@ def _normalise_arrow(table: Any, mapping: dict[str, str], default_type: str,
     else:
         out["weight"] = np.ones(n, dtype="int64")
     return out, why
+
+
+def _flag_multiline(idx: np.ndarray, dic: Any, column: str, n_cols: int, why: _Reasons) -> None:
+    """Reject the rows whose value (codes ``idx`` into the values ``dic``) holds whole
+    records of the file: lines with as many delimiters (``,`` ``;`` tab ``|``) as the
+    ``n_cols`` columns need. A quote opened in it made the rows on those lines one field
+    (an account name over two lines is kept; checked on the distinct values)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(dic):
+        return
+    n_lines = pc.count_substring(dic, "\n").to_numpy(zero_copy_only=False)
+    cand = np.flatnonzero(n_lines)
+    if not len(cand):
+        return
+    need = max(n_cols - 1, 1)
+    merged = np.zeros(len(dic), dtype=bool)
+    for i, v in zip(cand, dic.take(pa.array(cand)).to_pylist()):
+        merged[i] = any(max(line.count(d) for d in ",;\t|") >= need for line in v.split("\n")[1:])
+    if not merged.any():
+        return
+    rows = np.zeros(len(idx), dtype=bool)
+    ok = idx >= 0
+    rows[ok] = merged[idx[ok]]
+    why.flag(rows, lambda i: (f"{column!r} runs over {int(n_lines[idx[r]]) + 1:,} lines: a quote (\") "
+                              "opened in it made the rows on those lines one field (a stray quote); "
+                              "remove it, or double it (\"\") inside a quoted field" for r in i))
 
 
 def _arrow_strings(values: pd.Series) -> Any:
@@ -1345,7 +1378,8 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
         text = str(row.text)
         why = (f"{row.actual_columns} fields where the header has {row.expected_columns}"
                if text.count('"') % 2 == 0 else
-               'a quote (") opens a field that is never closed, so the lines after it became one field')
+               'a quote (") opens a field that is never closed, so the lines after it became one field'
+               f' ({text.count(chr(10)) + 1:,} lines)')
         malformed.append({
             "row": int(row.number) if row.number is not None and row.number >= 0 else -1,
             "reason": f"malformed line: {why}", "raw": text[:500],
@@ -1353,26 +1387,40 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
         })
         return "skip"
 
+    newlines = _may_quote(path, data, compression, encoding)
+    large = stream and path is not None and _large(path, compression)
+    # stray quotes, found before pyarrow meets them: such a quote's field would swallow the
+    # lines after it (or make pyarrow fail on a field longer than a block, and hang at exit)
+    cut = _stray_quote_lines(path, data, compression, encoding, delimiter, where) if newlines else []
+    malformed.extend(cut)
     read_opts = pacsv.ReadOptions(encoding=encoding, block_size=_BLOCK_SIZE)
-    parse_opts = pacsv.ParseOptions(delimiter=delimiter,
-                                    newlines_in_values=_may_quote(path, data, compression, encoding),
+    parse_opts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines,
                                     invalid_row_handler=on_invalid)
     convert_opts = pacsv.ConvertOptions(
         column_types={h: pa.string() for h in header}, strings_can_be_null=False,
         quoted_strings_can_be_null=False)
 
+    orig = (path, data)  # (the line numbers of malformed lines are the file's)
+    copy = None
+    if cut and large:  # the text without the lines of the stray quotes, in a temporary file
+        copy = _without_lines_file(path, cut, where)
+    elif cut:  # (in memory)
+        data, path = _without_lines(path, data, cut), None
+
     def source() -> Any:
+        if copy is not None:
+            return copy
         return (pa.input_stream(str(path), compression=compression) if path is not None
                 else pa.input_stream(pa.py_buffer(data or b""), compression=compression))
 
-    if stream and path is not None and _large(path, compression):
+    if large:
         with _csv_errors(where, encoding, compression):
             reader = pacsv.open_csv(source(), read_options=read_opts, parse_options=parse_opts,
                                     convert_options=convert_opts)
         names = _column_names(reader.schema.names, where, encoding, delimiter)
 
         def finish() -> None:
-            _number_lines(path, data, compression, encoding, malformed)
+            _number_lines(*orig, compression, encoding, malformed)
 
         def whole() -> Any:  # the file read again at once (the cases parts cannot decide)
             table, again, _ = _read_csv(path, data, compression, where, delimiter, encoding, head_text)
@@ -1383,9 +1431,100 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     with _csv_errors(where, encoding, compression):
         table = pacsv.read_csv(source(), read_options=read_opts, parse_options=parse_opts,
                                convert_options=convert_opts)
-    _number_lines(path, data, compression, encoding, malformed)
+    _number_lines(*orig, compression, encoding, malformed)
+    malformed.sort(key=lambda m: m["row"])
     return table.rename_columns(_column_names(table.column_names, where, encoding, delimiter)), \
         malformed, delimiter
+
+
+#: A quoted value longer than this (bytes) is taken to start at a stray quote: no post or
+#: name is this long, and pyarrow cannot parse a value longer than a block (16 MiB).
+_MAX_QUOTED_BYTES = 1 << 20
+#: More lines with a stray quote than this: the file is not quoted as CSV is.
+_MAX_STRAY_QUOTES = 10_000
+
+
+def _stray_quote_lines(path: Path | None, data: bytes | None, compression: str | None,
+                       encoding: str, delimiter: str, where: str) -> list[dict[str, Any]]:
+    """The lines where a quote opens a field that is never closed, or not before
+    :data:`_MAX_QUOTED_BYTES` (:func:`coordnet._kernels.stray_quotes`), as malformed lines
+    (with ``_lo``, ``_hi``: their bytes). One compiled pass over the file (mapped, not
+    read); compressed input, and encodings in which a quote or the delimiter is not one
+    ASCII byte, are not checked."""
+    import mmap
+
+    delim = delimiter.encode(encoding, errors="replace")
+    if compression or len(delim) != 1 or '"\n'.encode(encoding, errors="replace") != b'"\n':
+        return []
+    from ._kernels import stray_quotes
+
+    with contextlib.ExitStack() as stack:
+        try:
+            if data is not None:
+                buf = np.frombuffer(data, dtype=np.uint8)
+            else:
+                fh = stack.enter_context(open(path, "rb"))  # type: ignore[arg-type]
+                mm = stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+                buf = np.frombuffer(mm, dtype=np.uint8)
+        except (OSError, ValueError):  # e.g. an empty file, or one that cannot be mapped
+            return []
+        line, lo, hi = (np.zeros(_MAX_STRAY_QUOTES + 1, dtype=np.int64) for _ in range(3))
+        k = stray_quotes(buf, delim[0], _MAX_QUOTED_BYTES, line, lo, hi)
+        if k > _MAX_STRAY_QUOTES:
+            raise InputError(f"{where}: more than {_MAX_STRAY_QUOTES:,} lines open a quoted field that "
+                             f"is never closed (the first: line {int(line[0]):,}); the file's quotes "
+                             "do not follow CSV's rules.",
+                             hint="check the delimiter (--delimiter); a quote inside a quoted field "
+                                  "must be doubled (\"\"); or export the file again")
+        out = [{"row": int(line[i]), "_lo": int(lo[i]), "_hi": int(hi[i]),
+                "reason": 'malformed line: a quote (") opens a field that is never closed, or not '
+                          f"within {_MAX_QUOTED_BYTES >> 20} MiB (a stray quote): the line is left "
+                          "out, the lines after it are read as usual",
+                "raw": bytes(buf[lo[i]:hi[i]]).decode(encoding, errors="replace").rstrip("\r\n")[:500]}
+               for i in range(k)]
+        del buf
+    return out
+
+
+def _without_lines(path: Path | None, data: bytes | None, cut: list[dict[str, Any]]) -> bytes:
+    """The bytes of the file without the lines ``cut`` (their ``_lo:_hi``)."""
+    if data is None:
+        data = Path(path).read_bytes()  # type: ignore[arg-type]
+    keep, at = [], 0
+    for c in cut:
+        keep.append(data[at:c["_lo"]])
+        at = c["_hi"]
+    keep.append(data[at:])
+    return b"".join(keep)
+
+
+def _without_lines_file(path: Path, cut: list[dict[str, Any]], where: str) -> Any:
+    """:func:`_without_lines` of a large file, as a pyarrow file open on a temporary copy
+    (in :func:`coordnet._memory.spill_dir`, unlinked at once: it vanishes when closed)."""
+    import mmap
+    import tempfile
+
+    import pyarrow as pa
+
+    from ._memory import spill_dir
+
+    try:
+        fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="coordnet-", dir=spill_dir())
+        try:
+            with open(fd, "wb") as out, open(path, "rb") as fh, \
+                    mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                at = 0
+                for c in cut:
+                    out.write(mm[at:c["_lo"]])
+                    at = c["_hi"]
+                out.write(mm[at:])
+            return pa.OSFile(tmp, "rb")
+        finally:
+            os.unlink(tmp)
+    except OSError as e:
+        raise InputError(f"{where}: cannot make a copy without the lines of its stray quotes ({e}).",
+                         hint="free disk space, or set COORDNET_TMPDIR to a folder with more; or "
+                              "remove the stray quotes (see the lines in the message above)") from None
 
 
 def _large(path: Path, compression: str | None) -> bool:
@@ -1606,7 +1745,8 @@ def _number_lines(path: Path | None, data: bytes | None, compression: str | None
                     if k == len(todo):
                         break
     for m in malformed:
-        m.pop("_first", None)
+        for k in ("_first", "_lo", "_hi"):
+            m.pop(k, None)
 
 
 def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,

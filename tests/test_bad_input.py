@@ -59,7 +59,8 @@ CASES = {
                                 "row 1: 'time': timestamp 1970-01-01T00:00:01+00:00 out of range"),
     "mixed types in a column": ("x.csv", "source,target,weight\n" + "a,b,1\na,b,two\n" * 3,
                                 "row 2: 'weight': weight must be a positive number"),
-    "unclosed quote": ("q.csv", 'source,target\n"a,b\nc,d\n', "line 2: malformed line: a quote"),
+    # (the line of the stray quote is left out; the line after it is read: 1 of 2 rejected)
+    "unclosed quote": ("q.csv", 'source,target\n"a,b\nc,d\n', "row 2: malformed line: a quote"),
     "invalid JSON": ("x.jsonl", "{not json\n{also not\n", "none of the 2 records could be read"),
     "JSON not a list of objects": ("y.json", "[1, 2, 3]", "not a list of objects"),
     "duplicated column names": ("dup.csv", "source,source,target\na,b,c\n", "more than once"),
