@@ -1387,8 +1387,11 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
         })
         return "skip"
 
-    newlines = _may_quote(path, data, compression, encoding)
+    orig = (path, data, compression)  # (the line numbers of malformed lines are the file's)
     large = stream and path is not None and _large(path, compression)
+    if compression and not large:  # decompressed here, so that its quotes can be checked
+        data, path, compression = _read_all(path, data, compression, where), None, None
+    newlines = _may_quote(path, data, compression, encoding)
     # stray quotes, found before pyarrow meets them: such a quote's field would swallow the
     # lines after it (or make pyarrow fail on a field longer than a block, and hang at exit)
     cut = _stray_quote_lines(path, data, compression, encoding, delimiter, where) if newlines else []
@@ -1400,7 +1403,6 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
         column_types={h: pa.string() for h in header}, strings_can_be_null=False,
         quoted_strings_can_be_null=False)
 
-    orig = (path, data)  # (the line numbers of malformed lines are the file's)
     copy = None
     if cut and large:  # the text without the lines of the stray quotes, in a temporary file
         copy = _without_lines_file(path, cut, where)
@@ -1420,7 +1422,7 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
         names = _column_names(reader.schema.names, where, encoding, delimiter)
 
         def finish() -> None:
-            _number_lines(*orig, compression, encoding, malformed)
+            _number_lines(*orig, encoding, malformed)
 
         def whole() -> Any:  # the file read again at once (the cases parts cannot decide)
             table, again, _ = _read_csv(path, data, compression, where, delimiter, encoding, head_text)
@@ -1431,7 +1433,7 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     with _csv_errors(where, encoding, compression):
         table = pacsv.read_csv(source(), read_options=read_opts, parse_options=parse_opts,
                                convert_options=convert_opts)
-    _number_lines(*orig, compression, encoding, malformed)
+    _number_lines(*orig, encoding, malformed)
     malformed.sort(key=lambda m: m["row"])
     return table.rename_columns(_column_names(table.column_names, where, encoding, delimiter)), \
         malformed, delimiter

@@ -597,6 +597,10 @@ def test_a_quote_never_closed_loses_its_line_only(tmp_path, monkeypatch):
     assert row["row"] == 7 and "never closed" in row["reason"] and row["raw"] == 'rt6,"u6,t0,p2,1634764442'
     parts, whole = _streamed(monkeypatch, p, 4)  # a large file read part by part: the same
     _assert_identical(parts, whole)
+    gz = tmp_path / "s.csv.gz"  # compressed: decompressed first, then checked the same way
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    res_gz = coordnet.read_actions(gz)
+    assert (res_gz.rows_kept, res_gz.rejected["row"].tolist()) == (19, [7])
 
 
 def test_quoted_values_longer_than_the_limit_start_at_a_stray_quote(tmp_path, monkeypatch):
