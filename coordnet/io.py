@@ -1761,14 +1761,25 @@ def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
     # block that starts with a JSON null; the careful path rejects such lines one by one
     if encoding.lower().replace("-", "") in ("utf8", "utf8sig") and \
             not re.search(rb"(?m)^[ \t]*[^{ \t\r\n]", blob):
-        try:
-            table = pajson.read_json(pa.BufferReader(blob))
+        def fast(b: bytes) -> pd.DataFrame:
+            table = pajson.read_json(pa.BufferReader(b))
             flat = [c for c in table.column_names
                     if not (pa.types.is_struct(table.schema.field(c).type)
                             or pa.types.is_list(table.schema.field(c).type))]
-            return table.select(flat).to_pandas(), []
+            return table.select(flat).to_pandas()
+
+        try:
+            return fast(blob), []
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
-            pass  # mixed types or bad lines: the careful path below says which
+            pass  # bad lines, or mixed types
+        # bad lines: found block by block (pyarrow; a failing block line by line), and the
+        # rest read at once as above; mixed types: the careful path below
+        cleaned, bad = _jsonl_bad_lines(blob, encoding)
+        if bad:
+            try:
+                return fast(cleaned), bad
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+                pass
     # careful path: one line at a time, so that a bad line is rejected, not fatal
     try:
         text = blob.decode(encoding)
@@ -1794,6 +1805,51 @@ def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
         if df[c].dtype == object:  # mixed types: compare as text
             df[c] = df[c].map(lambda v: None if v is None else str(v)).astype("str")
     return df, malformed
+
+
+#: Lines of JSON Lines that pyarrow checks at a time when a file has bad lines.
+_JSONL_BLOCK_LINES = 1 << 13
+
+
+def _jsonl_bad_lines(blob: bytes, encoding: str) -> tuple[bytes, list[dict[str, Any]]]:
+    """The lines of JSON Lines text that are not JSON objects (as malformed lines: number,
+    reason, text) and the text without them. pyarrow reads it :data:`_JSONL_BLOCK_LINES`
+    lines at a time; only the lines of a block it cannot read are decoded one by one (in
+    Python), so that one bad line among millions costs one block of Python work."""
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    nl = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 10)
+    starts = np.r_[0, nl + 1]
+    ends = np.r_[nl + 1, len(blob)]
+    bad: list[dict[str, Any]] = []
+    bad_lines: list[int] = []
+    for b0 in range(0, len(starts), _JSONL_BLOCK_LINES):
+        b1 = min(b0 + _JSONL_BLOCK_LINES, len(starts))
+        try:
+            pajson.read_json(pa.BufferReader(blob[starts[b0]:ends[b1 - 1]]))
+            continue
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+            pass
+        for i in range(b0, b1):
+            line = blob[starts[i]:ends[i]].decode(encoding, errors="replace").rstrip("\r\n")
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                bad.append({"row": i + 1, "reason": f"invalid JSON ({e.msg})", "raw": line[:500]})
+                bad_lines.append(i)
+                continue
+            if not isinstance(obj, dict):
+                bad.append({"row": i + 1, "reason": "line is not a JSON object", "raw": line[:500]})
+                bad_lines.append(i)
+    keep, at = [], 0
+    for i in bad_lines:
+        keep.append(blob[at:starts[i]])
+        at = int(ends[i])
+    keep.append(blob[at:])
+    return b"".join(keep), bad
 
 
 def _read_json_array(blob: bytes, where: str, encoding: str) -> pd.DataFrame:

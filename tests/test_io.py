@@ -640,3 +640,34 @@ def test_a_stray_quote_far_from_the_next_no_longer_swallows_the_file(tmp_path):
     res = coordnet.read_actions(p)
     assert (res.rows_read, res.rows_kept, res.rows_rejected) == (n, n - 3, 3)
     assert res.rejected["row"].tolist() == [11, 21, n - 4]
+
+
+def test_bad_jsonl_lines_among_many_are_found_block_by_block(tmp_path, monkeypatch):
+    """A few bad lines in JSON Lines no longer send every line through Python's json: pyarrow
+    checks blocks of lines, only a failing block is decoded line by line, and the rest is
+    read at once, as the same file without the bad lines is."""
+    monkeypatch.setattr(coordnet.io, "_JSONL_BLOCK_LINES", 8)
+    recs = [json.dumps({"source": f"u{i}", "target": f"t{i % 3}", "timestamp": 1634764436 + i,
+                        "object_id": f"p{i % 5}", "entities": {"x": [i]}}) for i in range(40)]
+    bad = {2: "{not json", 26: '{"source": "u26",}'}  # lines 3 and 27
+    lines = [bad.get(i, r) for i, r in enumerate(recs)]
+    decoded, real, find = [], json.loads, coordnet.io._jsonl_bad_lines
+
+    def counted(*a):  # the lines Python decodes while the bad ones are looked for
+        with monkeypatch.context() as m:
+            m.setattr(coordnet.io.json, "loads", lambda t, *b, **k: decoded.append(t) or real(t, *b, **k))
+            return find(*a)
+
+    monkeypatch.setattr(coordnet.io, "_jsonl_bad_lines", counted)
+    res = coordnet.read_actions(write(tmp_path, "b.jsonl", "\n".join(lines) + "\n"), max_rejected=1)
+    assert len(decoded) == 16  # the two blocks of 8 lines that hold a bad line, not all 40
+    assert res.rejected["row"].tolist() == [3, 27]
+    assert all(r.startswith("invalid JSON") for r in res.rejected["reason"])
+    clean = coordnet.read_actions(write(tmp_path, "c.jsonl", "\n".join(r for i, r in enumerate(recs)
+                                                                       if i not in bad) + "\n"))
+    pd.testing.assert_frame_equal(res.actions, clean.actions)
+    # mixed types in a column as well: the careful path, as before (the same rows)
+    lines[10] = json.dumps({"source": 5, "target": "t1", "timestamp": 1634764446, "object_id": "p0"})
+    mixed = coordnet.read_actions(write(tmp_path, "m.jsonl", "\n".join(lines) + "\n"), max_rejected=1)
+    assert mixed.rejected["row"].tolist() == [3, 27] and mixed.rows_kept == 38
+    assert "5" in set(mixed.actions["source"].astype(str))
