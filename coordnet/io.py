@@ -1552,6 +1552,11 @@ def _csv_errors(where: str, encoding: str, compression: str | None) -> Iterator[
             raise InputError(f"{where}: the file is not valid {encoding} text ({msg.splitlines()[0]}).",
                              hint="re-save it as UTF-8, or name its encoding with --encoding "
                                   "(e.g. --encoding latin-1 or cp1252)") from None
+        if "straddl" in msg:  # a quoted value over more than a block: a stray quote
+            raise InputError(f"{where}: a quoted value runs on for more than {_BLOCK_SIZE >> 20} MiB: "
+                             "a quote (\") that is never closed, most likely (a stray quote).",
+                             hint="decompress the file and run again (coordnet then finds such "
+                                  "lines and leaves them out), or remove the stray quote") from None
         if "Empty CSV" in msg:
             raise InputError(f"{where}: the file is empty.",
                              hint="export the data again; a header line and data rows are needed") from None

@@ -671,3 +671,17 @@ def test_bad_jsonl_lines_among_many_are_found_block_by_block(tmp_path, monkeypat
     mixed = coordnet.read_actions(write(tmp_path, "m.jsonl", "\n".join(lines) + "\n"), max_rejected=1)
     assert mixed.rejected["row"].tolist() == [3, 27] and mixed.rows_kept == 38
     assert "5" in set(mixed.actions["source"].astype(str))
+
+
+def test_a_stray_quote_in_a_large_compressed_file_is_explained(tmp_path, monkeypatch):
+    """A compressed file large enough to be read in parts is not scanned for stray quotes:
+    pyarrow's "straddling object" error becomes a message saying what it most likely is
+    and how to get past it."""
+    p = _rows_csv(tmp_path, 60, {6: 'rt6,"u6,t0,p2,1634764442'})
+    gz = tmp_path / "s.csv.gz"
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    monkeypatch.setattr(coordnet.io, "_STREAM_BYTES", 0)
+    monkeypatch.setattr(coordnet.io, "_BLOCK_SIZE", 256)
+    with pytest.raises(coordnet.InputError, match="a quote .* never closed, most likely") as e:
+        coordnet.read_actions(gz)
+    assert "decompress the file" in e.value.hint
