@@ -1455,6 +1455,8 @@ def _stray_quote_lines(path: Path | None, data: bytes | None, compression: str |
     ASCII byte, are not checked."""
     import mmap
 
+    if encoding.lower().replace("-", "").replace("_", "") == "utf8sig":
+        encoding = "utf-8"  # (its byte-order mark is no part of a quote or a delimiter)
     delim = delimiter.encode(encoding, errors="replace")
     if compression or len(delim) != 1 or '"\n'.encode(encoding, errors="replace") != b'"\n':
         return []

@@ -601,6 +601,10 @@ def test_a_quote_never_closed_loses_its_line_only(tmp_path, monkeypatch):
     gz.write_bytes(gzip.compress(p.read_bytes()))
     res_gz = coordnet.read_actions(gz)
     assert (res_gz.rows_kept, res_gz.rejected["row"].tolist()) == (19, [7])
+    bom = tmp_path / "bom.csv"  # with a byte-order mark, read as utf-8-sig: the same
+    bom.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
+    res_bom = coordnet.read_actions(bom, encoding="utf-8-sig")
+    assert (res_bom.rows_kept, res_bom.rejected["row"].tolist()) == (19, [7])
 
 
 def test_quoted_values_longer_than_the_limit_start_at_a_stray_quote(tmp_path, monkeypatch):
