@@ -674,6 +674,9 @@ def _iso_ms(chunk: Any) -> np.ndarray | None:
         return np.full(len(text), _NAT, dtype=np.int64)
     for typ in (pa.timestamp("ms", tz="UTC"), pa.timestamp("ms")):
         try:
+            # the first values first: a cast that fails reads every value before it says so
+            # (0.3 s per block of unix times, against 0.03 s for the whole block that parses)
+            pc.cast(text.slice(0, 64), typ)
             parsed = pc.cast(text, typ)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
@@ -1060,23 +1063,15 @@ def _kept_arrow(cols: dict[str, Any], bad: np.ndarray, has_id: bool,
     """The encoded actions table of the good rows of :func:`_normalise_arrow`'s columns."""
     import pyarrow as pa
 
-    keep = ~bad if bad.any() else None
     ids, may_repeat = cols["id"]
+    n_dup = 0
+    if has_id and may_repeat:  # some id may repeat: rows that repeat an earlier one exactly go
+        dup, n_dup = _repeats(cols, bad, notes)
+        if n_dup:
+            bad = bad | dup
+    keep = ~bad if bad.any() else None
     if keep is not None:
         ids = ids.filter(pa.array(keep))
-    if has_id and may_repeat:  # some id may repeat: the pandas path decides
-        def text(f: str) -> pd.Series:
-            a = cols["text"](f)
-            return (a if keep is None else a.filter(pa.array(keep))).to_pandas()
-
-        df = pd.DataFrame({"source": text("source"), "target": text("target"),
-                           "timestamp": _ms_series(cols["timestamp"] if keep is None
-                                                   else cols["timestamp"][keep]),
-                           "type": cols["type"] if keep is None else cols["type"][keep],
-                           "id": ids.to_pandas(), "object_id": text("object_id"),
-                           "weight": cols["weight"] if keep is None else cols["weight"][keep]})
-        df, n_dup = _drop_repeats(df, notes)
-        return encode_actions(df.reset_index(drop=True)), n_dup
     src, tgt, obj = _encode_keys(*(cols[f] for f in ("source", "target", "object_id")),
                                  keep=keep)
 
@@ -1087,7 +1082,35 @@ def _kept_arrow(cols: dict[str, Any], bad: np.ndarray, has_id: bool,
     return pd.DataFrame({"source": src, "target": tgt,
                          "timestamp": _ms_series(rows(cols["timestamp"])),
                          "type": rows(cols["type"]), "id": ids.to_pandas(), "object_id": obj,
-                         "weight": rows(cols["weight"])}, copy=False), 0
+                         "weight": rows(cols["weight"])}, copy=False), n_dup
+
+
+def _repeats(cols: dict[str, Any], bad: np.ndarray, notes: list[str]) -> tuple[np.ndarray, int]:
+    """:func:`_drop_repeats` on the codes of :func:`_normalise_arrow`'s columns: the good
+    rows that repeat an earlier good row exactly (same id, same cleaned values: equal codes),
+    and their number; the same notes. Only rows whose id occurs more than once are compared."""
+    idc, _ = _dict_codes(cols["id"][0])
+    ok = ~bad & (idc >= 0)
+    n_ids = int(idc.max(initial=-1)) + 1
+    shared = ok & (np.bincount(idc[ok], minlength=n_ids)[np.maximum(idc, 0)] > 1)
+    dup = np.zeros(len(idc), dtype=bool)
+    if shared.any():
+        at = np.flatnonzero(shared)
+        sub = pd.DataFrame({"id": idc[at], "source": cols["source"][0][at],
+                            "target": cols["target"][0][at], "object_id": cols["object_id"][0][at],
+                            "timestamp": cols["timestamp"][at], "type": np.asarray(cols["type"])[at],
+                            "weight": cols["weight"][at]})
+        dup[at] = sub.duplicated(keep="first").to_numpy()
+    n_dup = int(dup.sum())
+    if n_dup:
+        notes.append(f"{n_dup} row(s) repeat an earlier row exactly (same id): each action is "
+                     "counted once")
+    rest = ok & ~dup
+    n_clash = int((np.bincount(idc[rest], minlength=n_ids) > 1).sum())
+    if n_clash:
+        notes.append(f"{n_clash} id(s) appear on rows with different content: all those rows "
+                     "are kept")
+    return dup, n_dup
 
 
 def _finish(raw: Any, mapping: dict[str, str], *, path: str, sha256: _Background | None,

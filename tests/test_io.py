@@ -689,3 +689,25 @@ def test_a_stray_quote_in_a_large_compressed_file_is_explained(tmp_path, monkeyp
     with pytest.raises(coordnet.InputError, match="a quote .* never closed, most likely") as e:
         coordnet.read_actions(gz)
     assert "decompress the file" in e.value.hint
+
+
+def test_repeated_ids_are_compared_on_codes_as_the_pandas_rules_say(tmp_path):
+    """Rows repeating an earlier row exactly (same id, same cleaned values) are counted once;
+    rows sharing an id with other content are all kept, with a note. A CSV decides it on the
+    column codes (no text table); a DataFrame on pandas' text: the same rows and notes."""
+    rows = [["1", "u1", "t1", "p1", "1634764436"],
+            ["1", " u1", "t1 ", "p1", "1634764436"],  # the same after cleaning: a repeat
+            ["2", "u2", "t1", "p1", "1634764437"],
+            ["2", "u2", "t1", "p1", "1634764438"],  # another time: kept (a clash)
+            ["3", "u3", "", "p2", "1634764439"],
+            ["3", "u3", "", "p2", "1634764439"],  # a repeat, with an empty target
+            ["", "u4", "t2", "p2", "1634764440"],
+            ["", "u4", "t2", "p2", "1634764440"],  # no id: never a repeat
+            ["1", "u1", "t1", "p1", "1634764436"]]  # a third copy
+    cols = ["id", "source", "target", "object_id", "timestamp"]
+    csv_res = coordnet.read_actions(_csv(tmp_path, cols, rows))
+    df_res = coordnet.read_actions(pd.DataFrame(rows, columns=cols).replace("", None))
+    assert csv_res.rows_duplicate == df_res.rows_duplicate == 3
+    assert csv_res.notes == df_res.notes
+    assert any("1 id(s) appear on rows with different content" in n for n in csv_res.notes)
+    pd.testing.assert_frame_equal(csv_res.actions, df_res.actions)
