@@ -684,6 +684,46 @@ def _iso_ms(chunk: Any) -> np.ndarray | None:
     return None
 
 
+#: Twitter's date as Twitter writes it (``Wed Oct 20 21:13:56 +0000 2021``), field by field.
+_TWITTER_RE = (r"^[A-Z][a-z]{2} [A-Z][a-z]{2} (0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d "
+               r"[+-]\d{4} \d{4}$")
+
+
+def _twitter_ms(chunk: Any) -> np.ndarray | None:
+    """Unix ms of a chunk of Twitter dates (NaT for empty), or None unless every value is
+    one as Twitter writes it (:data:`_TWITTER_RE`) on a day its month has: pyarrow's
+    ``strptime`` then gives what :func:`parse_timestamps` gives (its :data:`_TWITTER_FORMAT`),
+    at a third of the time (2.96 million rows: 10.5 s to read, then 3.3 s)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = _clean_arrow(chunk)
+    if text.null_count == len(text):
+        return None
+    try:
+        if not pc.all(pc.match_substring_regex(text.slice(0, 64), _TWITTER_RE)).as_py() or \
+                not pc.all(pc.match_substring_regex(text, _TWITTER_RE)).as_py():
+            return None
+        ms = pc.strptime(text, format=_TWITTER_FORMAT, unit="ms").cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    ms = ms.fill_null(_NAT).to_numpy(zero_copy_only=False)
+    # the day as written, against the day of the local time parsed (pyarrow takes Feb 30
+    # for Mar 1; pandas, and this reader, reject it)
+    ok = ms != _NAT
+    txt = text.filter(pa.array(ok)) if not ok.all() else text
+    day = pc.cast(pc.utf8_slice_codeunits(txt, 8, 10), pa.int64()).to_numpy(zero_copy_only=False)
+    off = pc.utf8_slice_codeunits(txt, 20, 25)
+    sign = np.where(pc.equal(pc.utf8_slice_codeunits(off, 0, 1), "-").to_numpy(zero_copy_only=False), -1, 1)
+    hh = pc.cast(pc.utf8_slice_codeunits(off, 1, 3), pa.int64()).to_numpy(zero_copy_only=False)
+    mm = pc.cast(pc.utf8_slice_codeunits(off, 3, 5), pa.int64()).to_numpy(zero_copy_only=False)
+    local = (ms[ok] + sign * (hh * 3_600_000 + mm * 60_000)).astype("datetime64[ms]")
+    local_day = (local.astype("datetime64[D]") - local.astype("datetime64[M]")).astype(np.int64) + 1
+    if not np.array_equal(local_day, day):
+        return None
+    return ms
+
+
 def _parse_timestamps_arrow(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`parse_timestamps` of a pyarrow string column: (unix ms with NaT, rows with a
     reason, their reasons). Chunks that are wholly ISO 8601 are parsed by pyarrow; the
@@ -695,6 +735,8 @@ def _parse_timestamps_arrow(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
     for chunk in col.chunks:
         k = len(chunk)
         got = _iso_ms(chunk)
+        if got is None:
+            got = _twitter_ms(chunk)
         if got is None:
             ts, reason = parse_timestamps(chunk.to_pandas())
             got = ts.array.asi8

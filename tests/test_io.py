@@ -711,3 +711,22 @@ def test_repeated_ids_are_compared_on_codes_as_the_pandas_rules_say(tmp_path):
     assert csv_res.notes == df_res.notes
     assert any("1 id(s) appear on rows with different content" in n for n in csv_res.notes)
     pd.testing.assert_frame_equal(csv_res.actions, df_res.actions)
+
+
+def test_twitter_dates_read_by_pyarrow_as_by_the_general_rules():
+    """A block of Twitter dates is parsed by pyarrow only when every value is one as Twitter
+    writes it on a real day; the result is what parse_timestamps gives. Other blocks
+    (a day its month lacks, full names, a two-digit year) go to parse_timestamps."""
+    from coordnet.io import _NAT, _parse_timestamps_arrow, _twitter_ms
+
+    good = ["Fri Mar 08 00:02:39 +0000 2024", "Wed Oct 20 21:13:56 +0200 2021", "",
+            "Sun Feb 29 23:59:59 -0530 2004", "Thu Mar 31 23:30:00 -0100 2022"]
+    ms = _twitter_ms(pa.array(good))
+    ts, why = parse_timestamps(pd.Series(good))
+    assert ms.tolist() == [_NAT if pd.isna(x) else x.value // 10**6 for x in ts]
+    assert ms.tolist()[:2] == [1709856159000, 1634757236000]
+    for odd in ("Fri Feb 30 00:00:00 +0000 2024", "Friday March 08 00:02:39 +0000 2024",
+                "Fri Mar 08 00:02:39 +0000 24", "Fri Mar 08 24:00:00 +0000 2024"):
+        assert _twitter_ms(pa.array(good + [odd])) is None, odd
+        got, rows, reasons = _parse_timestamps_arrow(pa.chunked_array([good + [odd]]))
+        assert rows.tolist()[-1] == 5 and "unrecognised timestamp" in reasons[-1]
