@@ -1555,16 +1555,29 @@ def _stray_quote_lines(path: Path | None, data: bytes | None, compression: str |
     return out
 
 
-def _without_lines(path: Path | None, data: bytes | None, cut: list[dict[str, Any]]) -> bytes:
-    """The bytes of the file without the lines ``cut`` (their ``_lo:_hi``)."""
-    if data is None:
-        data = Path(path).read_bytes()  # type: ignore[arg-type]
-    keep, at = [], 0
-    for c in cut:
-        keep.append(data[at:c["_lo"]])
-        at = c["_hi"]
-    keep.append(data[at:])
-    return b"".join(keep)
+def _without_lines(path: Path | None, data: bytes | None, cut: list[dict[str, Any]]) -> bytearray:
+    """The bytes of the file without the lines ``cut`` (their ``_lo:_hi``): one copy, from
+    the mapped file (or ``data``)."""
+    import mmap
+
+    with contextlib.ExitStack() as stack:
+        if data is None:
+            fh = stack.enter_context(open(path, "rb"))  # type: ignore[arg-type]
+            src: Any = memoryview(stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)))
+        else:
+            src = memoryview(data)
+        spans, at = [], 0
+        for c in cut:
+            spans.append((at, c["_lo"]))
+            at = c["_hi"]
+        spans.append((at, len(src)))
+        out = bytearray(sum(b - a for a, b in spans))
+        k = 0
+        for a, b in spans:
+            out[k:k + b - a] = src[a:b]
+            k += b - a
+        src.release()
+    return out
 
 
 def _without_lines_file(path: Path, cut: list[dict[str, Any]], where: str) -> Any:
