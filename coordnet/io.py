@@ -1456,10 +1456,15 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
     large = stream and path is not None and _large(path, compression)
     if compression and not large:  # decompressed here, so that its quotes can be checked
         data, path, compression = _read_all(path, data, compression, where), None, None
-    newlines = _may_quote(path, data, compression, encoding)
+    # (a header line with an odd number of quotes: a cell over lines, or a stray quote)
+    newlines = _may_quote(path, data, compression, encoding) or first.count('"') % 2 == 1
     # stray quotes, found before pyarrow meets them: such a quote's field would swallow the
     # lines after it (or make pyarrow fail on a field longer than a block, and hang at exit)
     cut = _stray_quote_lines(path, data, compression, encoding, delimiter, where) if newlines else []
+    if cut and cut[0]["row"] == 1:  # the header itself: no column could be named
+        raise InputError(f"{where}: the header line (line 1) has a quote (\") that opens a field "
+                         f"never closed: {cut[0]['raw'][:120]!r}.",
+                         hint="remove the stray quote from the column names, or close it")
     malformed.extend(cut)
     read_opts = pacsv.ReadOptions(encoding=encoding, block_size=_BLOCK_SIZE)
     parse_opts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines,

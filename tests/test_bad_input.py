@@ -60,6 +60,7 @@ CASES = {
     "mixed types in a column": ("x.csv", "source,target,weight\n" + "a,b,1\na,b,two\n" * 3,
                                 "row 2: 'weight': weight must be a positive number"),
     # (the line of the stray quote is left out; the line after it is read: 1 of 2 rejected)
+    "unclosed quote in the header": ("hq.csv", 'source,"target\na,b\nc,d\n', "header line (line 1) has a quote"),
     "unclosed quote": ("q.csv", 'source,target\n"a,b\nc,d\n', "row 2: malformed line: a quote"),
     "invalid JSON": ("x.jsonl", "{not json\n{also not\n", "none of the 2 records could be read"),
     "JSON not a list of objects": ("y.json", "[1, 2, 3]", "not a list of objects"),
