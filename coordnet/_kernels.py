@@ -1090,7 +1090,8 @@ def stray_quotes(buf, delim, max_bytes, out_line, out_lo, out_hi):
 
     The rules are pyarrow's CSV parser's (RFC 4180): a quote opens a quoted field only as
     the field's first byte; inside, two quotes stand for one and a single quote closes it;
-    a line break ends a record only outside quotes.
+    a line break (``\\n``, ``\\r\\n`` or a lone ``\\r``, as old Mac exports end lines) ends a
+    record only outside quotes.
 
     Examples
     --------
@@ -1102,9 +1103,14 @@ def stray_quotes(buf, delim, max_bytes, out_line, out_lo, out_hi):
     >>> ok = np.frombuffer(b'a,b\\n"x\\ny",1\\nO"Brien,2\\n', dtype=np.uint8)
     >>> stray_quotes(ok, ord(","), 1 << 20, line, lo, hi)
     0
+    >>> cr = np.frombuffer(b'a,b\\rc,d\\r"x,1\\ry,2\\r', dtype=np.uint8)
+    >>> k = stray_quotes(cr, ord(","), 1 << 20, line, lo, hi)
+    >>> k, line[:k].tolist(), bytes(cr[lo[0]:hi[0]])
+    (1, [3], b'"x,1\\r')
     """
     quote = 34
     nl = 10
+    cr = 13
     n = len(buf)
     cap = len(out_line)
     k = 0
@@ -1119,7 +1125,9 @@ def stray_quotes(buf, delim, max_bytes, out_line, out_lo, out_hi):
     while i < n or inside:
         if inside and (i >= n or i - open_at > max_bytes):  # a stray quote: its line out
             j = open_at
-            while j < n and buf[j] != nl:
+            while j < n and buf[j] != nl and buf[j] != cr:
+                j += 1
+            if j + 1 < n and buf[j] == cr and buf[j + 1] == nl:
                 j += 1
             j = min(j + 1, n)
             out_line[k] = open_line
@@ -1135,13 +1143,16 @@ def stray_quotes(buf, delim, max_bytes, out_line, out_lo, out_hi):
             start = True
             continue
         c = buf[i]
+        if c == cr and i + 1 < n and buf[i + 1] == nl:
+            i += 1  # (\\r\\n: one line break, at its \\n)
+            c = nl
         if inside:
             if c == quote:
                 if i + 1 < n and buf[i + 1] == quote:
                     i += 2
                     continue
                 inside = False
-            elif c == nl:
+            elif c == nl or c == cr:
                 line += 1
         elif c == quote and start:
             inside = True
@@ -1151,7 +1162,7 @@ def stray_quotes(buf, delim, max_bytes, out_line, out_lo, out_hi):
             start = False
         elif c == delim:
             start = True
-        elif c == nl:
+        elif c == nl or c == cr:
             start = True
             line += 1
             line_lo = i + 1

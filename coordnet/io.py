@@ -904,14 +904,16 @@ def _flag_multiline(idx: np.ndarray, dic: Any, column: str, n_cols: int, why: _R
 
     if not len(dic):
         return
-    n_lines = pc.count_substring(dic, "\n").to_numpy(zero_copy_only=False)
+    breaks = r"\r\n|\r|\n"  # (\r alone: old Mac exports)
+    n_lines = pc.count_substring_regex(dic, breaks).to_numpy(zero_copy_only=False)
     cand = np.flatnonzero(n_lines)
     if not len(cand):
         return
     need = max(n_cols - 1, 1)
     merged = np.zeros(len(dic), dtype=bool)
     for i, v in zip(cand, dic.take(pa.array(cand)).to_pylist()):
-        merged[i] = any(max(line.count(d) for d in ",;\t|") >= need for line in v.split("\n")[1:])
+        merged[i] = any(max(line.count(d) for d in ",;\t|") >= need
+                        for line in re.split(breaks, v)[1:])
     if not merged.any():
         return
     rows = np.zeros(len(idx), dtype=bool)

@@ -605,6 +605,10 @@ def test_a_quote_never_closed_loses_its_line_only(tmp_path, monkeypatch):
     bom.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
     res_bom = coordnet.read_actions(bom, encoding="utf-8-sig")
     assert (res_bom.rows_kept, res_bom.rejected["row"].tolist()) == (19, [7])
+    cr = tmp_path / "cr.csv"  # lines ended by a lone \r (old Mac exports): the same
+    cr.write_bytes(p.read_bytes().replace(b"\n", b"\r"))
+    res_cr = coordnet.read_actions(cr)
+    assert (res_cr.rows_kept, res_cr.rejected["row"].tolist()) == (19, [7])
 
 
 def test_quoted_values_longer_than_the_limit_start_at_a_stray_quote(tmp_path, monkeypatch):
@@ -630,6 +634,12 @@ def test_stray_quotes_that_close_each_other_reject_the_rows_they_merged(tmp_path
     assert "'source' runs over 6 lines" in res.rejected["reason"].iloc[0]
     kept = set(res.actions["source"].astype(str))
     assert kept == {f"u{i}" for i in range(1, 21) if not 3 <= i <= 8}
+    for eol in (b"\r\n", b"\r"):  # Windows and old Mac line breaks: the same
+        q = tmp_path / "eol.csv"
+        q.write_bytes(p.read_bytes().replace(b"\n", eol))
+        got = coordnet.read_actions(q, max_rejected=1)
+        assert (got.rows_kept, got.rows_rejected) == (14, 1), eol
+        assert "'source' runs over 6 lines" in got.rejected["reason"].iloc[0]
 
 
 def test_a_stray_quote_far_from_the_next_no_longer_swallows_the_file(tmp_path):
