@@ -904,6 +904,10 @@ def _flag_multiline(idx: np.ndarray, dic: Any, column: str, n_cols: int, why: _R
 
     if not len(dic):
         return
+    offs, data = _string_buffers(dic)
+    used = data[offs[0]: offs[-1]]
+    if not ((used == 10) | (used == 13)).any():  # no line break at all (a byte look: 4 ms
+        return  # for a million post ids, against 45 ms for the regular expression)
     breaks = r"\r\n|\r|\n"  # (\r alone: old Mac exports)
     n_lines = pc.count_substring_regex(dic, breaks).to_numpy(zero_copy_only=False)
     cand = np.flatnonzero(n_lines)
@@ -1495,6 +1499,7 @@ def _read_csv(path: Path | None, data: bytes | None, compression: str | None, wh
 
         def finish() -> None:
             _number_lines(*orig, encoding, malformed)
+            malformed.sort(key=lambda m: m["row"])
 
         def whole() -> Any:  # the file read again at once (the cases parts cannot decide)
             table, again, _ = _read_csv(path, data, compression, where, delimiter, encoding, head_text)
@@ -1562,6 +1567,16 @@ def _stray_quote_lines(path: Path | None, data: bytes | None, compression: str |
     return out
 
 
+def _kept_spans(cut: list[dict[str, Any]], n: int) -> list[tuple[int, int]]:
+    """The byte ranges of a text of ``n`` bytes around the lines ``cut`` (their ``_lo:_hi``)."""
+    spans, at = [], 0
+    for c in cut:
+        spans.append((at, c["_lo"]))
+        at = c["_hi"]
+    spans.append((at, n))
+    return spans
+
+
 def _without_lines(path: Path | None, data: bytes | None, cut: list[dict[str, Any]]) -> bytearray:
     """The bytes of the file without the lines ``cut`` (their ``_lo:_hi``): one copy, from
     the mapped file (or ``data``)."""
@@ -1573,11 +1588,7 @@ def _without_lines(path: Path | None, data: bytes | None, cut: list[dict[str, An
             src: Any = memoryview(stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)))
         else:
             src = memoryview(data)
-        spans, at = [], 0
-        for c in cut:
-            spans.append((at, c["_lo"]))
-            at = c["_hi"]
-        spans.append((at, len(src)))
+        spans = _kept_spans(cut, len(src))
         out = bytearray(sum(b - a for a, b in spans))
         k = 0
         for a, b in spans:
@@ -1602,11 +1613,8 @@ def _without_lines_file(path: Path, cut: list[dict[str, Any]], where: str) -> An
         try:
             with open(fd, "wb") as out, open(path, "rb") as fh, \
                     mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                at = 0
-                for c in cut:
-                    out.write(mm[at:c["_lo"]])
-                    at = c["_hi"]
-                out.write(mm[at:])
+                for a, b in _kept_spans(cut, len(mm)):
+                    out.write(mm[a:b])
             return pa.OSFile(tmp, "rb")
         finally:
             os.unlink(tmp)
