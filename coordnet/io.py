@@ -1891,13 +1891,9 @@ def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
     for lineno, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            malformed.append({"row": lineno, "reason": f"invalid JSON ({e.msg})", "raw": line[:500]})
-            continue
-        if not isinstance(obj, dict):
-            malformed.append({"row": lineno, "reason": "line is not a JSON object", "raw": line[:500]})
+        obj, problem = _json_line(line, lineno)
+        if problem:
+            malformed.append(problem)
             continue
         records.append({k: (None if isinstance(v, (dict, list)) else v) for k, v in obj.items()})
     df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
@@ -1905,6 +1901,18 @@ def _read_jsonl(path: Path | None, data: bytes | None, compression: str | None,
         if df[c].dtype == object:  # mixed types: compare as text
             df[c] = df[c].map(lambda v: None if v is None else str(v)).astype("str")
     return df, malformed
+
+
+def _json_line(line: str, lineno: int) -> tuple[Any, dict[str, Any] | None]:
+    """One line of JSON Lines: (its object, None), or (None, the malformed line: number,
+    reason, text) when it is not valid JSON or not an object."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return None, {"row": lineno, "reason": f"invalid JSON ({e.msg})", "raw": line[:500]}
+    if not isinstance(obj, dict):
+        return None, {"row": lineno, "reason": "line is not a JSON object", "raw": line[:500]}
+    return obj, None
 
 
 #: Lines of JSON Lines that pyarrow checks at a time when a file has bad lines.
@@ -1935,14 +1943,9 @@ def _jsonl_bad_lines(blob: bytes, encoding: str) -> tuple[bytes, list[dict[str, 
             line = blob[starts[i]:ends[i]].decode(encoding, errors="replace").rstrip("\r\n")
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                bad.append({"row": i + 1, "reason": f"invalid JSON ({e.msg})", "raw": line[:500]})
-                bad_lines.append(i)
-                continue
-            if not isinstance(obj, dict):
-                bad.append({"row": i + 1, "reason": "line is not a JSON object", "raw": line[:500]})
+            problem = _json_line(line, i + 1)[1]
+            if problem:
+                bad.append(problem)
                 bad_lines.append(i)
     keep, at = [], 0
     for i in bad_lines:
